@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): from a clean clone on a fresh machine with only Python,
+# install what the tests need and run them. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+venv="${TSUNAGI_TEST_VENV:-$root/.venv-test}"
+
+# Debian packages the tests use: openssl (interop fixtures), PostgreSQL (relay storage), tmux (screen checks).
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+command -v tmux >/dev/null || need+=(tmux)
+if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "note: missing ${need[*]}; tests that need them will be skipped" >&2
+  fi
+fi
+
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
+"$venv/bin/python" -m pip install -q -e ".[relay,test]"
+
+# Main run with the newest cryptography the resolver picked.
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+
+# Second run of the crypto-dependent tests with the oldest supported cryptography (45.0: the first with
+# AES-256 CMS envelopes; old 32-bit office PCs are stuck on <= 48.0.1).
+if [ -d tests/crypto ]; then
+  old="$root/.venv-test-oldcrypto"
+  python3 -m venv "$old"
+  "$old/bin/python" -m pip install -q --upgrade pip
+  "$old/bin/python" -m pip install -q -e ".[relay,test]" "cryptography==45.0.7"
+  "$old/bin/python" -c "import cryptography; print('oldest cryptography run:', cryptography.__version__)"
+  "$old/bin/python" -m pytest -q -p no:cacheprovider tests/crypto
+fi

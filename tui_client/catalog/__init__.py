@@ -1,0 +1,101 @@
+"""The one catalogue of user-facing strings (Japanese).
+
+Every message a user can see is looked up here by key: finding codes (``E-NAME-001`` …) map to a
+``(message, fix)`` pair; screen and command texts map to a single string. The entries are split by
+area into sub-modules only so that they stay readable; this module merges them and refuses a key
+defined twice. Code elsewhere never inlines Japanese text.
+
+Placeholders are ``str.format`` fields. Finding messages may use ``{file}``, ``{row}``, ``{column}``,
+``{field}``, ``{value}`` and any key of the finding's ``params``; a missing one renders as ``?``
+rather than raising, so a catalogue slip never crashes a user's screen.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Dict, Iterable, Tuple
+
+from tui_client.catalog import certs as _certs
+from tui_client.catalog import common as _common
+from tui_client.catalog import transport as _transport
+from tui_client.catalog import validate as _validate
+
+FINDINGS: Dict[str, Tuple[str, str]] = {}
+TEXT: Dict[str, str] = {}
+
+
+def _merge(target: dict, parts: Iterable[dict]) -> None:
+    for part in parts:
+        for key, value in part.items():
+            if key in target:
+                raise RuntimeError(f"catalogue key defined twice: {key}")
+            target[key] = value
+
+
+_merge(FINDINGS, (m.FINDINGS for m in (_validate, _certs, _transport)))
+_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport)))
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:  # a slip in the catalogue shows "?", never a traceback
+        return "?"
+
+
+_formatter = string.Formatter()
+
+
+def _fill(template: str, values: dict) -> str:
+    return _formatter.vformat(template, (), _Lenient(values))
+
+
+def t(key: str, **values: object) -> str:
+    """A screen or command text, filled in."""
+    return _fill(TEXT.get(key, key), values)
+
+
+def excel_column(n: int) -> str:
+    """1 → A, 27 → AA: the column letter a spreadsheet shows, for users who open CSV files in Excel."""
+    letters = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def finding_values(finding) -> dict:
+    values = {
+        "code": finding.code,
+        "file": finding.file,
+        "row": finding.row if finding.row is not None else "?",
+        "line": finding.line if finding.line is not None else "?",
+        "column": finding.column if finding.column is not None else "?",
+        "field": finding.field,
+        "value": finding.value,
+    }
+    values.update(dict(finding.params))
+    return values
+
+
+def finding_message(finding) -> Tuple[str, str]:
+    """``(what is wrong, what to do)`` for a finding, in Japanese."""
+    message, fix = FINDINGS.get(finding.code, (TEXT["finding.unknown"], ""))
+    values = finding_values(finding)
+    return _fill(message, values), _fill(fix, values)
+
+
+def finding_location(finding) -> str:
+    """Where: 「12行目・15列目（O列）サービスコード」, as much as is known."""
+    parts = []
+    if finding.row is not None:
+        parts.append(t("where.row", row=finding.row))
+    if finding.column is not None:
+        parts.append(t("where.column", column=finding.column, letter=excel_column(finding.column)))
+    where = "・".join(parts)
+    if finding.field:
+        where = f"{where} {finding.field}" if where else finding.field
+    return where
+
+
+def explain(code: str):
+    """``(message template, fix template)`` for a code, or None when the code is unknown."""
+    return FINDINGS.get(code.strip().upper())

@@ -1,0 +1,7 @@
+"""Catalogue entries for the certs area (see tui_client.catalog)."""
+
+FINDINGS = {
+}
+
+TEXT = {
+}

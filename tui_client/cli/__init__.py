@@ -1,0 +1,58 @@
+"""The command line: `tsunagi …` (also `python -m tui_client`).
+
+Each sub-command lives in its own module and is imported only when it runs, so that `tsunagi check`
+on an old PC never pays for Textual, requests or the relay. Commands stand on the same façade and core
+as the UI; none parses CSV or builds HTTP requests itself.
+
+Exit codes (all commands): 0 clean, 1 warnings only, 2 errors, 3 unusable input, 4 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import List, Optional
+
+from tui_client import __version__
+
+#: name → (module under tui_client.cli, catalogue key of its one-line help)
+COMMANDS = {
+    "check": ("check", "cli.help.check"),
+    "explain": ("explain", "cli.help.explain"),
+    "sample": ("sample", "cli.help.sample"),
+}
+
+EXIT_USAGE = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    from tui_client.catalog import t
+
+    parser = argparse.ArgumentParser(prog="tsunagi", description=t("cli.description"))
+    parser.add_argument("--version", action="version", version=f"tsunagi {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_key) in COMMANDS.items():
+        p = sub.add_parser(name, help=t(help_key), description=t(help_key))
+        mod = importlib.import_module(f"tui_client.cli.{module}")
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors; ours is 4 so 2 keeps meaning "errors"
+        return 0 if exc.code in (0, None) else EXIT_USAGE
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
