@@ -73,6 +73,8 @@ def finding_values(finding) -> dict:
         "value": finding.value,
     }
     values.update(dict(finding.params))
+    if "role" in values:  # "sender" / "recipient" are data; the user reads 送信元 / 送信先
+        values["role"] = TEXT.get("role." + str(values["role"]), values["role"])
     return values
 
 

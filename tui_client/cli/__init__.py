@@ -40,9 +40,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _safe_streams() -> None:
+    """Never crash on printing Japanese: a C/ASCII locale gets UTF-8, anything else replaces."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        enc = (getattr(stream, "encoding", "") or "").lower().replace("-", "_")
+        if enc in ("ascii", "ansi_x3.4_1968", "us_ascii", ""):
+            reconfigure(encoding="utf-8", errors="replace")
+        else:
+            reconfigure(errors="replace")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    _safe_streams()
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:

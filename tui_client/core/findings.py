@@ -68,7 +68,7 @@ class Finding:
         return d
 
 
-def make(code: str, file: str = "", *, row: Optional[int] = None, column: Optional[int] = None,
+def make(code: str, file: str = "", /, *, row: Optional[int] = None, column: Optional[int] = None,
          field: str = "", value: str = "", line: Optional[int] = None,
          **params: object) -> Finding:
     """Build a finding; ``params`` become message parameters (stringified, in a stable order)."""

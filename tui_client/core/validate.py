@@ -1,0 +1,863 @@
+"""Validation of care-plan files: bytes and a file name in, findings out.
+
+What is checked, in order (../shared/spec/README.md §3, layouts.md):
+
+1. the file name (core.spec.filenames);
+2. the bytes: not empty, not binary, strictly cp932 (a bad byte is a finding with its offset, row
+   and column), not UTF-8, no 外字 (private-use characters);
+3. CSV structure: quoting, the column count of the layout (which also tells V3 from V4 content);
+4. every field against its layout: type, length, required, code table, dates that exist;
+5. the file against its name: month, parties, the service-type code in the rows;
+6. a set of files against the bundle rules (``validate_set``).
+
+Speed matters (a 100,000-row 第6表 must check in ≤ 2.5× the time of just decoding and splitting it),
+so checks run per column over the *distinct* values of that column, compiled once per layout; rows are
+only walked again to place a finding once a bad value is known. Nothing here raises on user input.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from operator import itemgetter
+from typing import (Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set,
+                    Tuple)
+
+from tui_client.core.findings import Finding, make
+from tui_client.core.spec import codes as code_tables
+from tui_client.core.spec.filenames import ParsedName, parse_filename
+from tui_client.core.spec.kinds import KINDS, PREFIXES_LONGEST_FIRST, FileKind
+from tui_client.core.spec.layouts import PARTY_COLUMNS, Field, Layout, layouts_for
+
+#: At most this many findings of one code in one column; the rest are counted in a W-MORE-001.
+MAX_SAME = 20
+
+#: CSVバージョン values accepted without a warning (spec README §7).
+ACCEPTED_VERSIONS = frozenset({"202208", "202407", "202504"})
+V4_VERSIONS = frozenset({"202407", "202504"})
+
+_PUA = re.compile("[\ue000-\uf8ff]")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_SERVICE_CODE = re.compile(r"[0-9A-Z]{6}\Z")
+_SERVICE_TYPE = re.compile(r"[0-9A-Z]{2}\Z")
+_ZIP = re.compile(r"[0-9]{3}-[0-9]{4}\Z")
+_DAYS31 = re.compile(r"[01]{31}\Z")
+_DECIMAL = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?\Z")
+_INSURED = re.compile(r"(?:[0-9]{10}|H[0-9]{9})\Z")
+_DIGITS = re.compile(r"[0-9]+\Z")
+_SIGNED = re.compile(r"-?[0-9]+\Z")
+
+
+@dataclass
+class FileReport:
+    """What validating one file found. ``keys`` are the link keys of its records (for bundles)."""
+
+    filename: str
+    parsed: Optional[ParsedName]
+    kind: Optional[FileKind]
+    findings: List[Finding] = field(default_factory=list)
+    records: int = 0
+    layout: Optional[Layout] = None
+    csv_version: Optional[str] = None
+    keys: FrozenSet[Tuple[str, ...]] = frozenset()
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.blocks_sending for f in self.findings)
+
+
+# --- cell checks ------------------------------------------------------------------------------
+# A check takes one (non-empty) value and returns None or (code, params).
+
+Check = Callable[[str], Optional[Tuple[str, dict]]]
+
+
+@lru_cache(maxsize=4096)
+def _real_date(value: str) -> bool:
+    try:
+        date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return False
+    return True
+
+
+def _digits_problem(value: str) -> Optional[Tuple[str, dict]]:
+    if value.translate(_FULLWIDTH_DIGITS).isascii() and value.translate(_FULLWIDTH_DIGITS).isdigit():
+        return ("E-FLD-019", {})
+    return ("E-FLD-003", {})
+
+
+def _exact_digits(n: int) -> Check:
+    def check(v: str):
+        if len(v) == n and _DIGITS.match(v):
+            return None
+        if _DIGITS.match(v):
+            return ("E-FLD-008", {"length": n})
+        return _digits_problem(v)
+    return check
+
+
+def _max_digits(n: int, signed: bool = False) -> Check:
+    pattern = _SIGNED if signed else _DIGITS
+
+    def check(v: str):
+        if not pattern.match(v):
+            return _digits_problem(v)
+        if len(v.lstrip("-")) > n:
+            return ("E-FLD-002", {"length": n, "actual": len(v.lstrip("-"))})
+        return None
+    return check
+
+
+def _date(allow_zero: bool) -> Check:
+    def check(v: str):
+        if len(v) == 8 and _DIGITS.match(v):
+            if v == "00000000":
+                return None if allow_zero else ("W-FLD-018", {})
+            return None if _real_date(v) else ("E-FLD-004", {})
+        if v.translate(_FULLWIDTH_DIGITS) != v:
+            return ("E-FLD-019", {})
+        return ("E-FLD-004", {})
+    return check
+
+
+def _month(allow_zero: bool, code: str = "E-FLD-005") -> Check:
+    def check(v: str):
+        if allow_zero and v == "000000":
+            return None
+        if len(v) == 6 and _DIGITS.match(v) and 1 <= int(v[4:]) <= 12 and v[:4] >= "1900":
+            return None
+        return (code, {})
+    return check
+
+
+def _time(allow_none: bool) -> Check:
+    def check(v: str):
+        if allow_none and v == "9999":
+            return None
+        if len(v) == 4 and _DIGITS.match(v):
+            hh, mm = int(v[:2]), int(v[2:])
+            if (hh < 24 and mm < 60) or v == "2400":
+                return None
+        return ("E-FLD-006", {})
+    return check
+
+
+def _code_table(table_name: str) -> Check:
+    table = getattr(code_tables, table_name)
+    allowed = "、".join(f"{k}（{v}）" for k, v in table.items())
+
+    def check(v: str):
+        return None if v in table else ("E-FLD-007", {"allowed": allowed})
+    return check
+
+
+def _service_code(markers: bool) -> Check:
+    def check(v: str):
+        if markers and (v == code_tables.GRAND_TOTAL_CODE
+                        or (len(v) == 6 and v[2:] in code_tables.SUBTOTAL_SUFFIXES)):
+            return None
+        if not _SERVICE_CODE.match(v):
+            return ("E-FLD-015", {})
+        if v[:2] not in code_tables.SERVICE_TYPES:
+            return ("W-FLD-010", {"service_type": v[:2]})
+        return None
+    return check
+
+
+def _service_type(v: str):
+    if not _SERVICE_TYPE.match(v):
+        return ("E-FLD-015", {})
+    if v not in code_tables.SERVICE_TYPES:
+        return ("W-FLD-010", {"service_type": v})
+    return None
+
+
+def _text(n: int) -> Check:
+    def check(v: str):
+        m = _PUA.search(v)
+        if m is not None:  # 外字: a user-defined character no other office can read
+            return ("E-ENC-004", {"value": f"U+{ord(m.group()):04X}", "text": v[:20]})
+        if n and len(v) > n:
+            return ("E-FLD-002", {"length": n, "actual": len(v)})
+        return None
+    return check
+
+
+def _pattern(regex, code: str, length: int = 0) -> Check:
+    def check(v: str):
+        if length and len(v) > length:
+            return ("E-FLD-002", {"length": length, "actual": len(v)})
+        return None if regex.match(v) else (code, {})
+    return check
+
+
+def _insurer(v: str):
+    if len(v) == 6 and _DIGITS.match(v):
+        return None if code_tables.insurer_check_digit_ok(v) else ("W-FLD-014", {})
+    if _DIGITS.match(v):
+        return ("E-FLD-008", {"length": 6})
+    return _digits_problem(v)
+
+
+def _insured(v: str):
+    if _INSURED.match(v):
+        return None
+    if v.translate(_FULLWIDTH_DIGITS) != v:
+        return ("E-FLD-019", {})
+    return ("E-FLD-009", {})
+
+
+def _unused(v: str):
+    return ("W-FLD-013", {})
+
+
+def _base_check(f: Field) -> Check:
+    t = f.type
+    if t == "ver":
+        return _month(False, "E-FLD-005")
+    if t == "insurer":
+        return _insurer
+    if t == "insured":
+        return _insured
+    if t in ("date", "date0"):
+        return _date(t == "date0")
+    if t in ("month", "month0"):
+        return _month(t == "month0")
+    if t in ("time", "time9"):
+        return _time(t == "time9")
+    if t == "num":
+        return _max_digits(f.length)
+    if t == "snum":
+        return _max_digits(f.length, signed=True)
+    if t == "office":
+        return _exact_digits(10)
+    if t == "dec":
+        return _pattern(_DECIMAL, "E-FLD-017", f.length)
+    if t.startswith("code:"):
+        return _code_table(t[5:])
+    if t == "svc":
+        return _service_type
+    if t in ("svccode", "svctotal"):
+        return _service_code(t == "svctotal")
+    if t == "zip":
+        return _pattern(_ZIP, "W-FLD-012", f.length)
+    if t == "days31":
+        return _pattern(_DAYS31, "E-FLD-016")
+    if t == "unused":
+        return _unused
+    if t in ("text", "tel", "tais"):
+        return _text(f.length)
+    raise ValueError(f"unknown field type {t!r} in layout")  # a programming error in a table
+
+
+def _field_check(f: Field) -> Check:
+    base = _base_check(f)
+    if f.required == "R":
+        missing = ("E-FLD-001", {})
+    elif f.required == "R?":
+        missing = ("W-FLD-011", {})
+    else:
+        missing = None
+
+    def check(v: str):
+        if v == "":
+            return missing
+        return base(v)
+    return check
+
+
+@lru_cache(maxsize=None)
+def _compiled(layout: Layout) -> Tuple[Check, ...]:
+    return tuple(_field_check(f) for f in layout.fields)
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+def kind_of(filename: str) -> Optional[FileKind]:
+    """The kind a name's prefix says, even when the rest of the name is broken."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1].upper()
+    for prefix in PREFIXES_LONGEST_FIRST:
+        if base == prefix or base.startswith(prefix + "_") or base.startswith(prefix + "."):
+            return KINDS[prefix]
+    return None
+
+
+class _Sink:
+    """Collects findings for one file, capping repeats of one code in one column."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.findings: List[Finding] = []
+        self._seen: Counter = Counter()
+        self.row_to_line: Optional[Callable[[int], int]] = None
+
+    def add(self, code: str, *, row: Optional[int] = None, column: Optional[int] = None,
+            field_name: str = "", value: str = "", line: Optional[int] = None, **params) -> None:
+        key = (code, column)
+        self._seen[key] += 1
+        if self._seen[key] > MAX_SAME:
+            return
+        self.findings.append(make(code, self.filename, row=row, column=column, field=field_name,
+                                  value=value, line=line, **params))
+
+    def close(self) -> List[Finding]:
+        for (code, column), n in self._seen.items():
+            if n > MAX_SAME:
+                self.findings.append(make("W-MORE-001", self.filename, column=column,
+                                          count=n - MAX_SAME, repeated=code))
+        return self.findings
+
+
+def _locate(data: bytes, offset: int) -> Tuple[int, int]:
+    """(line, column) of a byte offset, counting separators naively (good enough to point a user)."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, data.count(b",", start, offset) + 1
+
+
+def _decode(data: bytes, sink: _Sink) -> Optional[str]:
+    """Strict cp932 with findings; returns the text (bad bytes replaced) or None when unusable."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        if not data.isascii():
+            sink.add("E-ENC-003")
+            return None
+        sink.add("W-ENC-002")
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError:
+        text = None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            # Valid UTF-8 with multi-byte characters: Excel or a text editor re-saved it as UTF-8.
+            sink.add("E-ENC-003")
+            return None
+    if text is None:
+        pos = 0
+        count = 0
+        while pos < len(data) and count <= MAX_SAME:
+            try:
+                data[pos:].decode("cp932")
+                break
+            except UnicodeDecodeError as exc:
+                bad = pos + exc.start
+                line, column = _locate(data, bad)
+                sink.add("E-ENC-001", row=line, line=line, column=column,
+                         value=data[bad:bad + 2].hex(" ").upper(), offset=bad)
+                pos = bad + 1
+                count += 1
+        text = data.decode("cp932", errors="replace")
+    return text
+
+
+def _records(text: str, sink: _Sink) -> Tuple[List[Optional[List[str]]], Optional[List[int]]]:
+    """All records (None where a record is broken) and, when needed, each record's first line."""
+    rows: List[Optional[List[str]]] = []
+    try:
+        rows.extend(csv.reader(io.StringIO(text, newline=""), strict=True))
+        return rows, None
+    except csv.Error:
+        pass
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, lines = [], []
+    prev = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            msg = str(exc)
+            code = "E-CSV-003" if ("end of data" in msg or "field limit" in msg) else "E-CSV-001"
+            sink.add(code, row=len(rows) + 1, line=prev + 1)
+            rows.append(None)
+            lines.append(prev + 1)
+            if reader.line_num <= prev:
+                break
+            prev = reader.line_num
+            continue
+        rows.append(row)
+        lines.append(prev + 1)
+        prev = reader.line_num
+    return rows, lines
+
+
+def _record_lines(text: str) -> List[int]:
+    """First physical line of each record (only computed when a finding needs it)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines, prev = [], 0
+    try:
+        for _ in reader:
+            lines.append(prev + 1)
+            prev = reader.line_num
+    except csv.Error:
+        pass
+    return lines
+
+
+def _looks_like_header(row: List[str]) -> bool:
+    first = row[0] if row else ""
+    return bool(first) and not any(ch.isdigit() for ch in first)
+
+
+class _Table:
+    """The well-formed records of a file, with per-column distinct values computed once.
+
+    Columns are never transposed up front: a check looks at the distinct values, and only a bad value
+    makes us walk a column again to say which rows hold it.
+    """
+
+    def __init__(self, rows: List[List[str]], row_numbers: Sequence[int]):
+        self.rows = rows
+        self.row_numbers = row_numbers
+        self._distinct: Dict[int, Set[str]] = {}
+
+    def distinct(self, i: int) -> Set[str]:
+        d = self._distinct.get(i)
+        if d is None:
+            d = self._distinct[i] = set(map(itemgetter(i), self.rows))
+        return d
+
+    def column(self, i: int) -> List[str]:
+        return list(map(itemgetter(i), self.rows))
+
+    def tuples(self, *idx: int):
+        """An iterator of the given columns side by side, row by row."""
+        return zip(*(map(itemgetter(i), self.rows) for i in idx))
+
+
+def validate_file(data: bytes, filename: str, *,
+                  registered_services: Optional[Mapping[str, Iterable[str]]] = None) -> FileReport:
+    """Check one file. ``registered_services`` maps an office number to the service-type codes it is
+    registered for (from the relay's directory or the office settings), when known."""
+    # A 100,000-row file makes 100,000 lists; the cyclic collector would rescan them again and again
+    # (half the run time). Nothing here makes cycles, so pause it for this call and restore it after.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate_file(data, filename, registered_services)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _validate_file(data: bytes, filename: str,
+                   registered_services: Optional[Mapping[str, Iterable[str]]]) -> FileReport:
+    parsed, name_findings = parse_filename(filename)
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    kind = parsed.kind if parsed else kind_of(base)
+    report = FileReport(base, parsed, kind)
+    sink = _Sink(base)
+    sink.findings.extend(name_findings)
+    if parsed and registered_services:
+        _check_registered_name(parsed, registered_services, sink)
+
+    if not data:
+        sink.add("E-FILE-002")
+        report.findings = sink.close()
+        return report
+    if kind is not None and kind.extension == "jpg":
+        if not data.startswith(b"\xff\xd8\xff"):
+            sink.add("E-FILE-003")
+        report.findings = sink.close()
+        return report
+    if b"\x00" in data[:65536] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        sink.add("E-FILE-001")
+        report.findings = sink.close()
+        return report
+
+    text = _decode(data, sink)
+    if text is None or kind is None:
+        report.findings = sink.close()
+        return report
+
+    rows, lines = _records(text, sink)
+    record_no: List[int] = list(range(1, len(rows) + 1))
+    # A header row is not part of the standard; tolerate it, never emit one.
+    if rows and rows[0] is not None and _looks_like_header(rows[0]):
+        sink.add("W-CSV-004", row=1, value=",".join(rows[0])[:40])
+        rows = rows[1:]
+        record_no = record_no[1:]
+    # Trailing blank lines are harmless; blank lines between records are worth a word.
+    while rows and rows[-1] == []:
+        rows.pop()
+        record_no.pop()
+
+    layouts = layouts_for(kind.prefix)
+    widths = Counter(map(len, rows) if lines is None else (len(r) for r in rows if r))
+    widths.pop(0, None)
+    form = parsed.form if parsed else "V4"
+    by_width: Dict[int, Layout] = {}
+    for lay in sorted(layouts, key=lambda lay: lay.revision != form):  # the name's form first
+        by_width.setdefault(lay.width, lay)
+    present = [(widths[w], w) for w in by_width if widths[w]]
+    if present:
+        layout = by_width[max(present)[1]]
+    else:
+        layout = next((lay for lay in layouts if lay.revision == form), layouts[0])
+    report.layout = layout
+    width = layout.width
+
+    good: List[List[str]] = []
+    good_no: List[int] = []
+    if widths.get(width) == len(rows):
+        good = rows  # the fast path: every record has the right width
+        good_no = record_no
+    else:
+        for r, no in zip(rows, record_no):
+            if r is None:
+                continue
+            if r == []:
+                sink.add("W-CSV-005", row=no)
+            elif len(r) != width:
+                sink.add("E-CSV-002", row=no, value=str(len(r)), expected=width, kind_name=kind.name_ja)
+            else:
+                good.append(r)
+                good_no.append(no)
+    report.records = len(good)
+    if not good:
+        if not any(f.code.startswith(("E-CSV", "E-ENC")) for f in sink.findings):
+            sink.add("E-FILE-002")
+        report.findings = _finish(sink, text, lines)
+        return report
+
+    table = _Table(good, good_no)
+    _check_columns(layout, table, sink)
+    _check_versions(layout, parsed, table, sink)
+    if parsed is not None:
+        _check_against_name(layout, parsed, table, sink, registered_services)
+    _check_rows(layout, table, parsed, sink)
+    report.keys = _keys(layout, parsed, table)
+    versions = table.distinct(0)
+    report.csv_version = next(iter(versions)) if len(versions) == 1 else None
+    report.findings = _finish(sink, text, lines)
+    return report
+
+
+def _finish(sink: _Sink, text: str, lines: Optional[List[int]]) -> List[Finding]:
+    findings = sink.close()
+    if not any(f.row is not None and f.line is None for f in findings):
+        return findings
+    if lines is None:
+        # Records and lines coincide unless a quoted field holds a line break.
+        if '"' in text and ("\n" in text) and _has_quoted_newline(text):
+            lines = _record_lines(text)
+    out = []
+    for f in findings:
+        if f.row is not None and f.line is None:
+            line = lines[f.row - 1] if lines and f.row - 1 < len(lines) else f.row
+            f = Finding(f.code, f.file, f.row, f.column, f.field, f.value, line, f.params)
+        out.append(f)
+    return out
+
+
+def _has_quoted_newline(text: str) -> bool:
+    for m in re.finditer(r'"(?:[^"]|"")*"', text):
+        if "\n" in m.group() or "\r" in m.group():
+            return True
+    return False
+
+
+def _emit(sink: _Sink, table: _Table, fld: Field, bad: Mapping[str, Tuple[str, dict]],
+          i: Optional[int] = None) -> None:
+    """Place a finding on every row whose value in ``fld``'s column (or column ``i``) is bad."""
+    col = fld.no - 1 if i is None else i
+    rows = table.row_numbers
+    for n, v in enumerate(table.column(col)):
+        hit = bad.get(v)
+        if hit is not None:
+            code, params = hit
+            if "value" in params:
+                params = dict(params)
+                v = params.pop("value")
+            sink.add(code, row=rows[n], column=fld.no, field_name=fld.name, value=v, **params)
+
+
+def _emit_tuples(sink: _Sink, table: _Table, fld: Field, bad: Set[tuple], idx: Sequence[int],
+                 code: str, value: Callable[[tuple], str], **params) -> None:
+    rows = table.row_numbers
+    for n, t in enumerate(table.tuples(*idx)):
+        if t in bad:
+            sink.add(code, row=rows[n], column=fld.no, field_name=fld.name, value=value(t), **params)
+
+
+def _check_columns(layout: Layout, table: _Table, sink: _Sink) -> None:
+    for i, (fld, check) in enumerate(zip(layout.fields, _compiled(layout))):
+        bad = {}
+        for v in table.distinct(i):
+            hit = check(v)
+            if hit is not None:
+                bad[v] = hit
+        if bad:
+            _emit(sink, table, fld, bad)
+
+
+def _check_versions(layout: Layout, parsed: Optional[ParsedName], table: _Table, sink: _Sink) -> None:
+    versions = sorted(table.distinct(0))
+    fld = layout.fields[0]
+    if len(versions) > 1:
+        sink.add("E-VER-002", column=1, field_name=fld.name, value="、".join(versions))
+        return
+    version = versions[0]
+    if not (len(version) == 6 and version.isdigit()):
+        return  # already a field finding
+    if version not in ACCEPTED_VERSIONS:
+        sink.add("W-VER-003", column=1, field_name=fld.name, value=version)
+    revisions = {lay.width for lay in layouts_for(layout.prefix)}
+    content_v4 = version in V4_VERSIONS
+    if len(revisions) > 1 and content_v4 != (layout.revision == "V4"):
+        expected = V4_VERSIONS if layout.revision == "V4" else ACCEPTED_VERSIONS - V4_VERSIONS
+        sink.add("E-VER-004", column=1, field_name=fld.name, value=version, width=layout.width,
+                 expected="、".join(sorted(expected)))
+    elif parsed is not None and (parsed.form == "V4") != content_v4 and version in ACCEPTED_VERSIONS:
+        sink.add("W-VER-005", column=1, field_name=fld.name, value=version, form=parsed.form)
+
+
+def _col(layout: Layout, name: str) -> Optional[int]:
+    for f in layout.fields:
+        if f.name == name:
+            return f.no - 1
+    return None
+
+
+def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink: _Sink,
+                        registered: Optional[Mapping[str, Iterable[str]]]) -> None:
+    fields = layout.fields
+    # The month in the rows must be the month in the name (one month per file).
+    if parsed.month is not None:
+        for f in fields:
+            if "=month" in f.rules:
+                bad = {v: ("E-ROW-001", {"expected": parsed.month})
+                       for v in table.distinct(f.no - 1) if v != parsed.month and v != ""}
+                if bad:
+                    _emit(sink, table, f, bad)
+    # Parties named in the rows should be the parties in the name.
+    for name, role in PARTY_COLUMNS.get(parsed.prefix, {}).items():
+        i = _col(layout, name)
+        if i is None:
+            continue
+        expected = parsed.sender if role == "sender" else parsed.recipient
+        bad = {v: ("W-ROW-030", {"expected": expected, "role": role})
+               for v in table.distinct(i) if v and v != expected}
+        if bad:
+            _emit(sink, table, fields[i], bad)
+
+    code_i = _col(layout, "サービスコード")
+    provider_i = _col(layout, "サービス事業者コード")
+    if parsed.prefix == "UPPLAN" and parsed.recipient_service and code_i is not None:
+        # The real case from the field: the care software wrote the wrong service-type code.
+        pairs = set(table.tuples(provider_i, code_i))
+        types = sorted({c[:2] for p, c in pairs if p == parsed.recipient and len(c) == 6})
+        if not types:
+            sink.add("W-ROW-021", column=provider_i + 1, field_name=fields[provider_i].name,
+                     value=parsed.recipient)
+        elif parsed.recipient_service not in types:
+            sink.add("E-ROW-020", column=code_i + 1, field_name=fields[code_i].name,
+                     value=parsed.recipient_service, found="、".join(types))
+    if parsed.prefix in ("UPJSK", "DLTJSK") and parsed.sender_service:
+        i = code_i if code_i is not None else _col(layout, "サービス種類コード")
+        allowed = {parsed.sender_service}
+        if registered and parsed.sender in registered:
+            allowed |= set(registered[parsed.sender])
+        bad = {v: ("E-ROW-022", {"expected": parsed.sender_service})
+               for v in table.distinct(i) if len(v) >= 2 and v[:2] not in allowed}
+        if bad:
+            _emit(sink, table, fields[i], bad)
+
+
+def _check_registered_name(parsed: ParsedName, registered: Mapping[str, Iterable[str]],
+                           sink: _Sink) -> None:
+    for role, office, svc in (("recipient", parsed.recipient, parsed.recipient_service),
+                              ("sender", parsed.sender, parsed.sender_service)):
+        if svc is None or office not in registered:
+            continue
+        offered = sorted(set(registered[office]))
+        if offered and svc not in offered:
+            sink.add("E-NAME-015", value=svc, office=office, role=role, offered="、".join(offered))
+
+
+def _check_rows(layout: Layout, table: _Table, parsed: Optional[ParsedName], sink: _Sink) -> None:
+    fields = layout.fields
+    prefix = layout.prefix
+    if prefix in ("UPPLAN", "UPJSK"):
+        month_i, day_i = _col(layout, "対象年月"), _col(layout, "サービス利用日")
+        if parsed is not None and parsed.month:
+            bad = {d: ("E-ROW-002", {"month": parsed.month})
+                   for d in table.distinct(day_i) if len(d) == 8 and d[:6] != parsed.month}
+            if bad:
+                _emit(sink, table, fields[day_i], bad)
+        else:
+            odd = {(m, d) for m, d in set(table.tuples(month_i, day_i)) if len(d) == 8 and d[:6] != m}
+            if odd:
+                _emit_tuples(sink, table, fields[day_i], odd, (month_i, day_i), "E-ROW-002",
+                             lambda t: t[1])
+        start_i, end_i = _col(layout, "サービス開始時刻"), _col(layout, "サービス終了時刻")
+        odd = set()
+        if "9999" in table.distinct(start_i) or "9999" in table.distinct(end_i):
+            odd = {p for p in set(table.tuples(start_i, end_i))
+                   if (p[0] == "9999") != (p[1] == "9999") and p[0] and p[1]}
+        if odd:
+            _emit_tuples(sink, table, fields[end_i], odd, (start_i, end_i), "W-ROW-006",
+                         lambda t: f"{t[0]}-{t[1]}")
+    if prefix in ("UPPLAN", "UPJSK", "UPSIKYU") and layout.revision == "V4":
+        idx = (_col(layout, "サービスコード"), _col(layout, "TAISコード"), _col(layout, "福祉用具届出コード"))
+        rental = any(c[:2] in code_tables.WELFARE_EQUIPMENT_TYPES for c in table.distinct(idx[0]))
+        bad = {t for t in (set(table.tuples(*idx)) if rental else ())
+               if t[0][:2] in code_tables.WELFARE_EQUIPMENT_TYPES and len(t[0]) == 6
+               and t[0][2:] not in code_tables.SUBTOTAL_SUFFIXES and not t[1] and not t[2]}
+        if bad:
+            _emit_tuples(sink, table, fields[idx[1]], bad, idx, "E-ROW-007", lambda t: t[0])
+    if prefix == "UPSIKYU":
+        code_i, office_i = _col(layout, "サービスコード"), _col(layout, "サービス事業所コード")
+        if code_tables.GRAND_TOTAL_CODE not in table.distinct(code_i):
+            sink.add("E-ROW-004", column=code_i + 1, field_name=fields[code_i].name)
+        else:
+            bad = {t for t in set(table.tuples(code_i, office_i))
+                   if t[0] == code_tables.GRAND_TOTAL_CODE and t[1] != code_tables.GRAND_TOTAL_OFFICE}
+            if bad:
+                _emit_tuples(sink, table, fields[office_i], bad, (code_i, office_i), "E-ROW-005",
+                             lambda t: t[1], expected=code_tables.GRAND_TOTAL_OFFICE)
+    if prefix == "UPHOSOKU" and parsed is not None and parsed.month is not None:
+        if parsed.month == "000000":
+            bad = {v: ("E-ROW-003", {"expected": "YYYYMMDD"}) for v in table.distinct(3) if v == "00000000"}
+        else:
+            bad = {v: ("E-ROW-003", {"expected": "00000000"}) for v in table.distinct(3) if v != "00000000"}
+        if bad:
+            _emit(sink, table, fields[3], bad)
+
+
+def _keys(layout: Layout, parsed: Optional[ParsedName], table: _Table) -> FrozenSet[Tuple[str, ...]]:
+    idx = list(layout.key_columns())
+    if layout.prefix == "UPHOSOKU":
+        # Belongs to 第1表 (month 000000): keyed by 作成（変更）日; to 第6表: by 対象年月.
+        plan_set = parsed is not None and parsed.month == "000000"
+        idx = [1, 2, 3 if plan_set else 62]
+    return frozenset(table.tuples(*idx))
+
+
+# --- sets of files: bundle rules ---------------------------------------------------------------
+
+def validate_set(reports: Sequence[FileReport]) -> List[Finding]:
+    """Check files meant to be sent together against the bundle rules ([V4-spec] 2.4, 2.3).
+
+    Files are grouped into bundles by their parties and serial (ファイル連番). Returns findings about
+    the set; each names the file it concerns.
+    """
+    findings: List[Finding] = []
+    bundles: Dict[tuple, List[FileReport]] = defaultdict(list)
+    for r in reports:
+        if r.parsed is not None:
+            bundles[r.parsed.bundle_key].append(r)
+
+    for key, members in sorted(bundles.items(), key=lambda kv: kv[0][4]):
+        by_prefix: Dict[str, List[FileReport]] = defaultdict(list)
+        for r in members:
+            by_prefix[r.parsed.prefix].append(r)
+        serial = key[4]
+        for prefix, same in by_prefix.items():
+            if len(same) > 1 and prefix != "UPKIHON_IMAGE":
+                for r in same[1:]:
+                    findings.append(make("E-BND-003", r.filename, value=prefix, serial=serial))
+        groups = {r.parsed.group for r in members}
+        for r in members:
+            p = r.parsed
+            kind = p.kind
+            if kind.group == "alone" and len(members) > 1:
+                others = "、".join(sorted(m.filename for m in members if m is not r))
+                findings.append(make("E-BND-002", r.filename, value=kind.name_ja, others=others,
+                                     serial=serial))
+                continue
+            if len(groups) > 1 and kind.group != "alone":
+                findings.append(make("E-BND-008", r.filename, serial=serial,
+                                     value=p.month or ""))
+            present = set(by_prefix)
+            for need in _requires(p):
+                if need not in present:
+                    findings.append(make("E-BND-001", r.filename, value=need,
+                                         need_name=KINDS[need].name_ja, serial=serial))
+        months = {r.parsed.month for r in members if r.parsed.month not in (None, "000000")}
+        if len(months) > 1:
+            for r in members:
+                if r.parsed.month in months:
+                    findings.append(make("E-BND-004", r.filename, value=r.parsed.month,
+                                         months="、".join(sorted(months))))
+        findings.extend(_check_links(by_prefix))
+
+    findings.extend(_check_superseded(reports))
+    return findings
+
+
+def _requires(p: ParsedName) -> Tuple[str, ...]:
+    if p.prefix == "UPHOSOKU":
+        return ("UP1KYO",) if p.month == "000000" else ("UPPLAN",)
+    return p.kind.requires(p.form)
+
+
+# Parent kind → dependant kinds whose records must each belong to a parent record.
+_LINKS = {
+    "UP1KYO": ("UP2KYO", "UP3KYO", "UPHOSOKU"),
+    "UPPLAN": ("UPSIKYU", "UPHOSOKU"),
+    "UPKIHON": ("UPKIHON_SUB1", "UPKIHON_SUB2"),
+    "UPYOBO": ("UPYOBO_SUB",),
+}
+
+
+def _check_links(by_prefix: Mapping[str, List[FileReport]]) -> List[Finding]:
+    out: List[Finding] = []
+    for parent, dependants in _LINKS.items():
+        if parent not in by_prefix:
+            continue
+        parent_keys: Set[tuple] = set()
+        for r in by_prefix[parent]:
+            parent_keys |= r.keys
+        for dep in dependants:
+            for r in by_prefix.get(dep, ()):
+                if r.layout is None:
+                    continue
+                for k in sorted(r.keys - parent_keys)[:MAX_SAME]:
+                    out.append(make("E-BND-005", r.filename, value=_key_text(k),
+                                    parent=KINDS[parent].name_ja))
+        if parent == "UPPLAN" and "UPSIKYU" in by_prefix:
+            dep_keys: Set[tuple] = set()
+            for r in by_prefix["UPSIKYU"]:
+                dep_keys |= r.keys
+            for r in by_prefix[parent]:
+                for k in sorted(r.keys - dep_keys)[:MAX_SAME]:
+                    out.append(make("W-BND-006", r.filename, value=_key_text(k),
+                                    dependant=KINDS["UPSIKYU"].name_ja))
+    return out
+
+
+def _key_text(key: Tuple[str, ...]) -> str:
+    # 保険者番号 / 被保険者番号 / date or month. The 被保険者番号 is masked: findings end up in logs.
+    insurer, insured, third = (tuple(key) + ("", "", ""))[:3]
+    masked = insured[:2] + "*" * max(0, len(insured) - 4) + insured[-2:] if len(insured) > 4 else insured
+    return f"{insurer}/{masked}/{third}"
+
+
+def _check_superseded(reports: Sequence[FileReport]) -> List[Finding]:
+    """Two files of one kind, parties and month with different serials: the newer replaces the older."""
+    seen: Dict[tuple, List[FileReport]] = defaultdict(list)
+    for r in reports:
+        p = r.parsed
+        if p is not None and not p.kind.is_deletion and p.kind.extension == "csv":
+            seen[(p.prefix, p.sender, p.sender_service, p.recipient, p.recipient_service, p.month)].append(r)
+    out = []
+    for same in seen.values():
+        serials = sorted({r.parsed.serial for r in same})
+        if len(serials) > 1:
+            for r in same:
+                if r.parsed.serial != serials[-1]:
+                    out.append(make("W-BND-009", r.filename, value=r.parsed.serial, newer=serials[-1]))
+    return out
