@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from tui_client.core.spec.codes import CSV_VERSION_V3, CSV_VERSION_V4, insurer_check_digit_ok
 from tui_client.core.spec.filenames import build_filename

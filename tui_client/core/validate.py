@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from operator import itemgetter
 from typing import (Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set,
                     Tuple)
@@ -361,16 +362,29 @@ def _decode(data: bytes, sink: _Sink) -> Optional[str]:
     return text
 
 
-def _records(text: str, sink: _Sink) -> Tuple[List[Optional[List[str]]], Optional[List[int]]]:
-    """All records (None where a record is broken) and, when needed, each record's first line."""
-    rows: List[Optional[List[str]]] = []
-    try:
-        rows.extend(csv.reader(io.StringIO(text, newline=""), strict=True))
-        return rows, None
-    except csv.Error:
-        pass
+class _Records:
+    """Where records come from: the text, parsed again each time it is walked (the fast path keeps no
+    rows in memory), or, when the CSV is broken somewhere, a list made once (None = a broken record)."""
+
+    def __init__(self, text: str, rows: Optional[List[Optional[List[str]]]] = None):
+        self.text = text
+        self.rows = rows
+
+    @property
+    def intact(self) -> bool:
+        return self.rows is None
+
+    def __iter__(self):
+        if self.rows is not None:
+            return iter(self.rows)
+        return csv.reader(io.StringIO(self.text, newline=""), strict=True)
+
+
+def _broken_records(text: str, sink: _Sink) -> Tuple[List[Optional[List[str]]], List[int]]:
+    """All records, None where one is broken (with a finding), and each record's first line."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows, lines = [], []
+    rows: List[Optional[List[str]]] = []
+    lines: List[int] = []
     prev = 0
     while True:
         try:
@@ -411,30 +425,126 @@ def _looks_like_header(row: List[str]) -> bool:
     return bool(first) and not any(ch.isdigit() for ch in first)
 
 
-class _Table:
-    """The well-formed records of a file, with per-column distinct values computed once.
+#: Records are scanned in chunks of this many: large enough for C-speed set building, small enough
+#: that a 30 MB file never sits in memory as 100,000 Python lists at once.
+_CHUNK = 4096
 
-    Columns are never transposed up front: a check looks at the distinct values, and only a bad value
-    makes us walk a column again to say which rows hold it.
+#: A group of columns whose combinations a check needs, and when a chunk needs them collected
+#: (a test on that chunk's distinct values; None = always).
+Group = Tuple[Tuple[int, ...], Optional[Callable[[Dict[int, Set[str]]], bool]]]
+
+
+def _len(row: Optional[List[str]]) -> int:
+    return -1 if row is None else len(row)
+
+
+class _Table:
+    """One pass over a file's records, keeping only what the checks need.
+
+    For every column it keeps the set of distinct values; for declared column groups, the set of
+    distinct combinations. Checks look only at these sets. A check that finds a bad value *flags* it;
+    ``emit`` then walks the records once more to say which rows hold flagged values. A clean file is
+    therefore parsed once and never held in memory whole.
     """
 
-    def __init__(self, rows: List[List[str]], row_numbers: Sequence[int]):
-        self.rows = rows
-        self.row_numbers = row_numbers
-        self._distinct: Dict[int, Set[str]] = {}
+    def __init__(self, records: _Records, width: int, skip: int, groups: Sequence[Group]):
+        self.records = records
+        self.width = width
+        self.skip = skip
+        self.count = 0
+        self.widths: Counter = Counter()
+        self.other_widths: List[Tuple[int, int]] = []   # (record no, width) of misfit records
+        self.blank: List[int] = []
+        self.last_good = 0
+        self._distinct: List[Set[str]] = [set() for _ in range(width)]
+        self._tuples: Dict[Tuple[int, ...], Set[tuple]] = {idx: set() for idx, _ in groups}
+        self._flags: List[tuple] = []
+        self._tuple_flags: List[tuple] = []
+        self._scan(groups)
+
+    def _records_after_skip(self):
+        it = iter(self.records)
+        for _ in range(self.skip):
+            next(it, None)
+        return it
+
+    def _scan(self, groups: Sequence[Group]) -> None:
+        it = self._records_after_skip()
+        width = self.width
+        getters = [itemgetter(i) for i in range(width)]
+        sizer = len if self.records.intact else _len
+        record_no = self.skip
+        while True:
+            chunk = list(islice(it, _CHUNK))
+            if not chunk:
+                break
+            start, record_no = record_no, record_no + len(chunk)
+            lens = Counter(map(sizer, chunk))
+            self.widths.update(lens)
+            if lens.get(width) == len(chunk):
+                good = chunk
+                self.last_good = record_no
+            else:
+                good = []
+                for n, r in enumerate(chunk, start + 1):
+                    if r is None:
+                        continue
+                    if len(r) == width:
+                        good.append(r)
+                        self.last_good = n
+                    elif not r:
+                        self.blank.append(n)
+                    else:
+                        self.other_widths.append((n, len(r)))
+                if not good:
+                    continue
+            self.count += len(good)
+            seen = {}
+            for i, get in enumerate(getters):
+                values = set(map(get, good))
+                self._distinct[i] |= values
+                seen[i] = values
+            for idx, wanted in groups:
+                if wanted is None or wanted(seen):
+                    self._tuples[idx].update(zip(*(map(getters[i], good) for i in idx)))
 
     def distinct(self, i: int) -> Set[str]:
-        d = self._distinct.get(i)
-        if d is None:
-            d = self._distinct[i] = set(map(itemgetter(i), self.rows))
-        return d
+        return self._distinct[i]
 
-    def column(self, i: int) -> List[str]:
-        return list(map(itemgetter(i), self.rows))
+    def tuple_set(self, idx: Tuple[int, ...]) -> Set[tuple]:
+        """Distinct combinations of a declared column group (only chunks that needed them)."""
+        return self._tuples[idx]
 
-    def tuples(self, *idx: int):
-        """An iterator of the given columns side by side, row by row."""
-        return zip(*(map(itemgetter(i), self.rows) for i in idx))
+    def flag(self, fld: Field, bad: Mapping[str, Tuple[str, dict]], col: Optional[int] = None) -> None:
+        """Values of one column that are wrong: (code, params) per value."""
+        self._flags.append((fld.no - 1 if col is None else col, fld, bad))
+
+    def flag_tuples(self, fld: Field, bad: Set[tuple], idx: Tuple[int, ...], code: str,
+                    value: Callable[[tuple], str], **params) -> None:
+        """Combinations of several columns that are wrong, reported at ``fld``."""
+        self._tuple_flags.append((fld, bad, itemgetter(*idx), code, value, params))
+
+    def emit(self, sink: _Sink) -> None:
+        """One more walk over the records, placing a finding on every row with a flagged value."""
+        if not (self._flags or self._tuple_flags):
+            return
+        width = self.width
+        for n, r in enumerate(self._records_after_skip(), self.skip + 1):
+            if r is None or len(r) != width:
+                continue
+            for col, fld, bad in self._flags:
+                hit = bad.get(r[col])
+                if hit is not None:
+                    code, params = hit
+                    v = r[col]
+                    if "value" in params:
+                        params = dict(params)
+                        v = params.pop("value")
+                    sink.add(code, row=n, column=fld.no, field_name=fld.name, value=v, **params)
+            for fld, bad, get, code, value, params in self._tuple_flags:
+                t = get(r)
+                if t in bad:
+                    sink.add(code, row=n, column=fld.no, field_name=fld.name, value=value(t), **params)
 
 
 def validate_file(data: bytes, filename: str, *,
@@ -482,67 +592,86 @@ def _validate_file(data: bytes, filename: str,
         report.findings = sink.close()
         return report
 
-    rows, lines = _records(text, sink)
-    record_no: List[int] = list(range(1, len(rows) + 1))
-    # A header row is not part of the standard; tolerate it, never emit one.
-    if rows and rows[0] is not None and _looks_like_header(rows[0]):
-        sink.add("W-CSV-004", row=1, value=",".join(rows[0])[:40])
-        rows = rows[1:]
-        record_no = record_no[1:]
-    # Trailing blank lines are harmless; blank lines between records are worth a word.
-    while rows and rows[-1] == []:
-        rows.pop()
-        record_no.pop()
-
-    layouts = layouts_for(kind.prefix)
-    widths = Counter(map(len, rows) if lines is None else (len(r) for r in rows if r))
-    widths.pop(0, None)
-    form = parsed.form if parsed else "V4"
-    by_width: Dict[int, Layout] = {}
-    for lay in sorted(layouts, key=lambda lay: lay.revision != form):  # the name's form first
-        by_width.setdefault(lay.width, lay)
-    present = [(widths[w], w) for w in by_width if widths[w]]
-    if present:
-        layout = by_width[max(present)[1]]
-    else:
-        layout = next((lay for lay in layouts if lay.revision == form), layouts[0])
-    report.layout = layout
-    width = layout.width
-
-    good: List[List[str]] = []
-    good_no: List[int] = []
-    if widths.get(width) == len(rows):
-        good = rows  # the fast path: every record has the right width
-        good_no = record_no
-    else:
-        for r, no in zip(rows, record_no):
-            if r is None:
-                continue
-            if r == []:
-                sink.add("W-CSV-005", row=no)
-            elif len(r) != width:
-                sink.add("E-CSV-002", row=no, value=str(len(r)), expected=width, kind_name=kind.name_ja)
-            else:
-                good.append(r)
-                good_no.append(no)
-    report.records = len(good)
-    if not good:
+    records = _Records(text)
+    lines: Optional[List[int]] = None
+    try:
+        first = next(_head(records), None)
+        table = _scan(records, first, kind, parsed, sink)
+    except csv.Error:
+        rows, lines = _broken_records(text, sink)
+        records = _Records(text, rows)
+        table = _scan(records, rows[0] if rows else None, kind, parsed, sink)
+    if table is None:
+        report.findings = _finish(sink, text, lines)
+        return report
+    layout = report.layout = table.layout
+    for n, w in table.other_widths:
+        sink.add("E-CSV-002", row=n, value=str(w), expected=table.width, kind_name=kind.name_ja)
+    for n in table.blank:
+        if n < table.last_good:  # trailing blank lines are harmless
+            sink.add("W-CSV-005", row=n)
+    report.records = table.count
+    if not table.count:
         if not any(f.code.startswith(("E-CSV", "E-ENC")) for f in sink.findings):
             sink.add("E-FILE-002")
         report.findings = _finish(sink, text, lines)
         return report
 
-    table = _Table(good, good_no)
-    _check_columns(layout, table, sink)
+    _check_columns(layout, table)
     _check_versions(layout, parsed, table, sink)
     if parsed is not None:
         _check_against_name(layout, parsed, table, sink, registered_services)
     _check_rows(layout, table, parsed, sink)
-    report.keys = _keys(layout, parsed, table)
+    report.keys = frozenset(table.tuple_set(_key_columns(layout, parsed)))
     versions = table.distinct(0)
     report.csv_version = next(iter(versions)) if len(versions) == 1 else None
+    table.emit(sink)
     report.findings = _finish(sink, text, lines)
     return report
+
+
+def _head(records: _Records):
+    """Records from the start of the file without copying all of it: io.StringIO holds its text as
+    UCS-4, four bytes a character, so a reader over the whole text costs four times its length."""
+    if records.rows is not None:
+        return iter(records.rows)
+    return csv.reader(io.StringIO(records.text[:65536], newline=""))
+
+
+def _first_data_record(records: _Records, skip: int) -> Optional[List[str]]:
+    it = _head(records)
+    for _ in range(skip):
+        next(it, None)
+    try:
+        return next((r for r in it if r), None)
+    except csv.Error:  # a record cut at the 64 KiB boundary: the name's form decides instead
+        return None
+
+
+def _scan(records: _Records, first: Optional[List[str]], kind: FileKind, parsed: Optional[ParsedName],
+          sink: _Sink) -> Optional["_Table"]:
+    """Pick the layout (by the first record's width, else the name's form) and scan the records."""
+    skip = 0
+    # A header row is not part of the standard; tolerate it, never emit one.
+    if first and _looks_like_header(first):
+        sink.add("W-CSV-004", row=1, value=",".join(first)[:40])
+        skip = 1
+    layouts = layouts_for(kind.prefix)
+    form = parsed.form if parsed else "V4"
+    by_width: Dict[int, Layout] = {}
+    for lay in sorted(layouts, key=lambda lay: lay.revision != form):  # the name's form first
+        by_width.setdefault(lay.width, lay)
+    first_data = _first_data_record(records, skip)
+    default = next((lay for lay in layouts if lay.revision == form), layouts[0])
+    layout = by_width.get(_len(first_data), default)
+    table = _Table(records, layout.width, skip, _groups(layout, parsed))
+    # The first record may be the odd one out: go with the width most records have.
+    best = max(((table.widths[w], w) for w in by_width if table.widths[w]), default=None)
+    if best is not None and best[1] != layout.width and best[0] > table.count:
+        layout = by_width[best[1]]
+        table = _Table(records, layout.width, skip, _groups(layout, parsed))
+    table.layout = layout
+    return table
 
 
 def _finish(sink: _Sink, text: str, lines: Optional[List[int]]) -> List[Finding]:
@@ -569,30 +698,7 @@ def _has_quoted_newline(text: str) -> bool:
     return False
 
 
-def _emit(sink: _Sink, table: _Table, fld: Field, bad: Mapping[str, Tuple[str, dict]],
-          i: Optional[int] = None) -> None:
-    """Place a finding on every row whose value in ``fld``'s column (or column ``i``) is bad."""
-    col = fld.no - 1 if i is None else i
-    rows = table.row_numbers
-    for n, v in enumerate(table.column(col)):
-        hit = bad.get(v)
-        if hit is not None:
-            code, params = hit
-            if "value" in params:
-                params = dict(params)
-                v = params.pop("value")
-            sink.add(code, row=rows[n], column=fld.no, field_name=fld.name, value=v, **params)
-
-
-def _emit_tuples(sink: _Sink, table: _Table, fld: Field, bad: Set[tuple], idx: Sequence[int],
-                 code: str, value: Callable[[tuple], str], **params) -> None:
-    rows = table.row_numbers
-    for n, t in enumerate(table.tuples(*idx)):
-        if t in bad:
-            sink.add(code, row=rows[n], column=fld.no, field_name=fld.name, value=value(t), **params)
-
-
-def _check_columns(layout: Layout, table: _Table, sink: _Sink) -> None:
+def _check_columns(layout: Layout, table: _Table) -> None:
     for i, (fld, check) in enumerate(zip(layout.fields, _compiled(layout))):
         bad = {}
         for v in table.distinct(i):
@@ -600,7 +706,7 @@ def _check_columns(layout: Layout, table: _Table, sink: _Sink) -> None:
             if hit is not None:
                 bad[v] = hit
         if bad:
-            _emit(sink, table, fld, bad)
+            table.flag(fld, bad)
 
 
 def _check_versions(layout: Layout, parsed: Optional[ParsedName], table: _Table, sink: _Sink) -> None:
@@ -641,7 +747,7 @@ def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink:
                 bad = {v: ("E-ROW-001", {"expected": parsed.month})
                        for v in table.distinct(f.no - 1) if v != parsed.month and v != ""}
                 if bad:
-                    _emit(sink, table, f, bad)
+                    table.flag(f, bad)
     # Parties named in the rows should be the parties in the name.
     for name, role in PARTY_COLUMNS.get(parsed.prefix, {}).items():
         i = _col(layout, name)
@@ -651,13 +757,13 @@ def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink:
         bad = {v: ("W-ROW-030", {"expected": expected, "role": role})
                for v in table.distinct(i) if v and v != expected}
         if bad:
-            _emit(sink, table, fields[i], bad)
+            table.flag(fields[i], bad)
 
     code_i = _col(layout, "サービスコード")
     provider_i = _col(layout, "サービス事業者コード")
     if parsed.prefix == "UPPLAN" and parsed.recipient_service and code_i is not None:
         # The real case from the field: the care software wrote the wrong service-type code.
-        pairs = set(table.tuples(provider_i, code_i))
+        pairs = table.tuple_set((provider_i, code_i))
         types = sorted({c[:2] for p, c in pairs if p == parsed.recipient and len(c) == 6})
         if not types:
             sink.add("W-ROW-021", column=provider_i + 1, field_name=fields[provider_i].name,
@@ -673,7 +779,7 @@ def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink:
         bad = {v: ("E-ROW-022", {"expected": parsed.sender_service})
                for v in table.distinct(i) if len(v) >= 2 and v[:2] not in allowed}
         if bad:
-            _emit(sink, table, fields[i], bad)
+            table.flag(fields[i], bad)
 
 
 def _check_registered_name(parsed: ParsedName, registered: Mapping[str, Iterable[str]],
@@ -696,37 +802,37 @@ def _check_rows(layout: Layout, table: _Table, parsed: Optional[ParsedName], sin
             bad = {d: ("E-ROW-002", {"month": parsed.month})
                    for d in table.distinct(day_i) if len(d) == 8 and d[:6] != parsed.month}
             if bad:
-                _emit(sink, table, fields[day_i], bad)
+                table.flag(fields[day_i], bad)
         else:
-            odd = {(m, d) for m, d in set(table.tuples(month_i, day_i)) if len(d) == 8 and d[:6] != m}
+            odd = {(m, d) for m, d in table.tuple_set((month_i, day_i)) if len(d) == 8 and d[:6] != m}
             if odd:
-                _emit_tuples(sink, table, fields[day_i], odd, (month_i, day_i), "E-ROW-002",
+                table.flag_tuples(fields[day_i], odd, (month_i, day_i), "E-ROW-002",
                              lambda t: t[1])
         start_i, end_i = _col(layout, "サービス開始時刻"), _col(layout, "サービス終了時刻")
         odd = set()
         if "9999" in table.distinct(start_i) or "9999" in table.distinct(end_i):
-            odd = {p for p in set(table.tuples(start_i, end_i))
+            odd = {p for p in table.tuple_set((start_i, end_i))
                    if (p[0] == "9999") != (p[1] == "9999") and p[0] and p[1]}
         if odd:
-            _emit_tuples(sink, table, fields[end_i], odd, (start_i, end_i), "W-ROW-006",
+            table.flag_tuples(fields[end_i], odd, (start_i, end_i), "W-ROW-006",
                          lambda t: f"{t[0]}-{t[1]}")
     if prefix in ("UPPLAN", "UPJSK", "UPSIKYU") and layout.revision == "V4":
         idx = (_col(layout, "サービスコード"), _col(layout, "TAISコード"), _col(layout, "福祉用具届出コード"))
         rental = any(c[:2] in code_tables.WELFARE_EQUIPMENT_TYPES for c in table.distinct(idx[0]))
-        bad = {t for t in (set(table.tuples(*idx)) if rental else ())
+        bad = {t for t in (table.tuple_set(idx) if rental else ())
                if t[0][:2] in code_tables.WELFARE_EQUIPMENT_TYPES and len(t[0]) == 6
                and t[0][2:] not in code_tables.SUBTOTAL_SUFFIXES and not t[1] and not t[2]}
         if bad:
-            _emit_tuples(sink, table, fields[idx[1]], bad, idx, "E-ROW-007", lambda t: t[0])
+            table.flag_tuples(fields[idx[1]], bad, idx, "E-ROW-007", lambda t: t[0])
     if prefix == "UPSIKYU":
         code_i, office_i = _col(layout, "サービスコード"), _col(layout, "サービス事業所コード")
         if code_tables.GRAND_TOTAL_CODE not in table.distinct(code_i):
             sink.add("E-ROW-004", column=code_i + 1, field_name=fields[code_i].name)
         else:
-            bad = {t for t in set(table.tuples(code_i, office_i))
+            bad = {t for t in table.tuple_set((code_i, office_i))
                    if t[0] == code_tables.GRAND_TOTAL_CODE and t[1] != code_tables.GRAND_TOTAL_OFFICE}
             if bad:
-                _emit_tuples(sink, table, fields[office_i], bad, (code_i, office_i), "E-ROW-005",
+                table.flag_tuples(fields[office_i], bad, (code_i, office_i), "E-ROW-005",
                              lambda t: t[1], expected=code_tables.GRAND_TOTAL_OFFICE)
     if prefix == "UPHOSOKU" and parsed is not None and parsed.month is not None:
         if parsed.month == "000000":
@@ -734,16 +840,37 @@ def _check_rows(layout: Layout, table: _Table, parsed: Optional[ParsedName], sin
         else:
             bad = {v: ("E-ROW-003", {"expected": "00000000"}) for v in table.distinct(3) if v != "00000000"}
         if bad:
-            _emit(sink, table, fields[3], bad)
+            table.flag(fields[3], bad)
 
 
-def _keys(layout: Layout, parsed: Optional[ParsedName], table: _Table) -> FrozenSet[Tuple[str, ...]]:
-    idx = list(layout.key_columns())
+def _key_columns(layout: Layout, parsed: Optional[ParsedName]) -> Tuple[int, ...]:
     if layout.prefix == "UPHOSOKU":
         # Belongs to 第1表 (month 000000): keyed by 作成（変更）日; to 第6表: by 対象年月.
         plan_set = parsed is not None and parsed.month == "000000"
-        idx = [1, 2, 3 if plan_set else 62]
-    return frozenset(table.tuples(*idx))
+        return (1, 2, 3 if plan_set else 62)
+    return layout.key_columns()
+
+
+def _groups(layout: Layout, parsed: Optional[ParsedName]) -> List[Group]:
+    """The column combinations the checks of this layout will ask for, declared before the scan."""
+    groups: List[Group] = [(_key_columns(layout, parsed), None)]
+    prefix = layout.prefix
+    code_i = _col(layout, "サービスコード")
+    if prefix == "UPPLAN":
+        groups.append(((_col(layout, "サービス事業者コード"), code_i), None))
+    if prefix in ("UPPLAN", "UPJSK"):
+        start_i, end_i = _col(layout, "サービス開始時刻"), _col(layout, "サービス終了時刻")
+        groups.append(((start_i, end_i), lambda seen: "9999" in seen[start_i] or "9999" in seen[end_i]))
+        if parsed is None or not parsed.month:  # else the name's month is checked, value by value
+            groups.append(((_col(layout, "対象年月"), _col(layout, "サービス利用日")), None))
+    if prefix in ("UPPLAN", "UPJSK", "UPSIKYU") and layout.revision == "V4":
+        idx = (code_i, _col(layout, "TAISコード"), _col(layout, "福祉用具届出コード"))
+        groups.append((idx, lambda seen: any(c[:2] in code_tables.WELFARE_EQUIPMENT_TYPES
+                                             for c in seen[code_i])))
+    if prefix == "UPSIKYU":
+        office_i = _col(layout, "サービス事業所コード")
+        groups.append(((code_i, office_i), lambda seen: code_tables.GRAND_TOTAL_CODE in seen[code_i]))
+    return groups
 
 
 # --- sets of files: bundle rules ---------------------------------------------------------------
