@@ -77,7 +77,7 @@ def test_usage_error_exits_4(run_cli):
 
 def test_explain_known_and_unknown(run_cli):
     code, out, _ = run_cli("explain", "e-name-004")
-    assert code == 0 and "E-NAME-004" in out and "直し方" in out and "〈value〉" in out
+    assert code == 0 and "E-NAME-004" in out and "直し方" in out and "〈値〉" in out
     code, _, err = run_cli("explain", "E-NOPE-999")
     assert code == 3 and "E-NOPE-999" in err
     code, out, _ = run_cli("explain")
@@ -100,3 +100,12 @@ def test_real_entry_point_in_a_c_locale_prints_japanese_without_crashing(tmp_pat
     proc = tsunagi_subprocess("check", tmp_path / "x", env=env)
     assert proc.returncode == 2, proc.stderr
     assert "E-FLD-001" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_finding_codes_doc_is_in_sync_with_the_catalogue(run_cli):
+    from conftest import ROOT
+
+    code, out, _ = run_cli("explain", "--markdown")
+    assert code == 0
+    doc = (ROOT / "docs" / "finding-codes.md").read_text(encoding="utf-8")
+    assert doc == out, "regenerate: tsunagi explain --markdown > docs/finding-codes.md"
