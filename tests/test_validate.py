@@ -166,3 +166,23 @@ def test_a_deletion_travels_alone():
 
 def test_validate_set_on_empty_input():
     assert validate_set([]) == []
+
+
+def test_trailing_comma_on_every_row_is_one_finding_not_thousands():
+    name, data = DEFECTS["E-CSV-006"]()[0]
+    findings = validate_file(data, name).findings
+    assert [f.code for f in findings] == ["E-CSV-006"]
+    assert findings[0].value == str(data.count(b"\r\n")) and findings[0].param("expected") == "25"
+
+
+def test_excel_style_damage_is_named_with_the_excel_hint():
+    recs = samples.plan_rows("202505", samples.users(1), [samples.HOME_HELP])
+    recs[0]["サービス開始時刻"] = "930"
+    recs[1]["サービス利用日"] = "2025/5/1"
+    from tui_client.core.spec.layouts import LAYOUTS
+    data = samples.encode(samples.render(LAYOUTS[("UPPLAN", "V4")], recs))
+    name = samples.use_bundle("202505", samples.HOME_HELP, samples.users(1))[0][0]
+    by_code = {f.code: f for f in validate_file(data, name).findings}
+    assert set(by_code) == {"E-FLD-006", "E-FLD-004"}
+    assert "Excel" in finding_message(by_code["E-FLD-006"])[1]
+    assert "2025/5/1" in finding_message(by_code["E-FLD-004"])[1]

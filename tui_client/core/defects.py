@@ -208,6 +208,7 @@ DEFECTS: Dict[str, Recipe] = {
     "E-CSV-001": lambda: [_upplan(text_mod=lambda t: t.replace('"山田　花子"', '"山田"花子', 1))],
     "E-CSV-002": lambda: [_upplan(text_mod=lambda t: t.replace("\r\n", ",extra\r\n", 1))],
     "E-CSV-003": lambda: [_upplan(text_mod=lambda t: t.rstrip("\r\n").rsplit(",", 1)[0] + ',"unclosed\r\n')],
+    "E-CSV-006": lambda: [_upplan(text_mod=lambda t: t.replace("\r\n", ",\r\n"))],
     "W-CSV-004": lambda: [_upplan(text_mod=lambda t: ",".join(f.name for f in LAYOUTS[("UPPLAN", "V4")].fields)
                                   + "\r\n" + t)],
     "W-CSV-005": lambda: [_upplan(text_mod=lambda t: t.replace("\r\n", "\r\n\r\n", 1))],

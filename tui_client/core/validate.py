@@ -460,6 +460,8 @@ class _Table:
         self._tuples: Dict[Tuple[int, ...], Set[tuple]] = {idx: set() for idx, _ in groups}
         self._flags: List[tuple] = []
         self._tuple_flags: List[tuple] = []
+        self.first_data: Optional[List[str]] = None
+        self.layout: Optional[Layout] = None
         self._scan(groups)
 
     def _records_after_skip(self):
@@ -605,7 +607,15 @@ def _validate_file(data: bytes, filename: str,
         report.findings = _finish(sink, text, lines)
         return report
     layout = report.layout = table.layout
-    for n, w in table.other_widths:
+    misfits = table.other_widths
+    trailing = [n for n, w in misfits if w == table.width + 1]
+    if trailing and table.first_data is not None and len(table.first_data) == table.width + 1 \
+            and table.first_data[-1] == "":
+        # Every record ends in an extra comma: one finding for the file, not one per row.
+        sink.add("E-CSV-006", row=trailing[0], value=str(len(trailing)), expected=table.width,
+                 kind_name=kind.name_ja)
+        misfits = [(n, w) for n, w in misfits if w != table.width + 1]
+    for n, w in misfits:
         sink.add("E-CSV-002", row=n, value=str(w), expected=table.width, kind_name=kind.name_ja)
     for n in table.blank:
         if n < table.last_good:  # trailing blank lines are harmless
@@ -665,11 +675,13 @@ def _scan(records: _Records, first: Optional[List[str]], kind: FileKind, parsed:
     default = next((lay for lay in layouts if lay.revision == form), layouts[0])
     layout = by_width.get(_len(first_data), default)
     table = _Table(records, layout.width, skip, _groups(layout, parsed))
+    table.first_data = first_data
     # The first record may be the odd one out: go with the width most records have.
     best = max(((table.widths[w], w) for w in by_width if table.widths[w]), default=None)
     if best is not None and best[1] != layout.width and best[0] > table.count:
         layout = by_width[best[1]]
         table = _Table(records, layout.width, skip, _groups(layout, parsed))
+        table.first_data = first_data
     table.layout = layout
     return table
 
