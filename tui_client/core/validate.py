@@ -88,6 +88,10 @@ def _real_date(value: str) -> bool:
     return True
 
 
+def _is_date(value: str) -> bool:
+    return len(value) == 8 and bool(_DIGITS.match(value)) and _real_date(value)
+
+
 def _digits_problem(value: str) -> Optional[Tuple[str, dict]]:
     if value.translate(_FULLWIDTH_DIGITS).isascii() and value.translate(_FULLWIDTH_DIGITS).isdigit():
         return ("E-FLD-019", {})
@@ -812,11 +816,11 @@ def _check_rows(layout: Layout, table: _Table, parsed: Optional[ParsedName], sin
         month_i, day_i = _col(layout, "対象年月"), _col(layout, "サービス利用日")
         if parsed is not None and parsed.month:
             bad = {d: ("E-ROW-002", {"month": parsed.month})
-                   for d in table.distinct(day_i) if len(d) == 8 and d[:6] != parsed.month}
+                   for d in table.distinct(day_i) if _is_date(d) and d[:6] != parsed.month}
             if bad:
                 table.flag(fields[day_i], bad)
         else:
-            odd = {(m, d) for m, d in table.tuple_set((month_i, day_i)) if len(d) == 8 and d[:6] != m}
+            odd = {(m, d) for m, d in table.tuple_set((month_i, day_i)) if _is_date(d) and d[:6] != m}
             if odd:
                 table.flag_tuples(fields[day_i], odd, (month_i, day_i), "E-ROW-002",
                              lambda t: t[1])
