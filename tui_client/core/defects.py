@@ -110,6 +110,15 @@ def _wrong_type_in_plan() -> List[NamedFile]:
     return [_upplan(recs, recipient=s.DAY_CARE)]
 
 
+def _prevention_twin_in_plan() -> List[NamedFile]:
+    # A 要支援 user: the home-help office's rows are 総合事業 (A2) while the name says 訪問介護 (11).
+    recs = _plan_records()
+    for r in recs:
+        if r["サービス事業者コード"] == s.HOME_HELP.number:
+            r["サービスコード"] = "A21111"
+    return [_upplan(recs)]
+
+
 def _no_recipient_rows() -> List[NamedFile]:
     return [_upplan(_plan_records((s.DAY_CARE,)))]
 
@@ -244,6 +253,8 @@ DEFECTS: Dict[str, Recipe] = {
     "E-ROW-020": _wrong_type_in_plan,
     "W-ROW-021": _no_recipient_rows,
     "E-ROW-022": _actuals(lambda recs: [{**recs[0], "サービスコード": "151111"}] + recs[1:]),
+    "W-ROW-023": _prevention_twin_in_plan,
+    "W-ROW-024": _actuals(lambda recs: [{**recs[0], "サービスコード": "A21111"}] + recs[1:]),
     "W-ROW-030": _one("更新業者コード", "2712300999"),
     # versions
     "E-VER-002": _one("CSVバージョン", "202504"),

@@ -785,14 +785,17 @@ def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink:
             sink.add("W-ROW-021", column=provider_i + 1, field_name=fields[provider_i].name,
                      value=parsed.recipient)
         elif parsed.recipient_service not in types:
-            sink.add("E-ROW-020", column=code_i + 1, field_name=fields[code_i].name,
+            related = code_tables.RELATED_TYPES.get(parsed.recipient_service, frozenset())
+            code = "W-ROW-023" if related & set(types) else "E-ROW-020"
+            sink.add(code, column=code_i + 1, field_name=fields[code_i].name,
                      value=parsed.recipient_service, found="、".join(types))
     if parsed.prefix in ("UPJSK", "DLTJSK") and parsed.sender_service:
         i = code_i if code_i is not None else _col(layout, "サービス種類コード")
         allowed = {parsed.sender_service}
         if registered and parsed.sender in registered:
             allowed |= set(registered[parsed.sender])
-        bad = {v: ("E-ROW-022", {"expected": parsed.sender_service})
+        related = code_tables.RELATED_TYPES.get(parsed.sender_service, frozenset())
+        bad = {v: ("W-ROW-024" if v[:2] in related else "E-ROW-022", {"expected": parsed.sender_service})
                for v in table.distinct(i) if len(v) >= 2 and v[:2] not in allowed}
         if bad:
             table.flag(fields[i], bad)

@@ -99,6 +99,13 @@ AF|介護予防ケアマネジメント|○
 #: Sender-side codes of a care-management office (居宅介護支援 / 介護予防支援 / ケアマネジメント).
 CARE_MANAGEMENT_TYPES = frozenset(code for code, t in SERVICE_TYPES.items() if t.side == "cm")
 
+#: Service types that are one service seen from another benefit: 介護給付 ↔ 予防給付 ↔ 総合事業.
+#: A file naming one while its rows carry the other is suspicious but may be right (warn, not block).
+_TWINS = (("12", "62"), ("13", "63"), ("14", "64"), ("16", "66"), ("17", "67"), ("21", "24"), ("22", "25"),
+          ("23", "26"), ("2A", "2B"), ("31", "34"), ("72", "74"), ("73", "75"), ("68", "69"), ("38", "39"),
+          ("11", "A1", "A2", "A3", "A4"), ("15", "A5", "A6", "A7", "A8"))
+RELATED_TYPES = {code: frozenset(group) - {code} for group in _TWINS for code in group}
+
 #: 福祉用具貸与 types: TAISコード or 福祉用具届出コード must be set (第6表 No.16–17).
 WELFARE_EQUIPMENT_TYPES = frozenset({"17", "67"})
 
