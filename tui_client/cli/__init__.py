@@ -21,6 +21,10 @@ COMMANDS = {
     "check": ("check", "cli.help.check"),
     "explain": ("explain", "cli.help.explain"),
     "sample": ("sample", "cli.help.sample"),
+    "cert": ("cert", "cli.help.cert"),
+    "seal": ("seal", "cli.help.seal"),
+    "open": ("open", "cli.help.open"),
+    "receipt": ("receipt", "cli.help.receipt"),
 }
 
 EXIT_USAGE = 4

@@ -195,9 +195,10 @@ def _looks_like_pkcs12(data: bytes) -> bool:
         from asn1crypto import pkcs12 as a_pkcs12
 
         pfx = a_pkcs12.Pfx.load(bytes(data))
-        pfx["auth_safe"]["content_type"].native  # noqa: B018 - forces parsing
-        pfx["auth_safe"]["content"].parsed  # noqa: B018
-        return True
+        pfx["version"].native  # noqa: B018 - forces parsing
+        auth_safe = pfx["auth_safe"]
+        auth_safe["content"].native  # noqa: B018
+        return auth_safe["content_type"].native in ("data", "signed_data")
     except Exception:  # any parse failure means "not a PKCS#12 file"; nothing here is a program error
         return False
 
@@ -366,6 +367,7 @@ def check_certificate(cert: Certificate, trust: Optional[TrustStore] = None,
     added to every finding.
     """
     at = _aware(at)
+    params.setdefault("role", "own")
     findings: List[Finding] = []
     office = office_number_of(cert) or ""
     kind = certificate_kind(cert)

@@ -165,8 +165,10 @@ def generate(out: Path = HERE, now: Optional[dt.datetime] = None) -> dict:
     recipe = json.loads((HERE / "recipe.json").read_text(encoding="utf-8"))
     ref = (now or dt.datetime.now(dt.timezone.utc)).replace(second=0, microsecond=0)
     day = dt.timedelta(days=1)
-    ca = new_ca(recipe["ca"]["name"], ref - 2 * day, ref + recipe["ca"]["years"] * 365 * day)
-    other = new_ca(recipe["other_ca"]["name"], ref - 2 * day, ref + recipe["other_ca"]["years"] * 365 * day)
+    # The CAs predate every certificate they issue (the expired one was issued three years ago).
+    ca_from = ref - 10 * 365 * day
+    ca = new_ca(recipe["ca"]["name"], ca_from, ref + recipe["ca"]["years"] * 365 * day)
+    other = new_ca(recipe["other_ca"]["name"], ca_from, ref + recipe["other_ca"]["years"] * 365 * day)
     files = {"demo-ca.cert.pem": pem(ca.cert), "other-ca.cert.pem": pem(other.cert)}
     manifest = {
         "format": MANIFEST_FORMAT,
