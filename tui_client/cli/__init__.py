@@ -25,6 +25,7 @@ COMMANDS = {
     "seal": ("seal", "cli.help.seal"),
     "open": ("open", "cli.help.open"),
     "receipt": ("receipt", "cli.help.receipt"),
+    "relay": ("relay", "cli.help.relay"),
 }
 
 EXIT_USAGE = 4

@@ -1,0 +1,103 @@
+"""The relay over real TLS on loopback: upload, routing, idempotency, mailbox, receipt, deletion.
+Runs against SQLite and PostgreSQL (the ``database`` fixture)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_client.core import receipts, seal, wire
+from tui_client.transport.client import TransportError
+
+UPJSK = "UPJSK_202505_{s}_{ss}_{r}_{rs}_20250602093000.CSV"
+
+
+def _seal(sender, recipient_cert, name, content=b"1,2,3\r\n", **kw):
+    sealed, findings = seal.seal(content, name, sender.keystore, [recipient_cert], **kw)
+    assert sealed is not None, findings
+    return bytes(sealed)
+
+
+def test_file_travels_and_content_is_deleted_after_receipt(office_client, trust):
+    from tui_client import sample_certs
+
+    cm, home = office_client("cm"), office_client("homecare")
+    name = UPJSK.format(s=home.number, ss="11", r=cm.number, rs="43")
+    sealed = _seal(home, sample_certs.certificate("cm"), name)
+    up = home.client.upload(name, sealed)
+    assert not up.duplicate
+    again = home.client.upload(name, sealed)                      # idempotent: same id, nothing new
+    assert again.id == up.id and again.duplicate
+
+    listed = cm.client.mailbox()
+    assert [i.name for i in listed] == [name] and listed[0].sender == home.number
+    data = cm.client.download(up.id)
+    assert data == sealed
+    opened, findings = seal.open_sealed(data, name, cm.keystore, trust)
+    assert opened is not None, findings
+    assert bytes(opened.content) == b"1,2,3\r\n"
+    rec = receipts.make_receipt(name, opened.content_digest, cm.keystore)
+    info = cm.client.acknowledge(up.id, rec)
+    assert info.state == wire.RECEIVED
+    assert cm.client.acknowledge(up.id, rec).state == wire.RECEIVED    # idempotent
+    assert cm.client.mailbox() == []
+    with pytest.raises(TransportError) as exc:
+        cm.client.download(up.id)
+    assert exc.value.code == wire.GONE                                  # content is gone
+
+    sent = {i.id: i for i in home.client.sent()}
+    assert sent[up.id].state == wire.RECEIVED
+    back = home.client.receipt(up.id)
+    ok, findings = receipts.verify_receipt(back, name, opened.content_digest, trust)
+    assert ok is not None, findings
+
+
+def test_refusals_are_clear(office_client):
+    from tui_client import sample_certs
+
+    cm, home = office_client("cm"), office_client("homecare")
+    cm_cert = sample_certs.certificate("cm")
+    good = UPJSK.format(s=home.number, ss="11", r=cm.number, rs="43")
+
+    def code(fn):
+        with pytest.raises(TransportError) as exc:
+            fn()
+        return exc.value.code, exc.value.retry
+
+    # the certificate says homecare, the name says cm
+    forged = UPJSK.format(s=cm.number, ss="43", r=home.number, rs="11")
+    assert code(lambda: home.client.upload(forged, _seal(home, cm_cert, good))) == (wire.SENDER_MISMATCH, False)
+    assert code(lambda: home.client.upload("hello.csv", _seal(home, cm_cert, good))) == (wire.BAD_NAME, False)
+    unknown = UPJSK.format(s=home.number, ss="11", r="1399999999", rs="43")
+    assert code(lambda: home.client.upload(unknown, _seal(home, cm_cert, good))) == (wire.UNKNOWN_RECIPIENT, False)
+    no_site = UPJSK.format(s=home.number, ss="11", r=cm.number, rs="15")
+    assert code(lambda: home.client.upload(no_site, _seal(home, cm_cert, good))) == (wire.UNKNOWN_SERVICE, False)
+    assert code(lambda: home.client.upload(good, b"plain,csv\r\n")) == (wire.NOT_SEALED, False)
+    sealed = _seal(home, cm_cert, good)
+    assert code(lambda: home.client.upload(good, sealed, digest="0" * 64)) == (wire.BAD_DIGEST, False)
+    home.client.upload(good, sealed)
+    other = _seal(home, cm_cert, good, content=b"other")
+    assert code(lambda: home.client.upload(good, other)) == (wire.NAME_CONFLICT, False)
+
+
+def test_every_pc_of_an_office_sees_the_same_inbox(office_client):
+    """day-main and day-annex are two sites (two PCs, two certificates) of one office number."""
+    from tui_client import sample_certs
+
+    cm, main, annex = office_client("cm"), office_client("day-main"), office_client("day-annex")
+    assert main.number == annex.number
+    name = f"UPPLAN_202505_{cm.number}_43_{main.number}_15_20250425103000.CSV"
+    up = cm.client.upload(name, _seal(cm, sample_certs.certificate("day-main"), name))
+    assert [i.id for i in main.client.mailbox()] == [up.id]
+    assert [i.id for i in annex.client.mailbox()] == [up.id]            # not only the first PC
+    main.client.download(up.id)
+    assert [i.id for i in annex.client.mailbox()] == [up.id]            # still there until receipted
+
+
+def test_directory_and_self_registration(office_client):
+    cm = office_client("cm")
+    entries = {e.office: e for e in cm.client.directory(["1370100029", "1370100037", "1399999999"])}
+    assert entries["1370100029"].on_system and entries["1370100029"].services == ["11"]
+    assert len(entries["1370100029"].certificates) == 2                 # rollover: old and new
+    assert not entries["1399999999"].on_system
+    me = cm.client.register_self(["43", "46"], "demo")
+    assert me.services == ["43", "46"] and me.on_system

@@ -1,0 +1,410 @@
+"""The relay's HTTP API (FastAPI). Paths, shapes and error codes come from ``core.wire``.
+
+Every request is made by an office, identified by the TLS client certificate the server required
+during the handshake (``protocol.py`` puts it in the scope). An office sees and touches only its own
+items: another office's item answers exactly as a missing one does (404), so ids reveal nothing.
+
+Logged: item names, office numbers, sizes, digests, ids, times. Never content, never receipts'
+contents, never anything from inside a seal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from tui_client.core import route as routing
+from tui_client.core import wire
+from tui_client.relay import identity
+from tui_client.relay.storage import Conflict, Gone, NewItem, NotFound, Storage, StorageError, open_storage
+
+log = logging.getLogger("tsunagi.relay")
+
+_ID = re.compile(r"[0-9a-f]{32}\Z")
+_OFFICE = re.compile(r"\d{10}\Z")
+_SERVICE = re.compile(r"[0-9A-Z]{2}\Z")
+
+#: Checks a receipt for an item: (receipt DER, item info, recipient certificates DER) → error detail
+#: or None when valid.
+ReceiptCheck = Callable[[bytes, wire.ItemInfo, Sequence[bytes]], Optional[str]]
+
+
+# --- OpenAPI models (mirrors of core.wire shapes, for the description only) -------------------
+
+class ErrorDetail(BaseModel):
+    code: str
+    detail: str
+    retry: bool
+    findings: List[str]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class UploadResultModel(BaseModel):
+    id: str
+    duplicate: bool
+
+
+class ItemInfoModel(BaseModel):
+    id: str
+    kind: str
+    name: str
+    digest: str
+    size: int
+    sender: str
+    sender_service: Optional[str] = None
+    recipient: str
+    recipient_service: Optional[str] = None
+    state: str
+    created_at: str
+    downloaded_at: Optional[str] = None
+    received_at: Optional[str] = None
+
+
+class ItemList(BaseModel):
+    items: List[ItemInfoModel]
+
+
+class DirectoryEntryModel(BaseModel):
+    office: str
+    on_system: bool
+    services: List[str]
+    certificates: List[str]
+    name: str
+
+
+class DirectoryList(BaseModel):
+    offices: List[DirectoryEntryModel]
+
+
+class SelfRegistrationModel(BaseModel):
+    services: List[str] = []
+    name: str = ""
+
+
+class Health(BaseModel):
+    ok: bool
+    office: str
+
+
+def _errors(*codes: str) -> dict:
+    out: dict = {}
+    for c in codes:
+        status = wire.ERRORS[c].status
+        out.setdefault(status, {"model": ErrorBody, "description": ", ".join(
+            x for x in codes if wire.ERRORS[x].status == status)})
+    return out
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+def refuse(code: str, detail: str = "", findings: Sequence[str] = ()) -> JSONResponse:
+    return JSONResponse(wire.error_body(code, detail, tuple(findings)), status_code=wire.ERRORS[code].status)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+def is_enveloped_data(data: bytes) -> bool:
+    """True when the bytes are one DER CMS ContentInfo holding EnvelopedData (a sealed item)."""
+    from asn1crypto import cms
+
+    try:
+        info = cms.ContentInfo.load(data, strict=True)
+        if info["content_type"].native != "enveloped_data":
+            return False
+        env = info["content"]
+        env["recipient_infos"].native  # noqa: B018 - forces parsing of the recipients
+        return env["encrypted_content_info"]["content_type"].native is not None
+    except Exception:  # asn1crypto raises ValueError, TypeError, KeyError … on malformed input
+        return False
+
+
+@dataclass
+class RelaySettings:
+    database: str
+    max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES
+    #: Offices put on the system at start-up: [{"office", "services", "name", "certificate_pem"}].
+    seed_offices: List[dict] = field(default_factory=list)
+
+    def to_env(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_env(cls, text: str) -> "RelaySettings":
+        return cls(**json.loads(text))
+
+
+SETTINGS_ENV = "TSUNAGI_RELAY_SETTINGS"
+
+
+def seed_offices(storage: Storage, entries: Sequence[dict]) -> None:
+    """Put offices on the system: [{"office", "services", "name", "certificates_pem": [...]}]."""
+    for entry in entries:
+        storage.register_office(entry["office"], entry.get("services") or [], entry.get("name") or "")
+        for pem in entry.get("certificates_pem") or []:
+            storage.add_certificate(entry["office"], identity.pem_to_der(pem))
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: each worker process builds its app from the settings in the environment."""
+    settings = RelaySettings.from_env(os.environ[SETTINGS_ENV])
+    storage = open_storage(settings.database)
+    return create_app(storage, max_item_bytes=settings.max_item_bytes)
+
+
+def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES,
+               receipt_check: Optional[ReceiptCheck] = None) -> FastAPI:
+    check_receipt = receipt_check or identity.check_receipt
+    app = FastAPI(
+        title="Tsunagi relay",
+        version=wire.API_VERSION,
+        description=(
+            "Routes sealed care-plan files and messages between offices. Every request needs a TLS "
+            "client certificate of an office (the relay's trusted CA); the office number in it is the "
+            "caller. Refusals carry a stable error code (E-RELAY-…) and say whether a retry can help."),
+    )
+    app.state.storage = storage
+
+    def caller(request: Request) -> Optional[str]:
+        tls = request.scope.get("extensions", {}).get("tls", {})
+        der = tls.get("client_cert")
+        return identity.office_of(der) if der else None
+
+    @app.exception_handler(StorageError)
+    async def _storage_error(request: Request, exc: StorageError):
+        log.warning("storage unavailable: %s", type(exc).__name__)
+        return refuse(wire.UNAVAILABLE, "storage busy or unavailable; retry later")
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):  # pragma: no cover - a bug, logged
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return refuse(wire.INTERNAL, "internal error")
+
+    @app.post(wire.ITEMS, status_code=201, response_model=UploadResultModel,
+              summary="Upload a sealed item (care-plan file or message)",
+              responses={200: {"model": UploadResultModel, "description": "already stored (same name and digest)"},
+                         **_errors(wire.AUTH, wire.SENDER_MISMATCH, wire.BAD_NAME, wire.UNKNOWN_RECIPIENT,
+                                   wire.UNKNOWN_SERVICE, wire.TOO_LARGE, wire.NOT_SEALED, wire.BAD_DIGEST,
+                                   wire.NAME_CONFLICT, wire.UNAVAILABLE)},
+              openapi_extra={"requestBody": {"required": True,
+                                             "content": {wire.CONTENT_TYPE_SEALED: _BINARY}},
+                             "parameters": [
+                                 {"name": "name", "in": "query", "required": True, "schema": {"type": "string"},
+                                  "description": "The item's name: a care-plan filename or MSG_… name"},
+                                 {"name": wire.H_DIGEST, "in": "header", "required": True,
+                                  "schema": {"type": "string"},
+                                  "description": "SHA-256 (hex) of the body; with the name, the idempotency key"}]})
+    async def upload(request: Request):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        name = request.query_params.get("name", "")
+        r, findings = routing.route(name)
+        if r is None:
+            return refuse(wire.BAD_NAME, "name does not follow the filename grammar",
+                          [f.code for f in findings if f.blocks_sending])
+        if r.sender != office:
+            return refuse(wire.SENDER_MISMATCH, "certificate office is not the sender in the name")
+        declared = request.headers.get(wire.H_DIGEST, "").lower()
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > max_item_bytes:
+            return refuse(wire.TOO_LARGE, f"limit {max_item_bytes} bytes")
+        chunks = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_item_bytes:
+                return refuse(wire.TOO_LARGE, f"limit {max_item_bytes} bytes")
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        actual = wire.digest(body)
+        if declared != actual:
+            return refuse(wire.BAD_DIGEST, "digest header missing or not the body's SHA-256")
+        if not is_enveloped_data(body):
+            return refuse(wire.NOT_SEALED, "body is not a CMS EnvelopedData")
+        if not storage.is_registered(r.recipient):
+            return refuse(wire.UNKNOWN_RECIPIENT, "recipient office is not on the system")
+        if r.recipient_service:
+            services = storage.services(r.recipient)
+            if services and r.recipient_service not in services:
+                return refuse(wire.UNKNOWN_SERVICE, "recipient office has no site with that service type")
+        item = NewItem(r.kind, r.name, actual, size, r.sender, r.sender_service, r.recipient,
+                       r.recipient_service)
+        try:
+            item_id, duplicate = storage.put_item(item, body)
+        except Conflict:
+            return refuse(wire.NAME_CONFLICT, "name already stored with other content")
+        log.info("upload id=%s name=%s size=%d sha256=%s dup=%s", item_id, r.name, size, actual[:16], duplicate)
+        return JSONResponse(wire.UploadResult(item_id, duplicate).to_json(), status_code=200 if duplicate else 201)
+
+    def _bad_id(item_id: str) -> Optional[JSONResponse]:
+        return None if _ID.match(item_id) else refuse(wire.NOT_FOUND, "no such item")
+
+    @app.get(wire.MAILBOX, response_model=ItemList, summary="Items waiting for the caller's office",
+             responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.UNAVAILABLE))
+    def mailbox(request: Request, service: Optional[str] = None):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        if service is not None and not _SERVICE.match(service):
+            return refuse(wire.BAD_PARAMETER, "service must be a 2-character service-type code")
+        items = storage.mailbox(office, service)
+        return JSONResponse({"items": [i.to_json() for i in items]})
+
+    @app.get(wire.MAILBOX_ITEM, summary="Download one sealed item",
+             responses={200: {"content": {wire.CONTENT_TYPE_SEALED: _BINARY}, "description": "sealed item"},
+                        **_errors(wire.AUTH, wire.NOT_FOUND, wire.GONE, wire.UNAVAILABLE)})
+    def download(request: Request, item_id: str):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        bad = _bad_id(item_id)
+        if bad:
+            return bad
+        try:
+            info, content = storage.download(item_id, office)
+        except NotFound:
+            return refuse(wire.NOT_FOUND, "no such item")
+        except Gone:
+            return refuse(wire.GONE, "content deleted (received or withdrawn)")
+        log.info("download id=%s name=%s by=%s", item_id, info.name, office)
+        return Response(content, media_type=wire.CONTENT_TYPE_SEALED,
+                        headers={wire.H_DIGEST: info.digest, "X-Tsunagi-Name": info.name})
+
+    @app.post(wire.MAILBOX_ACK, response_model=ItemInfoModel,
+              summary="Acknowledge an item with a signed receipt; the relay then deletes its content",
+              openapi_extra={"requestBody": {"required": True,
+                                             "content": {wire.CONTENT_TYPE_RECEIPT: _BINARY}}},
+              responses=_errors(wire.AUTH, wire.NOT_FOUND, wire.BAD_RECEIPT, wire.GONE, wire.UNAVAILABLE))
+    async def acknowledge(request: Request, item_id: str):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        bad = _bad_id(item_id)
+        if bad:
+            return bad
+        receipt = await request.body()
+        try:
+            info = storage.incoming_info(item_id, office)
+        except NotFound:
+            return refuse(wire.NOT_FOUND, "no such item")
+        if info.state == wire.RECEIVED:
+            return JSONResponse(info.to_json())
+        if info.state == wire.WITHDRAWN:
+            return refuse(wire.GONE, "withdrawn by the sender")
+        if len(receipt) > 1024 * 1024:
+            return refuse(wire.BAD_RECEIPT, "receipt too large")
+        problem = check_receipt(receipt, info, storage.certificates(office))
+        if problem:
+            return refuse(wire.BAD_RECEIPT, problem)
+        try:
+            info = storage.acknowledge(item_id, office, receipt)
+        except (NotFound, Gone):
+            return refuse(wire.GONE, "withdrawn by the sender")
+        log.info("received id=%s name=%s by=%s", item_id, info.name, office)
+        return JSONResponse(info.to_json())
+
+    @app.get(wire.SENT, response_model=ItemList, summary="The caller's outgoing items and their state",
+             responses=_errors(wire.AUTH, wire.UNAVAILABLE))
+    def sent(request: Request, since: Optional[str] = None):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        return JSONResponse({"items": [i.to_json() for i in storage.sent(office, since)]})
+
+    @app.get(wire.SENT_RECEIPT, summary="The recipient's signed receipt for an outgoing item",
+             responses={200: {"content": {wire.CONTENT_TYPE_RECEIPT: _BINARY}, "description": "signed receipt"},
+                        **_errors(wire.AUTH, wire.NOT_FOUND, wire.UNAVAILABLE)})
+    def sent_receipt(request: Request, item_id: str):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        bad = _bad_id(item_id)
+        if bad:
+            return bad
+        try:
+            info, receipt = storage.receipt(item_id, office)
+        except NotFound:
+            return refuse(wire.NOT_FOUND, "no such item")
+        if receipt is None:
+            return refuse(wire.NOT_FOUND, "not received yet")
+        return Response(receipt, media_type=wire.CONTENT_TYPE_RECEIPT)
+
+    @app.delete(wire.SENT_ITEM, response_model=ItemInfoModel,
+                summary="Withdraw an outgoing item the recipient has not received yet",
+                responses=_errors(wire.AUTH, wire.NOT_FOUND, wire.ALREADY_RECEIVED, wire.UNAVAILABLE))
+    def withdraw(request: Request, item_id: str):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        bad = _bad_id(item_id)
+        if bad:
+            return bad
+        try:
+            info = storage.withdraw(item_id, office)
+        except NotFound:
+            return refuse(wire.NOT_FOUND, "no such item")
+        if info.state == wire.RECEIVED:
+            return refuse(wire.ALREADY_RECEIVED, "already received")
+        log.info("withdrawn id=%s name=%s", item_id, info.name)
+        return JSONResponse(info.to_json())
+
+    def _entry(office: str) -> dict:
+        on, name, services, certs = storage.office_entry(office)
+        return wire.DirectoryEntry(office, on, services, [identity.der_to_pem(c) for c in certs], name).to_json()
+
+    @app.get(wire.DIRECTORY_ENTRY, response_model=DirectoryEntryModel,
+             summary="Is an office on the system; its sites and certificates",
+             responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.UNAVAILABLE))
+    def directory_entry(request: Request, office: str):
+        if caller(request) is None:
+            return refuse(wire.AUTH, "no office certificate")
+        if not _OFFICE.match(office):
+            return refuse(wire.BAD_PARAMETER, "office must be a 10-digit office number")
+        return JSONResponse(_entry(office))
+
+    @app.get(wire.DIRECTORY, response_model=DirectoryList, summary="Several offices at once (?offices=a,b)",
+             responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.UNAVAILABLE))
+    def directory(request: Request, offices: str = ""):
+        if caller(request) is None:
+            return refuse(wire.AUTH, "no office certificate")
+        wanted = [o for o in offices.split(",") if o]
+        if len(wanted) > 500 or not all(_OFFICE.match(o) for o in wanted):
+            return refuse(wire.BAD_PARAMETER, "offices must be up to 500 comma-separated office numbers")
+        return JSONResponse({"offices": [_entry(o) for o in dict.fromkeys(wanted)]})
+
+    @app.put(wire.DIRECTORY_SELF, response_model=DirectoryEntryModel,
+             summary="Put the caller's office on the system: its sites and current certificate",
+             responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.UNAVAILABLE))
+    def register_self(request: Request, body: SelfRegistrationModel):
+        tls = request.scope.get("extensions", {}).get("tls", {})
+        der = tls.get("client_cert")
+        office = identity.office_of(der) if der else None
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        if len(body.services) > 50 or not all(_SERVICE.match(s) for s in body.services) or len(body.name) > 200:
+            return refuse(wire.BAD_PARAMETER, "services must be 2-character service-type codes")
+        storage.register_office(office, body.services, body.name, der)
+        log.info("registered office=%s services=%s", office, ",".join(body.services))
+        return JSONResponse(_entry(office))
+
+    @app.get(wire.HEALTH, response_model=Health, summary="Liveness; echoes the caller's office",
+             responses=_errors(wire.AUTH))
+    def health(request: Request):
+        office = caller(request)
+        if office is None:
+            return refuse(wire.AUTH, "no office certificate")
+        return JSONResponse({"ok": True, "office": office})
+
+    return app

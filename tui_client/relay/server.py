@@ -1,0 +1,133 @@
+"""Run the relay: uvicorn with TLS, a required client certificate, and the chosen storage.
+
+Set-up choices (measured, see docs/benchmarks.md): uvloop + httptools, our protocol subclass that
+passes the client certificate to the app and sets TCP_NODELAY on every connection (with several
+workers the shared socket otherwise loses it: ~44 ms per request, uvicorn issue #3149), access log
+off (the relay logs its own routing facts). Several workers share the listening socket; with SQLite
+they share one WAL file, with PostgreSQL one database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+
+@dataclass
+class ServerOptions:
+    database: str
+    host: str = "127.0.0.1"
+    port: int = 8443
+    certfile: str = ""
+    keyfile: str = ""
+    ca_certs: str = ""
+    crl: str = ""
+    workers: int = 1
+    log_level: str = "info"
+    max_item_bytes: int = 0
+    seed_offices: List[dict] = field(default_factory=list)
+
+
+def _loop() -> str:
+    try:
+        import uvloop  # noqa: F401
+
+        return "uvloop"
+    except ImportError:  # pragma: no cover - Windows relays
+        return "asyncio"
+
+
+def _http():
+    from tui_client.relay.protocol import H11CertProtocol, HttpToolsCertProtocol
+
+    return HttpToolsCertProtocol or H11CertProtocol
+
+
+def configure_identity(ca_certs: str, crl: str = "") -> None:
+    """Load the trusted CA (and CRL) into the relay's identity checks, in this process."""
+    from tui_client.core import certs
+    from tui_client.relay import identity
+
+    with open(ca_certs, "rb") as fh:
+        roots = fh.read()
+    crls = []
+    if crl:
+        with open(crl, "rb") as fh:
+            crls.append(fh.read())
+    trust, findings = certs.load_trust_store(roots, crls, ca_certs)
+    if trust is not None:
+        identity.configure(trust)
+
+
+def run(opts: ServerOptions) -> None:
+    import uvicorn
+
+    from tui_client.core import wire
+    from tui_client.relay.app import SETTINGS_ENV, RelaySettings
+
+    settings = RelaySettings(opts.database, opts.max_item_bytes or wire.DEFAULT_MAX_ITEM_BYTES)
+    os.environ[SETTINGS_ENV] = settings.to_env()
+    os.environ["TSUNAGI_RELAY_CA"] = opts.ca_certs
+    os.environ["TSUNAGI_RELAY_CRL"] = opts.crl
+    os.environ["TSUNAGI_RELAY_LOG_LEVEL"] = opts.log_level
+    # Create the schema once before workers start (they would race on CREATE TABLE otherwise).
+    from tui_client.relay.storage import open_storage
+
+    from tui_client.relay.app import seed_offices
+
+    storage = open_storage(opts.database)
+    seed_offices(storage, opts.seed_offices)
+    storage.close()
+    _setup_logging(opts.log_level)
+    config = uvicorn.Config(
+        "tui_client.relay.server:worker_app",
+        factory=True,
+        host=opts.host,
+        port=opts.port,
+        workers=opts.workers,
+        loop=_loop(),
+        http=_http(),
+        ssl_certfile=opts.certfile,
+        ssl_keyfile=opts.keyfile,
+        ssl_ca_certs=opts.ca_certs,
+        ssl_cert_reqs=ssl.CERT_REQUIRED,
+        access_log=False,
+        log_level=opts.log_level,
+        timeout_keep_alive=30,
+        lifespan="off",
+        timeout_graceful_shutdown=3,
+    )
+    server = uvicorn.Server(config)
+    if opts.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        sock = config.bind_socket()
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run()
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def worker_app():
+    """uvicorn factory, run in every worker: identity checks + the app from the environment."""
+    from tui_client.relay.app import app_from_env
+
+    _setup_logging(os.environ.get("TSUNAGI_RELAY_LOG_LEVEL", "info"))
+    ca = os.environ.get("TSUNAGI_RELAY_CA", "")
+    if ca:
+        configure_identity(ca, os.environ.get("TSUNAGI_RELAY_CRL", ""))
+    return app_from_env()
+
+
+def read_optional(path: Optional[str]) -> Optional[bytes]:
+    if not path:
+        return None
+    with open(path, "rb") as fh:
+        return fh.read()

@@ -1,0 +1,369 @@
+"""Relay storage: one interface, two backends (SQLite in WAL mode by default; PostgreSQL).
+
+What is stored is what routing needs and nothing more: item names, office numbers, service-type
+codes, sizes, digests and times, the sealed content until the recipient's signed receipt arrives,
+then the receipt (for the sender). Directory: offices on the system, their sites (service codes),
+their certificates (several per office during a rollover).
+
+Every operation is one statement (or one short transaction), so several relay processes can share
+one database: idempotency rests on the unique item name, not on anything held in memory.
+A SIGKILL at any point leaves either the whole statement or none of it (SQLite WAL and PostgreSQL
+both commit atomically); SQLite's ``synchronous=NORMAL`` survives a process crash, and
+``synchronous=FULL`` (``durable=True``) also survives a power cut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import List, Optional, Sequence, Tuple
+
+from tui_client.core import wire
+
+
+class StorageError(Exception):
+    """The database could not be reached or stayed busy: the client should retry later."""
+
+
+class NotFound(Exception):
+    pass
+
+
+class Gone(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewItem:
+    kind: str
+    name: str
+    digest: str
+    size: int
+    sender: str
+    sender_service: Optional[str]
+    recipient: str
+    recipient_service: Optional[str]
+
+
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS offices (
+        office TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        registered_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS office_services (
+        office TEXT NOT NULL,
+        service TEXT NOT NULL,
+        PRIMARY KEY (office, service))""",
+    """CREATE TABLE IF NOT EXISTS certificates (
+        fingerprint TEXT PRIMARY KEY,
+        office TEXT NOT NULL,
+        der {blob} NOT NULL,
+        added_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS certificates_office ON certificates (office)",
+    """CREATE TABLE IF NOT EXISTS items (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        digest TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        sender_service TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        recipient_service TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        downloaded_at TEXT,
+        received_at TEXT,
+        withdrawn_at TEXT,
+        content {blob},
+        receipt {blob})""",
+    "CREATE INDEX IF NOT EXISTS items_recipient ON items (recipient, received_at, withdrawn_at)",
+    "CREATE INDEX IF NOT EXISTS items_sender ON items (sender, created_at)",
+]
+
+_INFO_COLUMNS = ("id, kind, name, digest, size, sender, sender_service, recipient, recipient_service, "
+                 "created_at, downloaded_at, received_at, withdrawn_at")
+
+
+def _info(row: Sequence) -> wire.ItemInfo:
+    (id_, kind, name, digest, size, s, ss, r, rs, created, downloaded, received, withdrawn) = row
+    if received:
+        state = wire.RECEIVED
+    elif withdrawn:
+        state = wire.WITHDRAWN
+    elif downloaded:
+        state = wire.DOWNLOADED
+    else:
+        state = wire.WAITING
+    return wire.ItemInfo(id_, kind, name, digest, int(size), s, ss or None, r, rs or None, state,
+                         created, downloaded, received)
+
+
+class Storage:
+    """The interface both backends implement (SQL differs only in placeholders and blob type)."""
+
+    placeholder = "?"
+    blob = "BLOB"
+
+    # -- plumbing: subclasses provide _execute(sql, params) -> (rows, rowcount)
+    def _execute(self, sql: str, params: Sequence = (), *, fetch: bool = True) -> Tuple[list, int]:
+        raise NotImplementedError
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def _run(self, sql: str, *params) -> Tuple[list, int]:
+        return self._execute(self._sql(sql), params)
+
+    def create_schema(self) -> None:
+        for stmt in _SCHEMA:
+            self._execute(stmt.format(blob=self.blob), (), fetch=False)
+
+    def close(self) -> None:
+        pass
+
+    # -- directory
+    def register_office(self, office: str, services: Sequence[str], name: str = "",
+                        certificate_der: Optional[bytes] = None) -> None:
+        """Put an office on the system (or update it): its sites and, if given, a certificate."""
+        t = now()
+        self._run("INSERT INTO offices (office, name, registered_at) VALUES (?, ?, ?) "
+                  "ON CONFLICT (office) DO UPDATE SET name = excluded.name", office, name, t)
+        self._run("DELETE FROM office_services WHERE office = ?", office)
+        for svc in sorted(set(services)):
+            self._run("INSERT INTO office_services (office, service) VALUES (?, ?) "
+                      "ON CONFLICT DO NOTHING", office, svc)
+        if certificate_der:
+            self.add_certificate(office, certificate_der)
+
+    def add_certificate(self, office: str, der: bytes) -> None:
+        self._run("INSERT INTO certificates (fingerprint, office, der, added_at) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (fingerprint) DO NOTHING", fingerprint(der), office, der, now())
+
+    def is_registered(self, office: str) -> bool:
+        rows, _ = self._run("SELECT 1 FROM offices WHERE office = ?", office)
+        return bool(rows)
+
+    def services(self, office: str) -> List[str]:
+        rows, _ = self._run("SELECT service FROM office_services WHERE office = ? ORDER BY service", office)
+        return [r[0] for r in rows]
+
+    def certificates(self, office: str) -> List[bytes]:
+        rows, _ = self._run("SELECT der FROM certificates WHERE office = ? ORDER BY added_at DESC", office)
+        return [bytes(r[0]) for r in rows]
+
+    def office_entry(self, office: str) -> Tuple[bool, str, List[str], List[bytes]]:
+        rows, _ = self._run("SELECT name FROM offices WHERE office = ?", office)
+        if not rows:
+            return False, "", [], []
+        return True, rows[0][0], self.services(office), self.certificates(office)
+
+    # -- items
+    def put_item(self, item: NewItem, content: bytes) -> Tuple[str, bool]:
+        """Store an item; (id, duplicate). The same name with the same digest returns the earlier id
+        and stores nothing; the same name with another digest raises Conflict."""
+        new_id = uuid.uuid4().hex
+        _, count = self._run(
+            "INSERT INTO items (id, kind, name, digest, size, sender, sender_service, recipient, "
+            "recipient_service, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            new_id, item.kind, item.name, item.digest, item.size, item.sender, item.sender_service or "",
+            item.recipient, item.recipient_service or "", now(), content)
+        if count == 1:
+            return new_id, False
+        rows, _ = self._run("SELECT id, digest FROM items WHERE name = ?", item.name)
+        if not rows:  # deleted in between: cannot happen (rows are never deleted), but never guess
+            raise StorageError("item vanished")
+        if rows[0][1] != item.digest:
+            raise Conflict(rows[0][0])
+        return rows[0][0], True
+
+    def info(self, item_id: str) -> Optional[wire.ItemInfo]:
+        rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ?", item_id)
+        return _info(rows[0]) if rows else None
+
+    def mailbox(self, office: str, service: Optional[str] = None) -> List[wire.ItemInfo]:
+        """Items waiting for an office (every PC of it sees the same list). With ``service``, one
+        site's mailbox: items for that site plus items for the office as a whole."""
+        sql = (f"SELECT {_INFO_COLUMNS} FROM items WHERE recipient = ? AND received_at IS NULL "
+               "AND withdrawn_at IS NULL")
+        params: list = [office]
+        if service:
+            sql += " AND (recipient_service = ? OR recipient_service = '')"
+            params.append(service)
+        rows, _ = self._run(sql + " ORDER BY created_at, name", *params)
+        return [_info(r) for r in rows]
+
+    def download(self, item_id: str, office: str) -> Tuple[wire.ItemInfo, bytes]:
+        rows, _ = self._run(f"SELECT {_INFO_COLUMNS}, content FROM items WHERE id = ? AND recipient = ?",
+                            item_id, office)
+        if not rows:
+            raise NotFound(item_id)
+        content = rows[0][-1]
+        if content is None:
+            raise Gone(item_id)
+        if rows[0][10] is None:
+            self._run("UPDATE items SET downloaded_at = ? WHERE id = ? AND downloaded_at IS NULL",
+                      now(), item_id)
+        return _info(rows[0][:-1]), bytes(content)
+
+    def incoming_info(self, item_id: str, office: str) -> wire.ItemInfo:
+        rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND recipient = ?",
+                            item_id, office)
+        if not rows:
+            raise NotFound(item_id)
+        return _info(rows[0])
+
+    def acknowledge(self, item_id: str, office: str, receipt: bytes) -> wire.ItemInfo:
+        """Store the (already verified) receipt and delete the content. Idempotent: acknowledging
+        an item already received answers as the first time did."""
+        _, count = self._run(
+            "UPDATE items SET content = NULL, receipt = ?, received_at = ? WHERE id = ? AND recipient = ? "
+            "AND received_at IS NULL AND withdrawn_at IS NULL", receipt, now(), item_id, office)
+        info = self.incoming_info(item_id, office)
+        if count == 0 and info.state == wire.WITHDRAWN:
+            raise Gone(item_id)
+        return info
+
+    def sent(self, office: str, since: Optional[str] = None) -> List[wire.ItemInfo]:
+        sql = f"SELECT {_INFO_COLUMNS} FROM items WHERE sender = ?"
+        params: list = [office]
+        if since:
+            sql += " AND created_at >= ?"
+            params.append(since)
+        rows, _ = self._run(sql + " ORDER BY created_at, name", *params)
+        return [_info(r) for r in rows]
+
+    def receipt(self, item_id: str, office: str) -> Tuple[wire.ItemInfo, Optional[bytes]]:
+        rows, _ = self._run(f"SELECT {_INFO_COLUMNS}, receipt FROM items WHERE id = ? AND sender = ?",
+                            item_id, office)
+        if not rows:
+            raise NotFound(item_id)
+        r = rows[0][-1]
+        return _info(rows[0][:-1]), (bytes(r) if r is not None else None)
+
+    def withdraw(self, item_id: str, office: str) -> wire.ItemInfo:
+        self._run("UPDATE items SET content = NULL, withdrawn_at = ? WHERE id = ? AND sender = ? "
+                  "AND received_at IS NULL AND withdrawn_at IS NULL", now(), item_id, office)
+        rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND sender = ?", item_id, office)
+        if not rows:
+            raise NotFound(item_id)
+        return _info(rows[0])
+
+    def stored_content_count(self) -> int:
+        rows, _ = self._run("SELECT COUNT(*) FROM items WHERE content IS NOT NULL")
+        return int(rows[0][0])
+
+
+class SQLiteStorage(Storage):
+    """One file, WAL mode, one connection per thread (the relay's threads and processes share the
+    file; SQLite serialises writers, ``busy_timeout`` makes them wait instead of failing)."""
+
+    def __init__(self, path: str, *, durable: bool = False, busy_timeout_ms: int = 10_000):
+        self.path = path
+        self.durable = durable
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self.create_schema()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=self.busy_timeout_ms / 1000)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+            conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
+            self._local.conn = conn
+        return conn
+
+    def _execute(self, sql, params=(), *, fetch=True):
+        try:
+            cur = self._conn().execute(sql, params)
+            rows = cur.fetchall() if fetch else []
+            return rows, cur.rowcount
+        except sqlite3.OperationalError as exc:  # locked / disk full / unreadable
+            raise StorageError(str(exc)) from exc
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class PostgresStorage(Storage):
+    """PostgreSQL via psycopg 3, autocommit, one connection per thread; reconnects after a failure."""
+
+    placeholder = "%s"
+    blob = "BYTEA"
+
+    def __init__(self, dsn: str):
+        import psycopg  # only the PostgreSQL deployment pays for it
+
+        self._psycopg = psycopg
+        self.dsn = dsn
+        self._local = threading.local()
+        # Several relay processes may start at once: serialise schema creation.
+        self._execute("SELECT pg_advisory_lock(727001)", ())
+        try:
+            self.create_schema()
+        finally:
+            self._execute("SELECT pg_advisory_unlock(727001)", ())
+
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
+            self._local.conn = conn
+        return conn
+
+    def _execute(self, sql, params=(), *, fetch=True):
+        psycopg = self._psycopg
+        for attempt in (1, 2):
+            try:
+                cur = self._conn().execute(sql, params, prepare=True)
+                rows = cur.fetchall() if (fetch and cur.description is not None) else []
+                return rows, cur.rowcount
+            except psycopg.OperationalError as exc:
+                # A dropped connection (server restart, failover): one reconnect, then give up.
+                self.close()
+                if attempt == 2:
+                    raise StorageError(str(exc)) from exc
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                pass
+            self._local.conn = None
+
+
+def open_storage(url: str) -> Storage:
+    """``postgresql://…`` → PostgreSQL; anything else is a SQLite file path (``sqlite:///path``
+    or a bare path)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStorage(url)
+    if url.startswith("sqlite:///"):
+        url = url[len("sqlite:///"):]
+        if not url.startswith("/"):
+            url = "/" + url
+    return SQLiteStorage(url)

@@ -1,0 +1,181 @@
+"""The outbox and the inbox: what makes "sent" and "received" survive crashes and dropped lines.
+
+Outbox: a sealed item is written to disk first (``enqueue``), then uploaded with its idempotency key
+(name + SHA-256 of the sealed bytes, the same on every retry because the sealed bytes are kept),
+and leaves only after the relay confirmed it with an id (the confirmation is recorded in ``sent``
+before the entry is removed). A refusal that retrying cannot fix, or a failure that keeps coming
+back, moves the item to the error shelf, where a person sees it; nothing vanishes.
+
+Inbox: a downloaded item is written to disk before anything else happens; it is acknowledged only
+after the caller has opened, validated and stored it (``Inbox.process``), and removed only after the
+relay accepted the receipt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, List, Optional, Tuple
+
+from tui_client.core import wire
+from tui_client.transport.client import RelayClient, TransportError
+from tui_client.transport.store import Shelf
+
+#: Retryable failures an item may collect before it goes to the error shelf.
+MAX_ATTEMPTS = 12
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class SendOutcome:
+    name: str
+    relay_id: Optional[str] = None
+    duplicate: bool = False
+    error: Optional[TransportError] = None
+    shelved: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.relay_id is not None
+
+
+@dataclass
+class FlushResult:
+    sent: List[SendOutcome] = field(default_factory=list)
+    waiting: List[SendOutcome] = field(default_factory=list)   # will be retried
+    shelved: List[SendOutcome] = field(default_factory=list)   # moved to the error shelf
+
+
+class Outbox:
+    def __init__(self, outbox: Shelf, errors: Shelf, sent: Shelf):
+        self.shelf = outbox
+        self.errors = errors
+        self.sent = sent
+
+    def enqueue(self, name: str, sealed: bytes, **facts) -> dict:
+        """Durably queue a sealed item. Re-queuing a name already waiting keeps the first one
+        (its sealed bytes are the idempotency key the relay may already have seen)."""
+        existing = self.shelf.record(name)
+        if existing is not None:
+            return existing
+        record = {"name": name, "digest": wire.digest(sealed), "size": len(sealed), "queued_at": _now(),
+                  "attempts": 0, "last_error": None, **facts}
+        self.shelf.put(name, record, sealed)
+        return record
+
+    def pending(self) -> List[Tuple[str, dict]]:
+        return list(self.shelf.items())
+
+    def shelved(self) -> List[Tuple[str, dict]]:
+        return list(self.errors.items())
+
+    def requeue(self, name: str) -> bool:
+        """Put an item from the error shelf back in the outbox (after the cause was fixed)."""
+        rec = self.errors.record(name)
+        if rec is None:
+            return False
+        rec.update(attempts=0, last_error=None)
+        self.errors.move_to(name, self.shelf, rec)
+        return True
+
+    def send_one(self, client: RelayClient, name: str) -> SendOutcome:
+        rec = self.shelf.record(name)
+        sealed = self.shelf.payload(name)
+        if rec is None or sealed is None:
+            return SendOutcome(name)
+        try:
+            result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
+        except TransportError as exc:
+            rec["attempts"] = int(rec.get("attempts") or 0) + 1
+            rec["last_error"] = {"code": exc.code, "findings": exc.findings, "at": _now()}
+            if not exc.retry or rec["attempts"] >= MAX_ATTEMPTS:
+                self.shelf.move_to(name, self.errors, rec)
+                return SendOutcome(name, error=exc, shelved=True)
+            self.shelf.update(name, rec)
+            return SendOutcome(name, error=exc)
+        rec.update(relay_id=result.id, sent_at=_now(), duplicate=result.duplicate, state=wire.WAITING)
+        # Confirmation on disk first, then the outbox entry goes (a crash in between re-uploads,
+        # and the relay answers with the same id: no duplicate).
+        self.sent.put(name, rec, b"")
+        self.shelf.remove(name)
+        return SendOutcome(name, result.id, result.duplicate)
+
+    def flush(self, client: RelayClient, *, progress: Optional[Callable[[SendOutcome], None]] = None,
+              stop_on_network_error: bool = True) -> FlushResult:
+        """Upload everything waiting, oldest first. When the network is down, stop early and leave
+        the rest waiting (each would fail the same way)."""
+        out = FlushResult()
+        for name, _ in self.pending():
+            outcome = self.send_one(client, name)
+            if progress:
+                progress(outcome)
+            if outcome.ok:
+                out.sent.append(outcome)
+            elif outcome.shelved:
+                out.shelved.append(outcome)
+            else:
+                out.waiting.append(outcome)
+                if stop_on_network_error and outcome.error and outcome.error.code.startswith("E-NET-"):
+                    break
+        return out
+
+
+#: open_and_store(info, sealed) -> receipt bytes to acknowledge with, or None to keep the item in the
+#: inbox (it could not be opened or stored; the reason is recorded by the caller).
+Processor = Callable[[wire.ItemInfo, bytes], Optional[bytes]]
+
+
+@dataclass
+class ReceiveResult:
+    acknowledged: List[wire.ItemInfo] = field(default_factory=list)
+    kept: List[wire.ItemInfo] = field(default_factory=list)       # in the inbox, not acknowledged
+    errors: List[Tuple[str, TransportError]] = field(default_factory=list)
+
+
+class Inbox:
+    def __init__(self, inbox: Shelf):
+        self.shelf = inbox
+
+    def fetch(self, client: RelayClient, service: Optional[str] = None) -> List[wire.ItemInfo]:
+        """Download every waiting item not yet on disk; returns what the relay listed."""
+        listed = client.mailbox(service)
+        for info in listed:
+            if self.shelf.has(info.id):
+                continue
+            try:
+                data = client.download(info.id)
+            except TransportError as exc:
+                if exc.code == wire.GONE:  # received meanwhile by another PC of this office
+                    continue
+                raise
+            self.shelf.put(info.id, {"info": info.to_json(), "state": "downloaded"}, data)
+        return listed
+
+    def process(self, client: RelayClient, processor: Processor) -> ReceiveResult:
+        """Open/validate/store each item on disk (``processor``), then acknowledge, then remove."""
+        out = ReceiveResult()
+        for key, rec in self.shelf.items():
+            if "info" not in rec:
+                continue
+            info = wire.ItemInfo.from_json(rec["info"])
+            data = self.shelf.payload(key) or b""
+            receipt = processor(info, data)
+            if receipt is None:
+                out.kept.append(info)
+                continue
+            rec["state"] = "stored"
+            self.shelf.update(key, rec)
+            try:
+                client.acknowledge(info.id, receipt)
+            except TransportError as exc:
+                if exc.code not in (wire.GONE, wire.NOT_FOUND):
+                    out.errors.append((info.name, exc))
+                    if exc.code.startswith("E-NET-"):
+                        break
+                    continue
+            self.shelf.remove(key)
+            out.acknowledged.append(info)
+        return out
