@@ -99,7 +99,12 @@ class Outbox:
         rec.update(relay_id=result.id, sent_at=_now(), duplicate=result.duplicate, state=wire.WAITING)
         # Confirmation on disk first, then the outbox entry goes (a crash in between re-uploads,
         # and the relay answers with the same id: no duplicate).
-        self.sent.put(name, rec, b"")
+        if self.sent.has(name):
+            merged = self.sent.record(name) or {}
+            merged.update(rec)
+            self.sent.update(name, merged)
+        else:
+            self.sent.put(name, rec, b"")
         self.shelf.remove(name)
         return SendOutcome(name, result.id, result.duplicate)
 

@@ -1,0 +1,500 @@
+"""One office's view of the world: check, send, receive, list, archive, settings.
+
+The façade both faces stand on (the command line now, the Textual UI later): a screen or a command
+never builds HTTP requests, seals, or parses CSV itself. Everything a user can get wrong comes back as
+findings (codes with Japanese messages in the catalogue); nothing here prints.
+
+Order of events, chosen so that a crash or a dropped line never loses or duplicates anything:
+
+* send: validate → route → recipient certificates from the relay's directory → seal → outbox (disk)
+  → archive the plaintext as sent → upload with name + digest (idempotent) → the relay's id is
+  recorded → the outbox entry goes.
+* receive: list → download into the inbox (disk) → open and verify → validate → store in the
+  archive → signed receipt → acknowledge → the inbox entry goes. An item that cannot be opened stays
+  in the inbox and on the relay; no receipt is sent for it.
+* sent status: the relay's list of outgoing items → receipts fetched and verified against the
+  content we sent → 受信済み with the time, in the sent archive.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from tui_client import config
+from tui_client.core import wire
+from tui_client.core.findings import Finding, has_errors, make
+
+NamedFile = Tuple[str, bytes]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+@dataclass
+class OfficeSettings:
+    """What an office's PC needs to take part. The keystore password is never stored, except for a
+    DEMO keystore, whose password is public (``demo_id`` names it in sample_certs)."""
+
+    office: str
+    relay_url: str
+    keystore_file: str
+    ca_file: str
+    crl_files: List[str] = field(default_factory=list)
+    services: List[str] = field(default_factory=list)
+    name: str = ""
+    demo_id: str = ""
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "OfficeSettings":
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+def save_settings(settings: OfficeSettings, home: Optional[str] = None) -> Path:
+    from tui_client.transport.store import write_atomic
+
+    p = config.paths(home).office(settings.office).settings_file
+    write_atomic(p, json.dumps(settings.to_json(), ensure_ascii=False, indent=1).encode("utf-8"))
+    return p
+
+
+def configured_offices(home: Optional[str] = None) -> List[str]:
+    root = config.paths(home).data / "offices"
+    if not root.exists():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "office.json").exists())
+
+
+def load_settings(office: Optional[str] = None,
+                  home: Optional[str] = None) -> Tuple[Optional[OfficeSettings], List[Finding]]:
+    offices = configured_offices(home)
+    if office is None:
+        if len(offices) != 1:
+            return None, [make("E-CFG-001", value=",".join(offices))]
+        office = offices[0]
+    p = config.paths(home).office(office).settings_file
+    try:
+        return OfficeSettings.from_json(json.loads(p.read_text(encoding="utf-8"))), []
+    except FileNotFoundError:
+        return None, [make("E-CFG-001", str(p), value=office)]
+    except (OSError, ValueError, TypeError) as exc:
+        return None, [make("E-CFG-002", str(p), reason=type(exc).__name__)]
+
+
+# --- results ----------------------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    """A batch checked and routed, before anything leaves the PC."""
+
+    files: List[NamedFile]
+    check: object                       # filecheck.CheckResult
+    plan: object                        # core.route.RoutingPlan
+    unreachable: List[Tuple[object, str]] = field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)   # routing/sender problems
+
+    def all_findings(self) -> List[Finding]:
+        return self.check.all_findings() + self.findings
+
+    @property
+    def blocked(self) -> bool:
+        return has_errors(self.all_findings())
+
+
+@dataclass
+class SendReport:
+    queued: List[str] = field(default_factory=list)
+    sent: List[str] = field(default_factory=list)
+    duplicates: List[str] = field(default_factory=list)
+    waiting: List[str] = field(default_factory=list)
+    shelved: List[str] = field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)
+
+
+@dataclass
+class ReceiveReport:
+    received: List[dict] = field(default_factory=list)      # archive records
+    kept: List[str] = field(default_factory=list)           # stayed in the inbox
+    findings: List[Finding] = field(default_factory=list)
+
+
+def transport_finding(exc, name: str = "", url: str = "") -> Finding:
+    """A transport failure as a finding: the relay's code, or E-NET-…"""
+    params = {"url": url, "status": exc.status or ""}
+    if exc.findings:
+        params["findings"] = ",".join(exc.findings)
+    return make(exc.code, name, **params)
+
+
+# --- the façade -------------------------------------------------------------------------------
+
+class Office:
+    def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None):
+        from tui_client.transport.queue import Inbox, Outbox
+        from tui_client.transport.store import Shelf
+
+        self.settings = settings
+        self.keystore = keystore
+        self.trust = trust
+        self.home = home
+        self.paths = config.paths(home).office(settings.office)
+        p = self.paths
+        self.sent_archive = Shelf(p.archive / "sent")
+        self.received_archive = Shelf(p.archive / "received")
+        self.outbox = Outbox(Shelf(p.outbox), Shelf(p.errors), self.sent_archive)
+        self.inbox = Inbox(Shelf(p.inbox))
+        self._client = None
+        self._cert_cache: Dict[str, list] = {}
+
+    # -- opening
+    @classmethod
+    def open(cls, office: Optional[str] = None, password: Optional[str] = None,
+             home: Optional[str] = None) -> Tuple[Optional["Office"], List[Finding]]:
+        from tui_client.core import certs
+
+        settings, findings = load_settings(office, home)
+        if settings is None:
+            return None, findings
+        if settings.demo_id:
+            from tui_client import sample_certs
+
+            password = sample_certs.office(settings.demo_id)["password"]
+        try:
+            raw = Path(settings.keystore_file).read_bytes()
+            roots = Path(settings.ca_file).read_bytes()
+            crls = [Path(c).read_bytes() for c in settings.crl_files]
+        except OSError as exc:
+            return None, [make("E-CFG-002", settings.keystore_file, reason=exc.strerror or type(exc).__name__)]
+        ks, f = certs.load_keystore(raw, password, Path(settings.keystore_file).name)
+        if ks is None:
+            return None, f
+        trust, f2 = certs.load_trust_store(roots, crls, Path(settings.ca_file).name)
+        if trust is None:
+            return None, f2
+        return cls(settings, ks, trust, home), f + f2
+
+    @property
+    def number(self) -> str:
+        return self.settings.office
+
+    @property
+    def client(self):
+        if self._client is None:
+            from cryptography.hazmat.primitives import serialization
+
+            from tui_client.transport.client import RelayClient, tls_context
+
+            pem = self.keystore.certificate.public_bytes(serialization.Encoding.PEM)
+            chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in self.keystore.chain)
+            ctx = tls_context(self.settings.ca_file, pem, self.keystore.key, chain)
+            self._client = RelayClient(self.settings.relay_url, ctx, self.settings.ca_file)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _net(self, exc, name: str = "") -> Finding:
+        return transport_finding(exc, name, self.settings.relay_url)
+
+    # -- directory
+    def register(self) -> List[Finding]:
+        """Put this office (its sites and current certificate) on the relay's directory."""
+        from tui_client.transport.client import TransportError
+
+        try:
+            self.client.register_self(self.settings.services, self.settings.name)
+        except TransportError as exc:
+            return [self._net(exc)]
+        return []
+
+    def directory(self, offices: Sequence[str]) -> Tuple[Dict[str, wire.DirectoryEntry], List[Finding]]:
+        from tui_client.transport.client import TransportError
+
+        try:
+            entries = self.client.directory(sorted(set(offices)))
+        except TransportError as exc:
+            return {}, [self._net(exc)]
+        return {e.office: e for e in entries}, []
+
+    def _recipient_certs(self, office: str) -> list:
+        if office not in self._cert_cache:
+            from cryptography import x509
+
+            entries, findings = self.directory([office])
+            certs_ = []
+            entry = entries.get(office)
+            if entry is not None:
+                for pem in entry.certificates:
+                    try:
+                        certs_.append(x509.load_pem_x509_certificate(pem.encode("ascii")))
+                    except ValueError:
+                        continue
+            if findings:
+                return []
+            self._cert_cache[office] = certs_
+        return self._cert_cache[office]
+
+    # -- check and plan
+    def prepare(self, files: Sequence[NamedFile], *, use_directory: bool = True) -> Prepared:
+        from tui_client import filecheck
+        from tui_client.core import route
+
+        check = filecheck.check_bytes(list(files))
+        plan = route.plan([n for n, _ in files], own_office=self.number)
+        prepared = Prepared(list(files), check, plan)
+        for name in plan.foreign:
+            prepared.findings.append(make("E-SEND-001", name, expected=self.number))
+        if use_directory and plan.entries:
+            entries, findings = self.directory([b.office for b in plan.mailboxes()])
+            prepared.findings += findings
+            if not findings:
+                known = {o: e.services for o, e in entries.items() if e.on_system}
+                prepared.unreachable = route.unreachable(plan, known)
+                for box, reason in prepared.unreachable:
+                    code = "E-RELAY-004" if reason == "office" else "E-RELAY-005"
+                    for entry in plan.entries:
+                        if entry.mailbox == box:
+                            prepared.findings += [make(code, n, value=str(box)) for n in entry.files]
+        return prepared
+
+    # -- send
+    def queue(self, name: str, content: bytes, *, kind: str = wire.KIND_FILE,
+              recipient: Optional[str] = None, recipient_service: Optional[str] = None) -> List[Finding]:
+        """Seal one item to its recipient's current certificates and put it in the outbox (disk).
+        The plaintext is archived as sent. Nothing goes over the network except the directory."""
+        from tui_client.core import route, seal
+
+        if self.outbox.shelf.has(name):
+            return []
+        r, findings = route.route(name)
+        if r is None:
+            return findings
+        if r.sender != self.number:
+            return [make("E-SEND-001", name, expected=self.number)]
+        certs_ = self._recipient_certs(r.recipient)
+        if not certs_:
+            return [make("E-SEND-002", name, value=r.recipient)]
+        sealed, f = seal.seal(content, name, self.keystore, certs_, trust=self.trust,
+                              sender_office=r.sender, recipient_office=r.recipient)
+        if sealed is None:
+            return f
+        import hashlib
+
+        facts = {"kind": r.kind, "recipient": r.recipient, "recipient_service": r.recipient_service,
+                 "content_sha256": hashlib.sha256(content).hexdigest(), "state": "queued"}
+        try:
+            record = self.outbox.enqueue(name, bytes(sealed), **facts)
+            self.sent_archive.put(name, dict(record), content)
+        except OSError as exc:
+            return [make("E-SEND-004", name, reason=exc.strerror or type(exc).__name__)]
+        return [x for x in f if not x.blocks_sending]
+
+    def send(self, files: Sequence[NamedFile], *, prepared: Optional[Prepared] = None,
+             progress: Optional[Callable[[str, str, int, int], None]] = None) -> SendReport:
+        """Check, seal, queue and upload. Errors in any file block the whole batch (a bundle must
+        travel whole); warnings do not."""
+        report = SendReport()
+        prepared = prepared or self.prepare(files)
+        if prepared.blocked:
+            report.findings = [f for f in prepared.all_findings() if f.blocks_sending]
+            report.findings.append(make("E-SEND-003"))
+            return report
+        total = len(prepared.files)
+        for i, (name, content) in enumerate(prepared.files, 1):
+            f = self.queue(name, content)
+            report.findings += f
+            if has_errors(f):
+                continue
+            report.queued.append(name)
+            if progress:
+                progress("sealed", name, i, total)
+        self._flush(report, progress)
+        return report
+
+    def send_message(self, recipient: str, subject: str, text: str, *,
+                     recipient_service: Optional[str] = None,
+                     attachments: Sequence[Tuple[str, bytes]] = (), template: str = "") -> SendReport:
+        from tui_client.core import route
+
+        report = SendReport()
+        atts = tuple(wire.Attachment(n, d) for n, d in attachments)
+        bad = [a.name for a in atts if a.media_type is None]
+        if bad:
+            report.findings = [make("E-SEND-005", n, value=n) for n in bad]
+            return report
+        own_service = self.settings.services[0] if (recipient_service and self.settings.services) else None
+        name = route.message_name(self.number, recipient, sender_service=own_service,
+                                  recipient_service=recipient_service if own_service else None)
+        f = self.queue(name, wire.encode_message(wire.Message(subject, text, atts, template)),
+                       kind=wire.KIND_MESSAGE)
+        report.findings += f
+        if not has_errors(f):
+            report.queued.append(name)
+            self._flush(report)
+        return report
+
+    def flush(self, progress=None) -> SendReport:
+        """Upload whatever waits in the outbox (after a crash, an outage, or a requeue)."""
+        report = SendReport()
+        self._flush(report, progress)
+        return report
+
+    def _flush(self, report: SendReport, progress=None) -> None:
+        pending = len(self.outbox.pending())
+        done = [0]
+
+        def step(outcome):
+            done[0] += 1
+            if progress:
+                progress("sent" if outcome.ok else "failed", outcome.name, done[0], pending)
+
+        result = self.outbox.flush(self.client, progress=step)
+        for o in result.sent:
+            (report.duplicates if o.duplicate else report.sent).append(o.name)
+        for o in result.waiting:
+            report.waiting.append(o.name)
+            report.findings.append(self._net(o.error, o.name))
+        for o in result.shelved:
+            report.shelved.append(o.name)
+            report.findings.append(self._net(o.error, o.name))
+        # Items that stopped the loop early (network down) are still waiting.
+        left = {n for n, _ in self.outbox.pending()} - set(report.waiting)
+        report.waiting += sorted(left)
+
+    # -- receive
+    def receive(self, service: Optional[str] = None) -> ReceiveReport:
+        from tui_client.transport.client import TransportError
+
+        report = ReceiveReport()
+        try:
+            self.inbox.fetch(self.client, service)
+        except TransportError as exc:
+            report.findings.append(self._net(exc))
+            # items already on disk are still processed below
+        try:
+            result = self.inbox.process(self.client, lambda info, data: self._open_and_store(info, data, report))
+        except TransportError as exc:
+            report.findings.append(self._net(exc))
+            return report
+        for name, exc in result.errors:
+            report.findings.append(self._net(exc, name))
+        report.kept = [i.name for i in result.kept]
+        return report
+
+    def _open_and_store(self, info: wire.ItemInfo, sealed: bytes, report: ReceiveReport) -> Optional[bytes]:
+        from tui_client.core import receipts, seal
+
+        opened, findings = seal.open_sealed(sealed, info.name, self.keystore, self.trust,
+                                            expected_sender_office=info.sender)
+        if opened is None:
+            codes = ",".join(sorted({f.code for f in findings}))
+            report.findings.append(make("E-RECV-001", info.name, reason=codes))
+            report.findings += findings
+            rec = self.inbox.shelf.record(info.id) or {}
+            rec["problem"] = codes
+            self.inbox.shelf.update(info.id, rec)
+            return None
+        content = bytes(opened.content)
+        record = {"id": info.id, "name": info.name, "kind": info.kind, "sender": info.sender,
+                  "sender_service": info.sender_service, "recipient": info.recipient,
+                  "recipient_service": info.recipient_service, "received_at": _now(),
+                  "signer_office": opened.signer_office, "content_sha256": opened.content_digest,
+                  "findings": []}
+        if info.kind == wire.KIND_FILE:
+            from tui_client.core.validate import validate_file
+
+            vr = validate_file(content, info.name)
+            record["findings"] = sorted({f.code for f in vr.findings})
+            errors = sum(1 for f in vr.findings if f.blocks_sending)
+            if vr.findings:
+                report.findings.append(make("W-RECV-003", info.name, errors=errors,
+                                            warnings=len(vr.findings) - errors))
+        else:
+            msg = wire.decode_message(content)
+            record["subject"] = msg.subject if msg else ""
+            record["attachments"] = [a.name for a in msg.attachments] if msg else []
+        try:
+            self.received_archive.put(info.name, record, content)
+        except OSError as exc:
+            report.findings.append(make("E-RECV-002", info.name, reason=exc.strerror or type(exc).__name__))
+            return None
+        report.received.append(record)
+        return receipts.make_receipt(info.name, opened.content_digest, self.keystore)
+
+    # -- lists
+    def sent_status(self) -> Tuple[List[dict], List[Finding]]:
+        """Sent items with the relay's state; receipts are fetched, verified and kept."""
+        from tui_client.core import receipts
+        from tui_client.transport.client import TransportError
+
+        findings: List[Finding] = []
+        try:
+            remote = {i.id: i for i in self.client.sent()}
+        except TransportError as exc:
+            remote = {}
+            findings.append(self._net(exc))
+        out = []
+        for key, rec in self.sent_archive.items():
+            rid = rec.get("relay_id")
+            info = remote.get(rid) if rid else None
+            if info is not None and rec.get("state") != wire.RECEIVED:
+                rec["state"] = info.state
+                if info.state == wire.RECEIVED:
+                    try:
+                        raw = self.client.receipt(rid)
+                    except TransportError as exc:
+                        findings.append(self._net(exc, key))
+                        raw = None
+                    if raw is not None:
+                        ok, f = receipts.verify_receipt(raw, key, rec["content_sha256"], self.trust,
+                                                        expected_office=rec.get("recipient"))
+                        findings += f
+                        if ok is not None:
+                            rec["receipt"] = base64.b64encode(raw).decode("ascii")
+                            rec["receipt_received_at"] = ok.received_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                        else:
+                            rec["state"] = wire.DOWNLOADED  # not proven: keep asking
+                self.sent_archive.update(key, rec)
+            out.append(rec)
+        return out, findings
+
+    def received(self) -> List[dict]:
+        return [rec for _, rec in self.received_archive.items()]
+
+    def waiting(self) -> List[dict]:
+        return [rec for _, rec in self.outbox.pending()]
+
+    def error_shelf(self) -> List[dict]:
+        return [rec for _, rec in self.outbox.shelved()]
+
+    def requeue(self, name: str) -> bool:
+        return self.outbox.requeue(name)
+
+
+def setup_demo_office(demo_id: str, relay_url: str, home: Optional[str] = None) -> OfficeSettings:
+    """Settings for a DEMO office from sample_certs (its public password is looked up, never saved)."""
+    from tui_client import sample_certs
+
+    entry = sample_certs.office(demo_id)
+    m = sample_certs.manifest()
+    settings = OfficeSettings(office=entry["office_number"], relay_url=relay_url,
+                              keystore_file=str(sample_certs.path(entry["keystore"])),
+                              ca_file=str(sample_certs.path(m["ca"]["certificate"])),
+                              crl_files=[str(sample_certs.path(m["ca"]["crl"]))],
+                              services=list(entry.get("services") or []), name=entry.get("name") or "",
+                              demo_id=demo_id)
+    save_settings(settings, home)
+    return settings
