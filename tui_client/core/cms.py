@@ -124,7 +124,8 @@ def _signed_attributes(digest: bytes, signing_time: _dt.datetime) -> bytes:
 
 def signed_data_parts(content_length: int, digest: bytes, key, cert: x509.Certificate,
                       chain: Sequence[x509.Certificate] = (),
-                      signing_time: Optional[_dt.datetime] = None) -> Tuple[bytes, bytes]:
+                      signing_time: Optional[_dt.datetime] = None,
+                      include_certificates: bool = True) -> Tuple[bytes, bytes]:
     """``(prefix, suffix)`` such that ``prefix + content + suffix`` is ContentInfo(SignedData) DER.
 
     ``digest`` is the SHA-256 of the content; the content itself is never needed here, so a caller
@@ -145,7 +146,7 @@ def signed_data_parts(content_length: int, digest: bytes, key, cert: x509.Certif
     signer_info = _tlv(_SEQ, _int(1), _issuer_and_serial(cert), sha256,
                        _tlv(_CTX0, attrs[2:] if attrs[1] < 0x80 else attrs[2 + (attrs[1] & 0x7F):]),
                        sig_alg, _tlv(_OCTETS, signature))
-    certs = _tlv(_CTX0, *[_der(c) for c in [cert, *chain]])
+    certs = _tlv(_CTX0, *[_der(c) for c in [cert, *chain]]) if include_certificates else b""
     tail = certs + _tlv(_SET, signer_info)
 
     octets_hdr = _hdr(_OCTETS, content_length)
@@ -164,10 +165,11 @@ def signed_data_parts(content_length: int, digest: bytes, key, cert: x509.Certif
 
 
 def sign(content, key, cert: x509.Certificate, chain: Sequence[x509.Certificate] = (),
-         signing_time: Optional[_dt.datetime] = None) -> bytes:
+         signing_time: Optional[_dt.datetime] = None, include_certificates: bool = True) -> bytes:
     """ContentInfo(SignedData) DER with the content attached (for small things such as receipts)."""
     digest = hashlib.sha256(content).digest()
-    prefix, suffix = signed_data_parts(len(content), digest, key, cert, chain, signing_time)
+    prefix, suffix = signed_data_parts(len(content), digest, key, cert, chain, signing_time,
+                                       include_certificates)
     return prefix + bytes(content) + suffix
 
 
@@ -175,7 +177,8 @@ def sign(content, key, cert: x509.Certificate, chain: Sequence[x509.Certificate]
 
 def envelope_signed(content, key, cert: x509.Certificate, recipients: Sequence[x509.Certificate],
                     chain: Sequence[x509.Certificate] = (),
-                    signing_time: Optional[_dt.datetime] = None) -> bytearray:
+                    signing_time: Optional[_dt.datetime] = None,
+                    include_certificates: bool = True) -> bytearray:
     """Sign ``content`` and encrypt the signed message to every recipient: the sealed DER.
 
     Memory: the content is read in place (hashed, then encrypted in 1 MiB steps) and the result is
@@ -185,7 +188,8 @@ def envelope_signed(content, key, cert: x509.Certificate, recipients: Sequence[x
         raise ValueError("no recipients")
     view = memoryview(content).cast("B")
     digest = hashlib.sha256(view).digest()
-    prefix, suffix = signed_data_parts(len(view), digest, key, cert, chain, signing_time)
+    prefix, suffix = signed_data_parts(len(view), digest, key, cert, chain, signing_time,
+                                       include_certificates)
     plain_len = len(prefix) + len(view) + len(suffix)
     pad = 16 - plain_len % 16
     ct_len = plain_len + pad

@@ -145,9 +145,14 @@ def open_sealed(data, filename: str,
         expected_sender_office = sender
     try:
         plain = _cms.decrypt(data, [(k.key, k.certificate) for k in keystores])
-        signed = _cms.verify(plain, extra_certs, consume=True)
     except _cms.CmsError as exc:
         return None, [make(_OPEN_CODES[exc.reason], filename, value=exc.detail)]
+    try:
+        signed = _cms.verify(plain, extra_certs, consume=True)
+    except _cms.CmsError as exc:
+        # the envelope was sound, so what is inside simply is not a signed message
+        reason = "wrong_type" if exc.reason == "damaged" else exc.reason
+        return None, [make(_OPEN_CODES[reason], filename, value=exc.detail)]
 
     findings: List[Finding] = []
     signer = signed.signer
