@@ -1,7 +1,16 @@
-"""Shared constants and helpers for tests/crypto (imported by the test modules)."""
+"""Shared constants, helpers and fixtures for tests/crypto.
+
+Test modules import the fixtures from here (``from cryptohelp import ks, trust, ...``) instead of a
+conftest.py: a second module named ``conftest`` would shadow tests/conftest.py for ``from conftest
+import ...``. Every test in this folder runs again under the oldest supported cryptography
+(tests/ci.sh), so keep all crypto-dependent tests here.
+"""
 
 import datetime as dt
+import shutil
 from pathlib import Path
+
+import pytest
 
 from tui_client import sample_certs
 
@@ -36,3 +45,38 @@ def throwaway_office(ca, office_number="1370100011", name="Test office", *, days
     key, cert = issue(ca, office_name(office_number, name), nb, nb + dt.timedelta(days=days), key=key,
                       kind=kind)
     return certs.Keystore(key, cert, (ca.cert,), name)
+
+
+# --- fixtures ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def trust():
+    return sample_certs.trust_store()
+
+
+@pytest.fixture(scope="session")
+def ks():
+    """ks("cm") -> the loaded demo keystore."""
+    cache = {}
+
+    def get(office_id):
+        if office_id not in cache:
+            store, findings = sample_certs.keystore(office_id)
+            assert findings == [], findings
+            cache[office_id] = store
+        return cache[office_id]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def cert():
+    return sample_certs.certificate
+
+
+@pytest.fixture
+def openssl():
+    path = shutil.which("openssl")
+    if path is None:
+        pytest.skip("openssl is not installed (tests/ci.sh installs it)")
+    return path

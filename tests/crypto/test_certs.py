@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cryptohelp import REF, codes, throwaway_ca, throwaway_office
+from cryptohelp import REF, cert, codes, ks, throwaway_ca, throwaway_office, trust  # noqa: F401 (fixtures)
 from tui_client import sample_certs
 from tui_client.core import certs
 from tui_client.sample_certs import generate

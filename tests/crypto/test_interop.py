@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from cryptohelp import FIXTURES, NAME, codes
+from cryptohelp import FIXTURES, NAME, cert, codes, ks, openssl, trust  # noqa: F401 (fixtures)
 from tui_client import sample_certs
 from tui_client.core import seal
 

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from cryptohelp import NAME, codes
+from cryptohelp import NAME, cert, codes, ks, trust  # noqa: F401 (fixtures)
 from tui_client import sample_certs
 from tui_client.core import cms, receipts, seal
 

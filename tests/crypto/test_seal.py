@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cryptohelp import NAME, NAME_DAY, codes, throwaway_ca, throwaway_office
+from cryptohelp import NAME, NAME_DAY, cert, codes, ks, throwaway_ca, throwaway_office, trust  # noqa: F401
 from tui_client.core import certs, cms, seal
 
 CONTENT = b"1,1370100011,43,1370100029,11,202505\r\n" * 200
