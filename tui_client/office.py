@@ -229,23 +229,54 @@ class Office:
             return {}, [self._net(exc)]
         return {e.office: e for e in entries}, []
 
+    def _remember(self, entries: Dict[str, wire.DirectoryEntry]) -> None:
+        """Keep recipients' certificates in memory and on disk, so a file can still be sealed and
+        queued while the relay is unreachable (it leaves when the relay is back)."""
+        from tui_client.transport.store import write_atomic
+
+        cache_file = self.paths.root / "directory.json"
+        try:
+            cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = {}
+        changed = False
+        for office, entry in entries.items():
+            if entry.on_system and entry.certificates:
+                self._cert_cache[office] = self._load_pems(entry.certificates)
+                if cached.get(office) != entry.certificates:
+                    cached[office] = entry.certificates
+                    changed = True
+        if changed:
+            try:
+                write_atomic(cache_file, json.dumps(cached).encode("utf-8"))
+            except OSError:
+                pass  # only a cache
+
+    @staticmethod
+    def _load_pems(pems: Sequence[str]) -> list:
+        from cryptography import x509
+
+        out = []
+        for pem in pems:
+            try:
+                out.append(x509.load_pem_x509_certificate(pem.encode("ascii")))
+            except ValueError:
+                continue
+        return out
+
     def _recipient_certs(self, office: str) -> list:
         if office not in self._cert_cache:
-            from cryptography import x509
-
             entries, findings = self.directory([office])
-            certs_ = []
-            entry = entries.get(office)
-            if entry is not None:
-                for pem in entry.certificates:
-                    try:
-                        certs_.append(x509.load_pem_x509_certificate(pem.encode("ascii")))
-                    except ValueError:
-                        continue
-            if findings:
-                return []
-            self._cert_cache[office] = certs_
-        return self._cert_cache[office]
+            if not findings:
+                self._remember(entries)
+            else:
+                try:
+                    cached = json.loads((self.paths.root / "directory.json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    cached = {}
+                if office in cached:
+                    self._cert_cache[office] = self._load_pems(cached[office])
+        return self._cert_cache.get(office, [])
 
     # -- check and plan
     def prepare(self, files: Sequence[NamedFile], *, use_directory: bool = True) -> Prepared:
@@ -261,6 +292,7 @@ class Office:
             entries, findings = self.directory([b.office for b in plan.mailboxes()])
             prepared.findings += findings
             if not findings:
+                self._remember(entries)
                 known = {o: e.services for o, e in entries.items() if e.on_system}
                 prepared.unreachable = route.unreachable(plan, known)
                 for box, reason in prepared.unreachable:

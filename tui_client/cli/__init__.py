@@ -26,6 +26,10 @@ COMMANDS = {
     "open": ("open", "cli.help.open"),
     "receipt": ("receipt", "cli.help.receipt"),
     "relay": ("relay", "cli.help.relay"),
+    "send": ("send", "cli.help.send"),
+    "receive": ("receive", "cli.help.receive"),
+    "batch": ("batch", "cli.help.batch"),
+    "demo": ("demo", "cli.help.demo"),
 }
 
 EXIT_USAGE = 4

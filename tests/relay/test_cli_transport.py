@@ -1,0 +1,112 @@
+"""The commands as a user runs them: tsunagi demo / send / receive / batch / relay (child processes)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tui_client import office as office_mod
+from tui_client import sample_certs
+
+
+def tsunagi(home, *args, input_text=None, timeout=120):
+    env = dict(os.environ, TSUNAGI_HOME=str(home), PYTHONIOENCODING="utf-8")
+    return subprocess.run([sys.executable, "-m", "tui_client", *map(str, args)], capture_output=True,
+                          text=True, encoding="utf-8", env=env, cwd=str(home), timeout=timeout,
+                          input=input_text)
+
+
+def test_demo_runs_with_no_configuration(tmp_path):
+    r = tsunagi(tmp_path, "demo")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "受信済み: 14" in r.stdout
+    assert "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == [tmp_path / "demo"]          # nothing written elsewhere
+
+
+@pytest.fixture
+def pcs(relay, tmp_path):
+    home = tmp_path / "pcs"
+    home.mkdir()
+    for demo_id in ("cm", "homecare", "day-main"):
+        office_mod.setup_demo_office(demo_id, relay.url, str(home))
+    return home
+
+
+def test_batch_send_receive(pcs, tmp_path):
+    from tui_client.cli.demo import month_files
+
+    offices = {}
+    for demo_id in ("cm", "homecare", "day-main"):
+        o, _ = office_mod.Office.open(sample_certs.office(demo_id)["office_number"], home=str(pcs))
+        offices[demo_id] = o
+    files, actuals = month_files(offices, "202505")
+    for o in offices.values():
+        o.close()
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, data in files:
+        (folder / name).write_bytes(data)
+    cm, hc = "1370100011", "1370100029"
+
+    r = tsunagi(pcs, "batch", folder, "--office", cm, "--dry-run")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1370100029/11" in r.stdout and "1370100037/15" in r.stdout
+
+    r = tsunagi(pcs, "batch", folder, "--office", cm, "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "送信 14件" in r.stdout and "14/14" in r.stderr
+
+    r = tsunagi(pcs, "receive", "--office", hc)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("受け取りました") == 7
+
+    jsk = tmp_path / actuals["homecare"][0]
+    jsk.write_bytes(actuals["homecare"][1])
+    r = tsunagi(pcs, "send", jsk, "--office", hc)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = tsunagi(pcs, "receive", "--office", cm)
+    assert r.returncode == 0 and "受け取りました" in r.stdout, r.stdout + r.stderr
+    assert "相手が受け取ったことを確認しました: 7件" in r.stdout
+
+
+def test_send_errors_are_messages_not_tracebacks(pcs, tmp_path):
+    cm = "1370100011"
+    r = tsunagi(pcs, "send", tmp_path / "missing.CSV", "--office", cm)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    bad = tmp_path / "UPJSK_202505_1370100029_11_1370100011_43_20250602093000.CSV"
+    bad.write_bytes(b"x")
+    r = tsunagi(pcs, "send", bad, "--office", cm)                     # not our file, not valid
+    assert r.returncode in (2, 3) and "Traceback" not in r.stdout + r.stderr
+    assert "E-SEND-003" in r.stdout
+    r = tsunagi(pcs, "send", "--office", "1399999999", bad)
+    assert r.returncode == 3 and "E-CFG-001" in r.stderr
+    r = tsunagi(pcs, "send", "--office", cm, "--message-to", "1370100037:15", "--subject", "s", "--text", "t")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_relay_down_keeps_items_waiting(pcs, relay, tmp_path):
+    """The relay stops mid-month: the file stays in the outbox and leaves when the relay is back."""
+    from tui_client.cli.demo import month_files
+
+    o, _ = office_mod.Office.open("1370100011", home=str(pcs))
+    hc, _ = office_mod.Office.open("1370100029", home=str(pcs))
+    files, _ = month_files({"cm": o, "homecare": hc, "day-main": hc}, "202505")
+    prepared = o.prepare(files[:4])
+    relay.kill()
+    o._client = None
+    o.client.retries = 0
+    report = o.send(files[:4], prepared=prepared)
+    assert len(report.waiting) == 4 and not report.sent
+    assert {f.code for f in report.findings} == {"E-NET-001"}
+    assert len(o.waiting()) == 4
+    relay.start()
+    o.settings.relay_url = relay.url
+    o.close()
+    report = o.flush()
+    assert len(report.sent) == 4 and o.waiting() == []
+    o.close()
+    hc.close()

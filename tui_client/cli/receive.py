@@ -1,0 +1,54 @@
+"""`tsunagi receive`: fetch what arrived, open, verify, validate, store, acknowledge with a signed
+receipt; then check receipts for what this office sent (送信済み → 受信済み).
+
+Exit codes: 0 clean, 1 warnings (findings in received files, or something kept in the inbox),
+2 errors (network or relay refusals), 3 no office set up, 4 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from tui_client.catalog import t
+    from tui_client.cli.send import add_office_arguments
+
+    add_office_arguments(p)
+    p.add_argument("--service", help=t("net.arg.service"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui_client.catalog import t
+    from tui_client.cli.send import open_office, print_findings
+    from tui_client.core import wire
+    from tui_client.core.findings import worst_exit_code
+
+    office, code = open_office(args)
+    if office is None:
+        return code
+    try:
+        report = office.receive(args.service)
+        for rec in report.received:
+            print(t("receive.stored", name=rec["name"], sender=rec["sender"]))
+            if rec.get("kind") == wire.KIND_MESSAGE:
+                print("  " + t("receive.message", subject=rec.get("subject", ""),
+                               attachments=len(rec.get("attachments") or [])))
+        for name in report.kept:
+            print(t("receive.kept", name=name))
+        if not report.received and not report.kept and not report.findings:
+            print(t("receive.none"))
+        status, sent_findings = office.sent_status()
+        confirmed = sum(1 for r in status if r.get("state") == wire.RECEIVED)
+        if confirmed:
+            print(t("receive.receipts", count=confirmed))
+        findings = report.findings + sent_findings
+        print_findings(findings)
+        print(t("receive.summary", received=len(report.received), kept=len(report.kept)))
+        code = worst_exit_code(findings)
+        if report.kept:
+            code = max(code, 1)
+        return min(code, 2)
+    finally:
+        office.close()

@@ -1,0 +1,150 @@
+"""`tsunagi send FILE...` (or `--message-to`): check, seal and send as this PC's office.
+
+Exit codes: 0 everything sent, 1 warnings or something still waiting in the outbox (it is retried
+next time), 2 errors (nothing sent, or items moved to the error shelf), 3 unusable input (missing
+file, no office set up), 4 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+
+def add_office_arguments(p: argparse.ArgumentParser) -> None:
+    from tui_client.catalog import t
+
+    p.add_argument("--office", help=t("net.arg.office"))
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from tui_client.catalog import t
+
+    p.add_argument("files", nargs="*", metavar="FILE", help=t("net.arg.files"))
+    add_office_arguments(p)
+    p.add_argument("--message-to", metavar="OFFICE[:SVC]", help=t("net.arg.message_to"))
+    p.add_argument("--subject", default="", help=t("net.arg.subject"))
+    p.add_argument("--text", default="", help=t("net.arg.text"))
+    p.add_argument("--attach", action="append", default=[], metavar="FILE", help=t("net.arg.attach"))
+
+
+def print_findings(findings, out=None) -> None:
+    from tui_client.catalog import finding_location, finding_message, t
+
+    out = out or sys.stdout
+    seen = set()
+    for f in findings:
+        if f in seen:
+            continue
+        seen.add(f)
+        message, fix = finding_message(f)
+        key = "check.error" if f.blocks_sending else "check.warning"
+        where = finding_location(f)
+        head = t(key, code=f.code)
+        if f.file:
+            head += f"  {f.file}"
+        if where:
+            head += f"  {where}"
+        out.write(head + "\n")
+        out.write(f"      {message}\n")
+        if fix:
+            out.write(t("check.fix", fix=fix) + "\n")
+
+
+def open_office(args) -> "tuple":
+    """(Office | None, exit code). A non-demo keystore's password comes from TSUNAGI_KEYSTORE_PASSWORD
+    or a prompt; it is never stored."""
+    from tui_client import office as office_mod
+
+    settings, findings = office_mod.load_settings(getattr(args, "office", None))
+    if settings is None:
+        print_findings(findings, sys.stderr)
+        return None, 3
+    password: Optional[str] = None
+    if not settings.demo_id:
+        password = os.environ.get("TSUNAGI_KEYSTORE_PASSWORD")
+        if password is None and sys.stdin.isatty():
+            import getpass
+
+            password = getpass.getpass("Password: ")
+    office, findings = office_mod.Office.open(settings.office, password)
+    if office is None:
+        print_findings(findings, sys.stderr)
+        return None, 3
+    return office, 0
+
+
+def exit_code(report) -> int:
+    from tui_client.core.findings import worst_exit_code
+
+    code = worst_exit_code(report.findings)
+    if report.shelved:
+        code = max(code, 2)
+    elif report.waiting:
+        code = max(code, 1)
+    return min(code, 2) if code != 3 else 3
+
+
+def print_report(report, out=None) -> None:
+    from tui_client.catalog import t
+
+    out = out or sys.stdout
+    for n in report.sent:
+        out.write(t("send.sent", name=n) + "\n")
+    for n in report.duplicates:
+        out.write(t("send.duplicate", name=n) + "\n")
+    for n in report.waiting:
+        out.write(t("send.waiting", name=n) + "\n")
+    for n in report.shelved:
+        out.write(t("send.shelved", name=n) + "\n")
+    print_findings(report.findings, out)
+    out.write(t("send.summary", sent=len(report.sent) + len(report.duplicates), waiting=len(report.waiting),
+                shelved=len(report.shelved)) + "\n")
+
+
+def read_files(paths: List[str]):
+    """[(name, bytes)] and findings for files that cannot be read (E-FILE-…)."""
+    from pathlib import Path
+
+    from tui_client.core.findings import make
+
+    files, findings = [], []
+    for raw in paths:
+        p = Path(raw)
+        try:
+            files.append((p.name, p.read_bytes()))
+        except OSError as exc:
+            findings.append(make("E-FILE-004", p.name, value=str(p), reason=exc.strerror or type(exc).__name__))
+    return files, findings
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui_client.catalog import t
+
+    if not args.files and not args.message_to:
+        print(t("send.nothing"), file=sys.stderr)
+        return 4
+    office, code = open_office(args)
+    if office is None:
+        return code
+    try:
+        if args.message_to:
+            recipient, _, service = args.message_to.partition(":")
+            attachments, problems = read_files(args.attach)
+            if problems:
+                print_findings(problems, sys.stderr)
+                return 3
+            report = office.send_message(recipient, args.subject, args.text,
+                                         recipient_service=service or None, attachments=attachments)
+        else:
+            files, problems = read_files(args.files)
+            if problems:
+                print_findings(problems, sys.stderr)
+                return 3
+            report = office.send(files)
+        print_report(report)
+        return exit_code(report)
+    finally:
+        office.close()
