@@ -182,7 +182,13 @@ class Office:
         trust, f2 = certs.load_trust_store(roots, crls, Path(settings.ca_file).name)
         if trust is None:
             return None, f2
-        return cls(settings, ks, trust, home), f + f2
+        # An expired, revoked or foreign certificate is said plainly here, before any connection:
+        # over TLS 1.3 the relay can only hang up on it, which looks like a network failure.
+        f3 = certs.check_certificate(ks.certificate, trust, intermediates=ks.chain,
+                                     name=Path(settings.keystore_file).name)
+        if has_errors(f3):
+            return None, f + f2 + f3
+        return cls(settings, ks, trust, home), f + f2 + f3
 
     @property
     def number(self) -> str:
