@@ -181,6 +181,13 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
         der = tls.get("client_cert")
         return identity.office_of(der) if der else None
 
+    from fastapi.exceptions import RequestValidationError
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError):
+        where = ",".join(".".join(str(x) for x in e.get("loc", ())) for e in exc.errors()[:5])
+        return refuse(wire.BAD_PARAMETER, f"invalid request: {where}")
+
     @app.exception_handler(StorageError)
     async def _storage_error(request: Request, exc: StorageError):
         log.warning("storage unavailable: %s", type(exc).__name__)
