@@ -48,6 +48,8 @@ def test_receipt_for_another_file(receipt, trust):
 def test_receipt_for_other_content(receipt, trust):
     rec, f = receipts.verify_receipt(receipt, NAME, hashlib.sha256(b"other").hexdigest(), trust)
     assert rec is None and codes(f) == ["E-RCPT-003"]
+    rec, f = receipts.verify_receipt(receipt, NAME, "not a digest", trust)
+    assert rec is None and codes(f) == ["E-RCPT-003"]
 
 
 def test_receipt_signed_by_another_office(ks, trust):

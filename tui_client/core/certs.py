@@ -56,7 +56,8 @@ def utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
 
 
-def _aware(at: Optional[_dt.datetime]) -> _dt.datetime:
+def as_utc(at: Optional[_dt.datetime] = None) -> _dt.datetime:
+    """``at`` as an aware UTC datetime; None means now, naive means UTC (as in cryptography)."""
     if at is None:
         return utcnow()
     if at.tzinfo is None:  # naive means UTC, as in cryptography
@@ -112,7 +113,7 @@ def fingerprint(cert: Certificate) -> str:
 
 def days_left(cert: Certificate, at: Optional[_dt.datetime] = None) -> int:
     """Whole days until the certificate expires (negative once expired)."""
-    delta = _not_after(cert) - _aware(at)
+    delta = _not_after(cert) - as_utc(at)
     return delta.days
 
 
@@ -323,7 +324,7 @@ def expiry_findings(cert: Certificate, at: Optional[_dt.datetime] = None, name: 
 def time_findings(cert: Certificate, at: Optional[_dt.datetime] = None, name: str = "",
                   **params) -> List[Finding]:
     """E-CERT-006 not yet valid, E-CERT-005 expired (at ``at``)."""
-    at = _aware(at)
+    at = as_utc(at)
     if at < _not_before(cert):
         return [make("E-CERT-006", name, value=_not_before(cert).date().isoformat(), **params)]
     if at > _not_after(cert):
@@ -366,7 +367,7 @@ def check_certificate(cert: Certificate, trust: Optional[TrustStore] = None,
     With ``trust=None`` only the certificate itself is looked at. ``params`` (e.g. ``role``) are
     added to every finding.
     """
-    at = _aware(at)
+    at = as_utc(at)
     params.setdefault("role", "own")
     findings: List[Finding] = []
     office = office_number_of(cert) or ""
@@ -428,7 +429,7 @@ def current_certificates(certs: Iterable[Certificate], at: Optional[_dt.datetime
     Two sites sharing one office number each keep their own key, so both get the file; an office
     that renewed its certificate gets it only under the new one.
     """
-    at = _aware(at)
+    at = as_utc(at)
     best = {}
     for cert in certs:
         if not is_usable(cert, trust, at):

@@ -79,7 +79,7 @@ def seal(content, filename: str, sender: _certs.Keystore, recipient_certs: Itera
     recipient certificate is usable. Returns the sealed DER (a bytearray) or None.
     """
     findings: List[Finding] = []
-    at = _certs._aware(at)
+    at = _certs.as_utc(at)
     if sender_office is None or recipient_office is None:
         s, r, f = _offices_from_name(filename)
         if f:
@@ -136,7 +136,7 @@ def open_sealed(data, filename: str,
     not match (signer swapped), E-SEAL-011 signing time in the future, E-SEAL-012 unsupported
     algorithm, and the signer's chain problems (E-CERT-007/008/009/010/015, role=signer).
     """
-    at = _certs._aware(at)
+    at = _certs.as_utc(at)
     keystores = [recipient] if isinstance(recipient, _certs.Keystore) else list(recipient)
     if expected_sender_office is None:
         sender, _, f = _offices_from_name(filename)
