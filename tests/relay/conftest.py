@@ -41,9 +41,10 @@ class RelayProcess:
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "RelayProcess":
+    def start(self, timeout: float = 30.0, same_port: bool = False) -> "RelayProcess":
         for _ in range(5):  # a free port can be taken between the probe and the bind: try another
-            self.port = free_port()
+            if not (same_port and self.port):
+                self.port = free_port()
             env = dict(os.environ, TSUNAGI_HOME=str(self.home), PYTHONUNBUFFERED="1")
             self.log = open(self.home / f"relay-{self.port}.log", "wb")
             self.proc = subprocess.Popen(

@@ -21,7 +21,8 @@ from tui_client.core import wire
 from tui_client.transport.client import RelayClient, TransportError
 from tui_client.transport.store import Shelf
 
-#: Retryable failures an item may collect before it goes to the error shelf.
+#: Retryable refusals by the relay (busy, internal error) an item may collect before it goes to the
+#: error shelf. Network failures do not count: an outage of a day must not shelve the month's files.
 MAX_ATTEMPTS = 12
 
 
@@ -89,9 +90,11 @@ class Outbox:
         try:
             result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
         except TransportError as exc:
-            rec["attempts"] = int(rec.get("attempts") or 0) + 1
+            # A network failure is the line's fault, not the item's: it never shelves an item.
+            if not exc.code.startswith("E-NET-"):
+                rec["attempts"] = int(rec.get("attempts") or 0) + 1
             rec["last_error"] = {"code": exc.code, "findings": exc.findings, "at": _now()}
-            if not exc.retry or rec["attempts"] >= MAX_ATTEMPTS:
+            if not exc.retry or int(rec.get("attempts") or 0) >= MAX_ATTEMPTS:
                 self.shelf.move_to(name, self.errors, rec)
                 return SendOutcome(name, error=exc, shelved=True)
             self.shelf.update(name, rec)
