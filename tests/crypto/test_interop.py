@@ -107,3 +107,22 @@ def test_cryptography_decrypts_what_we_seal(ks, cert, trust):
     sealed, _ = seal.seal(b"hello", NAME, ks("cm"), [cert("homecare")], trust=trust)
     inner = pkcs7.pkcs7_decrypt_der(bytes(sealed), cert("homecare"), ks("homecare").key, [])
     assert b"hello" in inner
+
+
+@pytest.mark.parametrize("sign_opts, enc_opts", [
+    (["-stream"], ["-stream"]),          # BER: indefinite lengths, chunked octet strings
+    (["-keyid"], ["-keyid"]),            # subjectKeyIdentifier instead of issuer and serial
+    (["-md", "sha512"], ["-aes192"]),
+])
+def test_live_openssl_variants_open(openssl, ks, trust, tmp_path, sign_opts, enc_opts):
+    key = _pem_key(ks("cm"), tmp_path / "cm.key")
+    content = b"x,y\r\n" * 3000
+    (tmp_path / "plain").write_bytes(content)
+    subprocess.run([openssl, "cms", "-sign", "-binary", "-in", str(tmp_path / "plain"), "-signer",
+                    str(sample_certs.path("cm.cert.pem")), "-inkey", str(key), "-outform", "DER",
+                    "-nodetach", *sign_opts, "-out", str(tmp_path / "s.der")], check=True)
+    subprocess.run([openssl, "cms", "-encrypt", "-binary", "-inform", "DER", "-in", str(tmp_path / "s.der"),
+                    "-outform", "DER", *(enc_opts if "-aes192" in enc_opts else ["-aes256", *enc_opts]),
+                    "-out", str(tmp_path / "e.der"), str(sample_certs.path("homecare.cert.pem"))], check=True)
+    opened, f = seal.open_sealed((tmp_path / "e.der").read_bytes(), NAME, ks("homecare"), trust)
+    assert f == [] and opened.content == content

@@ -107,3 +107,15 @@ def test_receipt_from_a_foreign_ca(trust):
 def test_bad_digest_argument_is_a_programming_error(ks):
     with pytest.raises(ValueError):
         receipts.make_receipt(NAME, "not-a-digest", ks("homecare"))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=300), st.text(max_size=70))
+def test_any_bytes_and_any_digest_give_findings_not_exceptions(data, digest):
+    trust = sample_certs.trust_store()
+    rec, f = receipts.verify_receipt(data, NAME, digest, trust)
+    assert rec is None and codes(f)[0].startswith("E-")
