@@ -1,0 +1,187 @@
+"""Relay upload throughput vs a bare uvicorn endpoint, one run, same machine, same TLS set-up.
+
+    python tests/bench/bench_relay.py                      # workers 1 and 2, 10 s each, SQLite
+    python tests/bench/bench_relay.py --workers 2 --database postgresql://user@127.0.0.1:5432/db
+
+Both servers: uvicorn with uvloop + httptools, TLS with a required client certificate (demo CA),
+access log off. The relay runs exactly as `tsunagi relay` (its own protocol class that also sets
+TCP_NODELAY, logging at the default level); the baseline is tests/bench/bare_app.py under
+`python -m uvicorn`. The load: 50 keep-alive TLS connections, each POSTing a real 20 KB sealed item
+(CMS EnvelopedData from the demo care manager to the demo home-help office) under a fresh valid
+filename, for ``--duration`` seconds after a 2 s warm-up. Target: relay ≥ 0.5× the baseline's
+requests/s, p99 ≤ 200 ms, 0 errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+CM, HC = "1370100011", "1370100029"
+
+
+def upload_requests(sealed_path: str, host: str):
+    """make_request(i) for the load generator: a POST of the sealed item under the i-th name."""
+    import hashlib
+
+    body = Path(sealed_path).read_bytes()
+    digest = hashlib.sha256(body).hexdigest()
+    base = datetime(2025, 4, 25, 0, 0, 0)
+    head_tail = (f"Host: {host}\r\nContent-Type: application/pkcs7-mime\r\nX-Tsunagi-SHA256: {digest}\r\n"
+                 f"Content-Length: {len(body)}\r\n\r\n").encode("ascii")
+
+    def make(i: int) -> bytes:
+        serial = (base + timedelta(seconds=i)).strftime("%Y%m%d%H%M%S")
+        name = f"UPPLAN_202505_{CM}_43_{HC}_11_{serial}.CSV"
+        return f"POST /v1/items?name={name} HTTP/1.1\r\n".encode("ascii") + head_tail + body
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                time.sleep(1.0)  # let every worker start accepting
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def stop(proc) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def material(tmp: Path):
+    """Demo CA, relay server cert/key, the care manager's client cert/key (PEM), a 20 KB sealed item."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tui_client import sample_certs
+    from tui_client.core import seal
+
+    m = sample_certs.manifest()
+    ks, _ = sample_certs.keystore("cm")
+    cert = tmp / "cm.pem"
+    key = tmp / "cm.key"
+    cert.write_bytes(ks.certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(ks.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
+    content = (b"2025,05,20KB sample row for the relay benchmark," * 600)[:20 * 1024 - 2600]
+    name = f"UPPLAN_202505_{CM}_43_{HC}_11_20250425000000.CSV"
+    sealed, findings = seal.seal(content, name, ks, [sample_certs.certificate("homecare")])
+    assert sealed is not None, findings
+    sealed_path = tmp / "item.p7m"
+    sealed_path.write_bytes(bytes(sealed))
+    return {"ca": str(sample_certs.path(m["ca"]["certificate"])),
+            "server_cert": str(sample_certs.path(m["relay_server"]["certificate"])),
+            "server_key": str(sample_certs.path(m["relay_server"]["key"])),
+            "cert": str(cert), "key": str(key), "sealed": str(sealed_path), "size": len(bytes(sealed))}
+
+
+def start_bare(mat, workers: int, port: int):
+    cmd = [sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(HERE), "--host", "127.0.0.1",
+           "--port", str(port), "--ssl-certfile", mat["server_cert"], "--ssl-keyfile", mat["server_key"],
+           "--ssl-ca-certs", mat["ca"], "--ssl-cert-reqs", "2", "--loop", "uvloop", "--http", "httptools",
+           "--no-access-log", "--log-level", "warning", "--workers", str(workers)]
+    return subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def start_relay(mat, workers: int, port: int, database: str, home: Path, log_level: str):
+    cmd = [sys.executable, "-m", "tui_client", "relay", "--host", "127.0.0.1", "--port", str(port),
+           "--database", database, "--demo-offices", "--workers", str(workers), "--log-level", log_level]
+    env = dict(os.environ, TSUNAGI_HOME=str(home))
+    log = open(home / f"relay-{port}.log", "wb")
+    return subprocess.Popen(cmd, start_new_session=True, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def measure(kind: str, mat, workers: int, args, tmp: Path) -> dict:
+    import loadgen
+
+    port = free_port()
+    if kind == "bare":
+        proc = start_bare(mat, workers, port)
+    else:
+        database = args.database or str(tmp / f"relay-{workers}-{port}.sqlite3")
+        if database.startswith("postgresql://"):
+            import psycopg
+
+            with psycopg.connect(database, autocommit=True) as conn:
+                conn.execute("DROP TABLE IF EXISTS items, offices, office_services, certificates")
+        proc = start_relay(mat, workers, port, database, tmp, args.log_level)
+    try:
+        wait_port(port, proc)
+        result = loadgen.run("127.0.0.1", port, ca=mat["ca"], cert=mat["cert"], key=mat["key"],
+                             clients=args.clients, processes=args.processes, duration=args.duration,
+                             factory=("bench_relay", "upload_requests", (mat["sealed"], f"127.0.0.1:{port}")))
+    finally:
+        stop(proc)
+    result.update(server=kind, workers=workers)
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--processes", type=int, default=1, help="load generator processes")
+    ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--database", default="", help="relay database URL (default: a fresh SQLite file)")
+    ap.add_argument("--log-level", default="info", help="relay log level (default: the relay's default)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tsunagi-bench-") as t:
+        tmp = Path(t)
+        mat = material(tmp)
+        for w in [int(x) for x in args.workers.split(",")]:
+            bare = measure("bare", mat, w, args, tmp)
+            relay = measure("relay", mat, w, args, tmp)
+            rows.append((w, bare, relay))
+    out = []
+    print(f"item {mat['size']} bytes sealed, {args.clients} connections, {args.duration:.0f} s, "
+          f"generator processes {args.processes}, relay database {args.database or 'SQLite'}")
+    print("| workers | bare req/s | relay req/s | ratio (≥ 0.5) | relay p50 / p99 ms (p99 ≤ 200) | errors bare / relay |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for w, bare, relay in rows:
+        ratio = relay["rps"] / bare["rps"] if bare["rps"] else float("nan")
+        print(f"| {w} | {bare['rps']:.0f} | {relay['rps']:.0f} | **{ratio:.2f}×** | "
+              f"{relay['p50_ms']:.1f} / {relay['p99_ms']:.1f} | {bare['errors']} / {relay['errors']} |")
+        out.append({"workers": w, "bare": bare, "relay": relay, "ratio": ratio})
+    if args.json:
+        print(json.dumps(out, indent=1))
+    ok = all(r["ratio"] >= 0.5 and r["relay"]["p99_ms"] <= 200 and r["relay"]["errors"] == 0 for r in out)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
