@@ -248,7 +248,7 @@ class Office:
         changed = False
         for office, entry in entries.items():
             if entry.on_system and entry.certificates:
-                self._cert_cache[office] = self._load_pems(entry.certificates)
+                self._cert_cache[office] = self._verified(self._load_pems(entry.certificates))
                 if cached.get(office) != entry.certificates:
                     cached[office] = entry.certificates
                     changed = True
@@ -257,6 +257,13 @@ class Office:
                 write_atomic(cache_file, json.dumps(cached).encode("utf-8"))
             except OSError:
                 pass  # only a cache
+
+    def _verified(self, certificates: list) -> list:
+        """Only recipient certificates our trust store accepts (chain, dates, revocation). Checked
+        once per directory answer, not once per file: seal() then needs no trust store."""
+        from tui_client.core import certs
+
+        return [c for c in certificates if not has_errors(certs.check_certificate(c, self.trust))]
 
     @staticmethod
     def _load_pems(pems: Sequence[str]) -> list:
@@ -281,7 +288,7 @@ class Office:
                 except (OSError, ValueError):
                     cached = {}
                 if office in cached:
-                    self._cert_cache[office] = self._load_pems(cached[office])
+                    self._cert_cache[office] = self._verified(self._load_pems(cached[office]))
         return self._cert_cache.get(office, [])
 
     # -- check and plan
@@ -309,10 +316,10 @@ class Office:
         return prepared
 
     # -- send
-    def queue(self, name: str, content: bytes, *, kind: str = wire.KIND_FILE,
-              recipient: Optional[str] = None, recipient_service: Optional[str] = None) -> List[Finding]:
+    def queue(self, name: str, content: bytes, *, kind: str = wire.KIND_FILE, batch=None) -> List[Finding]:
         """Seal one item to its recipient's current certificates and put it in the outbox (disk).
-        The plaintext is archived as sent. Nothing goes over the network except the directory."""
+        The plaintext is archived as sent. Nothing goes over the network except the directory.
+        With ``batch`` (a ``transport.store.Batch``) the writes become durable when it commits."""
         from tui_client.core import route, seal
 
         if self.outbox.shelf.has(name):
@@ -325,7 +332,9 @@ class Office:
         certs_ = self._recipient_certs(r.recipient)
         if not certs_:
             return [make("E-SEND-002", name, value=r.recipient)]
-        sealed, f = seal.seal(content, name, self.keystore, certs_, trust=self.trust,
+        # The sender's certificate was checked against the trust store when the office was opened,
+        # the recipient's when the directory answered (_verified): no per-file chain walk here.
+        sealed, f = seal.seal(content, name, self.keystore, certs_, trust=None,
                               sender_office=r.sender, recipient_office=r.recipient)
         if sealed is None:
             return f
@@ -334,8 +343,14 @@ class Office:
         facts = {"kind": r.kind, "recipient": r.recipient, "recipient_service": r.recipient_service,
                  "content_sha256": hashlib.sha256(content).hexdigest(), "state": "queued"}
         try:
-            record = self.outbox.enqueue(name, bytes(sealed), **facts)
-            self.sent_archive.put(name, dict(record), content)
+            from tui_client.transport.store import Batch
+
+            own = batch is None
+            b = Batch() if own else batch
+            record = self.outbox.enqueue(name, bytes(sealed), batch=b, **facts)
+            b.put(self.sent_archive, name, dict(record), content)
+            if own:
+                b.commit()
         except OSError as exc:
             return [make("E-SEND-004", name, reason=exc.strerror or type(exc).__name__)]
         return [x for x in f if not x.blocks_sending]
@@ -350,16 +365,75 @@ class Office:
             report.findings = [f for f in prepared.all_findings() if f.blocks_sending]
             report.findings.append(make("E-SEND-003"))
             return report
+        import threading
+
+        from tui_client.transport.store import Batch
+
+        # Seal and queue in chunks; each chunk is on disk (one flush) before an uploader thread sends
+        # it, while this thread seals the next: the relay's work overlaps ours.
         total = len(prepared.files)
-        for i, (name, content) in enumerate(prepared.files, 1):
-            f = self.queue(name, content)
-            report.findings += f
-            if has_errors(f):
-                continue
-            report.queued.append(name)
+        chunks: List[List[str]] = []
+        ready = threading.Condition()
+        finished = [False]
+        uploaded: List[object] = []
+        done = [0]
+
+        def step(outcome):
+            done[0] += 1
             if progress:
-                progress("sealed", name, i, total)
-        self._flush(report, progress)
+                progress("sent" if outcome.ok else "failed", outcome.name, done[0], total)
+
+        def uploader():
+            while True:
+                with ready:
+                    while not chunks and not finished[0]:
+                        ready.wait()
+                    if not chunks:
+                        return
+                    names = chunks.pop(0)
+                result = self.outbox.flush(self.client, progress=step, names=names)
+                uploaded.append(result)
+                if result.waiting:        # the line is down: leave the rest in the outbox
+                    with ready:
+                        chunks.clear()
+                        finished[0] = True
+                    return
+
+        worker = threading.Thread(target=uploader, name="tsunagi-upload", daemon=True)
+        worker.start()
+        try:
+            for start in range(0, total, 50):
+                batch = Batch()
+                names = []
+                try:
+                    for i, (name, content) in enumerate(prepared.files[start:start + 50], start + 1):
+                        f = self.queue(name, content, batch=batch)
+                        report.findings += f
+                        if has_errors(f):
+                            continue
+                        names.append(name)
+                        if progress:
+                            progress("sealed", name, i, total)
+                    batch.commit()      # these files are in the outbox, on disk, before any upload
+                except OSError as exc:
+                    batch.abandon()
+                    report.findings.append(make("E-SEND-004", reason=exc.strerror or type(exc).__name__))
+                    break
+                report.queued += names
+                with ready:
+                    if finished[0]:
+                        continue        # uploads stopped; the rest waits in the outbox
+                    chunks.append(names)
+                    ready.notify()
+        finally:
+            with ready:
+                finished[0] = True
+                ready.notify()
+            worker.join()
+        stopped = any(r.waiting for r in uploaded)
+        if not stopped and self.outbox.pending():      # older items still waiting from earlier runs
+            uploaded.append(self.outbox.flush(self.client, progress=step))
+        self._collect(report, uploaded)
         return report
 
     def send_message(self, recipient: str, subject: str, text: str, *,
@@ -399,15 +473,18 @@ class Office:
             if progress:
                 progress("sent" if outcome.ok else "failed", outcome.name, done[0], pending)
 
-        result = self.outbox.flush(self.client, progress=step)
-        for o in result.sent:
-            (report.duplicates if o.duplicate else report.sent).append(o.name)
-        for o in result.waiting:
-            report.waiting.append(o.name)
-            report.findings.append(self._net(o.error, o.name))
-        for o in result.shelved:
-            report.shelved.append(o.name)
-            report.findings.append(self._net(o.error, o.name))
+        self._collect(report, [self.outbox.flush(self.client, progress=step)])
+
+    def _collect(self, report: SendReport, results) -> None:
+        for result in results:
+            for o in result.sent:
+                (report.duplicates if o.duplicate else report.sent).append(o.name)
+            for o in result.waiting:
+                report.waiting.append(o.name)
+                report.findings.append(self._net(o.error, o.name))
+            for o in result.shelved:
+                report.shelved.append(o.name)
+                report.findings.append(self._net(o.error, o.name))
         # Items that stopped the loop early (network down) are still waiting.
         left = {n for n, _ in self.outbox.pending()} - set(report.waiting)
         report.waiting += sorted(left)

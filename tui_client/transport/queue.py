@@ -19,7 +19,7 @@ from typing import Callable, List, Optional, Tuple
 
 from tui_client.core import wire
 from tui_client.transport.client import RelayClient, TransportError
-from tui_client.transport.store import Shelf
+from tui_client.transport.store import Batch, Shelf, fsync_dir
 
 #: Retryable refusals by the relay (busy, internal error) an item may collect before it goes to the
 #: error shelf. Network failures do not count: an outage of a day must not shelve the month's files.
@@ -56,15 +56,18 @@ class Outbox:
         self.errors = errors
         self.sent = sent
 
-    def enqueue(self, name: str, sealed: bytes, **facts) -> dict:
-        """Durably queue a sealed item. Re-queuing a name already waiting keeps the first one
-        (its sealed bytes are the idempotency key the relay may already have seen)."""
+    def enqueue(self, name: str, sealed: bytes, *, batch: Optional[Batch] = None, **facts) -> dict:
+        """Durably queue a sealed item (at once, or when ``batch`` commits). Re-queuing a name already
+        waiting keeps the first one (its sealed bytes are the idempotency key the relay may have seen)."""
         existing = self.shelf.record(name)
         if existing is not None:
             return existing
         record = {"name": name, "digest": wire.digest(sealed), "size": len(sealed), "queued_at": _now(),
                   "attempts": 0, "last_error": None, **facts}
-        self.shelf.put(name, record, sealed)
+        if batch is not None:
+            batch.put(self.shelf, name, record, sealed)
+        else:
+            self.shelf.put(name, record, sealed)
         return record
 
     def pending(self) -> List[Tuple[str, dict]]:
@@ -82,11 +85,13 @@ class Outbox:
         self.errors.move_to(name, self.shelf, rec)
         return True
 
-    def send_one(self, client: RelayClient, name: str) -> SendOutcome:
+    def _upload(self, client: RelayClient, name: str) -> Tuple[SendOutcome, Optional[dict]]:
+        """Upload one waiting item. Success: (outcome, record to confirm). Failure: the outbox entry
+        is updated or moved to the error shelf here and now."""
         rec = self.shelf.record(name)
         sealed = self.shelf.payload(name)
         if rec is None or sealed is None:
-            return SendOutcome(name)
+            return SendOutcome(name), None
         try:
             result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
         except TransportError as exc:
@@ -96,38 +101,66 @@ class Outbox:
             rec["last_error"] = {"code": exc.code, "findings": exc.findings, "at": _now()}
             if not exc.retry or int(rec.get("attempts") or 0) >= MAX_ATTEMPTS:
                 self.shelf.move_to(name, self.errors, rec)
-                return SendOutcome(name, error=exc, shelved=True)
+                return SendOutcome(name, error=exc, shelved=True), None
             self.shelf.update(name, rec)
-            return SendOutcome(name, error=exc)
+            return SendOutcome(name, error=exc), None
         rec.update(relay_id=result.id, sent_at=_now(), duplicate=result.duplicate, state=wire.WAITING)
-        # Confirmation on disk first, then the outbox entry goes (a crash in between re-uploads,
-        # and the relay answers with the same id: no duplicate).
-        if self.sent.has(name):
+        return SendOutcome(name, result.id, result.duplicate), rec
+
+    def _confirm(self, confirmed: List[Tuple[str, dict]]) -> None:
+        """Record the relay's ids durably (one flush), then clear those outbox entries. A crash in
+        between re-uploads them later, and the relay answers with the same ids: no duplicate."""
+        if not confirmed:
+            return
+        batch = Batch()
+        for name, rec in confirmed:
             merged = self.sent.record(name) or {}
             merged.update(rec)
-            self.sent.update(name, merged)
-        else:
-            self.sent.put(name, rec, b"")
-        self.shelf.remove(name)
-        return SendOutcome(name, result.id, result.duplicate)
+            if self.sent.has(name):
+                batch.update(self.sent, name, merged)
+            else:
+                batch.put(self.sent, name, merged, b"")
+        batch.commit()
+        for name, _ in confirmed:
+            self.shelf.remove(name, sync=False)
+        if self.shelf.folder.exists():
+            fsync_dir(self.shelf.folder)
+        confirmed.clear()
+
+    def send_one(self, client: RelayClient, name: str) -> SendOutcome:
+        outcome, rec = self._upload(client, name)
+        if rec is not None:
+            self._confirm([(name, rec)])
+        return outcome
 
     def flush(self, client: RelayClient, *, progress: Optional[Callable[[SendOutcome], None]] = None,
-              stop_on_network_error: bool = True) -> FlushResult:
-        """Upload everything waiting, oldest first. When the network is down, stop early and leave
-        the rest waiting (each would fail the same way)."""
+              stop_on_network_error: bool = True, confirm_every: int = 50,
+              names: Optional[List[str]] = None) -> FlushResult:
+        """Upload everything waiting, oldest first, recording confirmations every ``confirm_every``
+        items. When the network is down, stop early and leave the rest waiting (each would fail the
+        same way). ``names``: only these (in this order), e.g. a chunk just queued."""
         out = FlushResult()
-        for name, _ in self.pending():
-            outcome = self.send_one(client, name)
-            if progress:
-                progress(outcome)
-            if outcome.ok:
-                out.sent.append(outcome)
-            elif outcome.shelved:
-                out.shelved.append(outcome)
-            else:
-                out.waiting.append(outcome)
-                if stop_on_network_error and outcome.error and outcome.error.code.startswith("E-NET-"):
-                    break
+        confirmed: List[Tuple[str, dict]] = []
+        todo = names if names is not None else [n for n, _ in self.pending()]
+        try:
+            for name in todo:
+                outcome, rec = self._upload(client, name)
+                if rec is not None:
+                    confirmed.append((name, rec))
+                    if len(confirmed) >= confirm_every:
+                        self._confirm(confirmed)
+                if progress:
+                    progress(outcome)
+                if outcome.ok:
+                    out.sent.append(outcome)
+                elif outcome.shelved:
+                    out.shelved.append(outcome)
+                else:
+                    out.waiting.append(outcome)
+                    if stop_on_network_error and outcome.error and outcome.error.code.startswith("E-NET-"):
+                        break
+        finally:
+            self._confirm(confirmed)
         return out
 
 

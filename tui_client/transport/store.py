@@ -58,6 +58,70 @@ def check_key(key: str) -> str:
     return key
 
 
+def _write_unsynced(path: Path, data: bytes, mode: int = 0o600) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{time.monotonic_ns()}-{path.name}")
+    fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+    finally:
+        os.close(fd)
+    return tmp
+
+
+class Batch:
+    """Many entries made durable with one flush instead of one fsync per file.
+
+    ``put``/``update`` write temporary files; ``commit`` flushes them all to disk (``os.sync()`` where
+    it exists, else an fsync per file), renames them into place payload first, record last, and
+    flushes the folders. A crash before ``commit`` returns leaves each entry whole or absent, exactly
+    as single writes do; only after ``commit`` may the caller say "queued" or forget the source.
+    A batch of 300 files went from ~11 fsyncs per file to two flushes in all (docs/benchmarks.md).
+    """
+
+    def __init__(self):
+        self._pending: List[Tuple[Path, Path]] = []   # (temporary, final), in rename order
+
+    def put(self, shelf: "Shelf", key: str, record: dict, payload: bytes) -> None:
+        data_path, rec_path = shelf._paths(key)
+        self._pending.append((_write_unsynced(data_path, payload), data_path))
+        self.update(shelf, key, record)
+
+    def update(self, shelf: "Shelf", key: str, record: dict) -> None:
+        _, rec_path = shelf._paths(key)
+        body = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        self._pending.append((_write_unsynced(rec_path, body), rec_path))
+
+    def commit(self) -> None:
+        if not self._pending:
+            return
+        if hasattr(os, "sync"):
+            os.sync()
+        else:  # pragma: no cover - Windows: no global flush
+            for tmp, _ in self._pending:
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        folders = []
+        for tmp, final in self._pending:
+            os.replace(tmp, final)
+            if final.parent not in folders:
+                folders.append(final.parent)
+        for folder in folders:
+            fsync_dir(folder)
+        self._pending.clear()
+
+    def abandon(self) -> None:
+        for tmp, _ in self._pending:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        self._pending.clear()
+
+
 class Shelf:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -94,15 +158,16 @@ class Shelf:
         except FileNotFoundError:
             return None
 
-    def remove(self, key: str) -> None:
-        """Record first (the entry ends), then the payload."""
+    def remove(self, key: str, *, sync: bool = True) -> None:
+        """Record first (the entry ends), then the payload. ``sync=False`` when the caller flushes the
+        folder once after removing many."""
         data_path, rec_path = self._paths(key)
         for p in (rec_path, data_path):
             try:
                 p.unlink()
             except FileNotFoundError:
                 pass
-        if self.folder.exists():
+        if sync and self.folder.exists():
             fsync_dir(self.folder)
 
     def move_to(self, key: str, other: "Shelf", record: Optional[dict] = None) -> None:
