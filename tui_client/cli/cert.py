@@ -13,11 +13,6 @@ import json
 import os
 import sys
 
-#: Codes meaning "the input could not be used at all" (exit code 3), beside the core's E-FILE-….
-UNUSABLE = frozenset({"E-CERT-001", "E-CERT-002", "E-CERT-003", "E-CERT-004", "E-CERT-016",
-                      "E-CERT-017", "E-SEAL-003", "E-RCPT-001"})
-
-
 def add_password_arguments(p: argparse.ArgumentParser) -> None:
     from tui_client.catalog import t
 
@@ -58,10 +53,9 @@ class Unusable(Exception):
 
 
 def exit_code(findings) -> int:
+    """0/1/2, or 3 when an input could not be used at all (core.findings.UNUSABLE_CODES)."""
     from tui_client.core.findings import worst_exit_code
 
-    if any(f.code in UNUSABLE for f in findings):
-        return 3
     return worst_exit_code(findings)
 
 

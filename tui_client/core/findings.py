@@ -13,8 +13,11 @@ from typing import Iterable, Mapping, Optional, Tuple
 ERROR = "error"
 WARNING = "warning"
 
-#: Codes that mean the input could not be used at all (missing file, not a CSV, ...): exit code 3.
+#: Codes that mean the input could not be used at all (missing file, not a CSV, a damaged keystore or
+#: sealed file ...): exit code 3 in every command.
 UNUSABLE_PREFIXES = ("E-FILE-",)
+UNUSABLE_CODES = frozenset({"E-CERT-001", "E-CERT-002", "E-CERT-003", "E-CERT-004", "E-CERT-016",
+                            "E-CERT-017", "E-SEAL-003", "E-RCPT-001"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Finding:
 
     @property
     def unusable(self) -> bool:
-        return self.code.startswith(UNUSABLE_PREFIXES)
+        return self.code.startswith(UNUSABLE_PREFIXES) or self.code in UNUSABLE_CODES
 
     def param(self, key: str, default: str = "") -> str:
         for k, v in self.params:
