@@ -84,13 +84,19 @@ def test_bad_byte_names_offset_row_and_column():
     assert f.value == "85 52"
 
 
-def test_line_differs_from_row_when_free_text_holds_a_line_break():
-    recs = samples.plan_rows("202505", samples.users(1), [samples.HOME_HELP])
-    recs[0]["プラン担当者名"] = "山田\r\n花子"
-    recs[2]["サービス利用日"] = "20250599"
+def one_user_plan(**edits_by_row):
+    """A one-user 第6表 (name, bytes) with edits: row index → {field: value}."""
     from tui_client.core.spec.layouts import LAYOUTS
-    data = samples.encode(samples.render(LAYOUTS[("UPPLAN", "V4")], recs))
+
+    recs = samples.plan_rows("202505", samples.users(1), [samples.HOME_HELP])
+    for row, edits in edits_by_row.items():
+        recs[int(row[1:])].update(edits)
     name = samples.use_bundle("202505", samples.HOME_HELP, samples.users(1))[0][0]
+    return name, samples.encode(samples.render(LAYOUTS[("UPPLAN", "V4")], recs))
+
+
+def test_line_differs_from_row_when_free_text_holds_a_line_break():
+    name, data = one_user_plan(r0={"プラン担当者名": "山田\r\n花子"}, r2={"サービス利用日": "20250599"})
     (f,) = validate_file(data, name).findings
     assert (f.row, f.line) == (3, 4)
 
@@ -176,12 +182,7 @@ def test_trailing_comma_on_every_row_is_one_finding_not_thousands():
 
 
 def test_excel_style_damage_is_named_with_the_excel_hint():
-    recs = samples.plan_rows("202505", samples.users(1), [samples.HOME_HELP])
-    recs[0]["サービス開始時刻"] = "930"
-    recs[1]["サービス利用日"] = "2025/5/1"
-    from tui_client.core.spec.layouts import LAYOUTS
-    data = samples.encode(samples.render(LAYOUTS[("UPPLAN", "V4")], recs))
-    name = samples.use_bundle("202505", samples.HOME_HELP, samples.users(1))[0][0]
+    name, data = one_user_plan(r0={"サービス開始時刻": "930"}, r1={"サービス利用日": "2025/5/1"})
     by_code = {f.code: f for f in validate_file(data, name).findings}
     assert set(by_code) == {"E-FLD-006", "E-FLD-004"}
     assert "Excel" in finding_message(by_code["E-FLD-006"])[1]
