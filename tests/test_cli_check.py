@@ -109,3 +109,18 @@ def test_finding_codes_doc_is_in_sync_with_the_catalogue(run_cli):
     assert code == 0
     doc = (ROOT / "docs" / "finding-codes.md").read_text(encoding="utf-8")
     assert doc == out, "regenerate: tsunagi explain --markdown > docs/finding-codes.md"
+
+
+def test_output_cut_short_by_a_pipe_is_not_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    for month in range(1, 13):  # a year of files: far more output than a pipe buffer holds
+        write(tmp_path / "many", samples.sample_month(f"2025{month:02d}"))
+    proc = subprocess.Popen([sys.executable, "-m", "tui_client", "check", str(tmp_path / "many")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)
+    proc.stdout.close()  # like `| head -c 10`
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=60) in (0, 141)
+    assert "Traceback" not in err

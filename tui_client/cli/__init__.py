@@ -77,3 +77,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`tsunagi … | head`): stop quietly like other command-line tools, and
+        # point stdout at /dev/null so the flush at exit does not raise again.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
