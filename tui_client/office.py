@@ -217,14 +217,21 @@ class Office:
 
     # -- directory
     def register(self) -> List[Finding]:
-        """Put this office (its sites and current certificate) on the relay's directory."""
+        """Put this office (its sites and current certificate) on the relay's directory. Done once per
+        session before the first send or receive, so a renewed certificate reaches senders by itself."""
         from tui_client.transport.client import TransportError
 
         try:
             self.client.register_self(self.settings.services, self.settings.name)
         except TransportError as exc:
             return [self._net(exc)]
+        self._registered = True
         return []
+
+    def _ensure_registered(self) -> None:
+        if not getattr(self, "_registered", False):
+            self._registered = True   # once per session, even if it fails: never wait twice
+            self.register()           # a failure shows up again, with its message, in the call that follows
 
     def directory(self, offices: Sequence[str]) -> Tuple[Dict[str, wire.DirectoryEntry], List[Finding]]:
         from tui_client.transport.client import TransportError
@@ -360,6 +367,7 @@ class Office:
         """Check, seal, queue and upload. Errors in any file block the whole batch (a bundle must
         travel whole); warnings do not."""
         report = SendReport()
+        self._ensure_registered()
         prepared = prepared or self.prepare(files)
         if prepared.blocked:
             report.findings = [f for f in prepared.all_findings() if f.blocks_sending]
@@ -494,6 +502,7 @@ class Office:
         from tui_client.transport.client import TransportError
 
         report = ReceiveReport()
+        self._ensure_registered()
         try:
             self.inbox.fetch(self.client, service)
         except TransportError as exc:
