@@ -72,3 +72,57 @@ def test_message_with_attachment(relay, tmp_path):
     assert got.received[0]["kind"] == wire.KIND_MESSAGE
     bad = cm.send_message(day.number, "s", "t", attachments=[("virus.exe", b"MZ")])
     assert [f.code for f in bad.findings] == ["E-SEND-005"]
+
+
+def test_unregistered_recipient_is_refused_clearly_and_lands_on_the_error_shelf(relay, tmp_path):
+    home = str(tmp_path / "pcs")
+    cm = open_office("cm", relay, home)
+    name = "UPPLAN_202505_1370100011_43_1399999999_11_20250425103000.CSV"
+    prepared = cm.prepare([(name, b"x")])
+    assert "E-RELAY-004" in [f.code for f in prepared.findings]      # seen before anything is sent
+    # Forced through anyway (say the directory answered before the office left): refused, not retried.
+    from tui_client import sample_certs
+
+    from tui_client.core import seal
+
+    sealed, _ = seal.seal(b"x", name, cm.keystore, [sample_certs.certificate("homecare")],
+                          recipient_office="1370100029")
+    cm.outbox.enqueue(name, bytes(sealed))
+    report = cm.flush()
+    assert report.shelved == [name] and [f.code for f in report.findings] == ["E-RELAY-004"]
+    assert [r["name"] for r in cm.error_shelf()] == [name] and cm.waiting() == []
+    cm.close()
+
+
+def test_relay_keeps_and_logs_no_personal_data(database, tmp_path):
+    """Names and 被保険者番号 of the people in the files appear nowhere in the relay's database
+    or log, not even in the sealed blobs (they are encrypted)."""
+    from relay.conftest import RelayProcess
+
+    from tui_client.core import samples
+
+    relay = RelayProcess(database, tmp_path, log_level="info").start()
+    try:
+        home = str(tmp_path / "pcs")
+        cm = open_office("cm", relay, home)
+        hc = open_office("homecare", relay, home)
+        files = demo_files(cm, hc)
+        cm.send(files)
+        relay_log_before_receive = (tmp_path / f"relay-{relay.port}.log").read_bytes()
+        store = open_storage(relay.database)
+        rows, _ = store._run("SELECT * FROM items")
+        dump = repr(rows).encode("utf-8") + b"".join(
+            bytes(c) for r in rows for c in r if isinstance(c, (bytes, memoryview)))
+        store.close()
+        hc.receive()
+        log = (tmp_path / f"relay-{relay.port}.log").read_bytes()
+        assert b"upload id=" in relay_log_before_receive                   # it does log routing facts
+        for person in samples.users(4, seed=3):
+            for secret in (person.insured, person.name, person.kana):
+                for enc in ("utf-8", "cp932"):
+                    needle = secret.encode(enc)
+                    assert needle not in log and needle not in dump, secret
+        cm.close()
+        hc.close()
+    finally:
+        relay.stop()
