@@ -156,5 +156,7 @@ TEXT = {
     "demo.step_receipts": "手順3: {sender} が受領書を確かめます（送信済み → 受信済み）。",
     "demo.done": "練習は終わりです。保存先: {home}",
     "demo.relay_failed": "練習用の中継サーバーを起動できませんでした。",
-    "demo.keep": "中継サーバーは動いたままです。終了するには Ctrl+C を押してください。",
+    "demo.keep": "中継サーバーは動いたままです。別の画面で TSUNAGI_HOME={home} を付けると、練習用の事業所として"
+                 "送受信できます（例: TSUNAGI_HOME={home} tsunagi receive --office 1370100029）。"
+                 "終了するには Ctrl+C を押してください。",
 }

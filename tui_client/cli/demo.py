@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(t("demo.done", home=str(home)))
         if args.keep:
-            print(t("demo.keep"))
+            print(t("demo.keep", home=str(home)))
             try:
                 while proc.poll() is None:
                     time.sleep(1)
