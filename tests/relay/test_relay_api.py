@@ -101,3 +101,26 @@ def test_directory_and_self_registration(office_client):
     assert not entries["1399999999"].on_system
     me = cm.client.register_self(["43", "46"], "demo")
     assert me.services == ["43", "46"] and me.on_system
+
+
+def test_sites_of_one_office_number_get_their_own_mailboxes(office_client):
+    """An office runs home help (11) and day care (15) under one number: one batch reaches both
+    sites, each site's PC lists its own mailbox, and office-wide items (V3 names) reach both."""
+    from tui_client import sample_certs
+
+    cm, home = office_client("cm"), office_client("homecare")
+    home.client.register_self(["11", "15"])
+    cert = sample_certs.certificate("homecare")
+    ids = {}
+    for svc, serial in (("11", "20250425100000"), ("15", "20250425100100")):
+        name = f"UPPLAN_202505_{cm.number}_43_{home.number}_{svc}_{serial}.CSV"
+        ids[svc] = cm.client.upload(name, _seal(cm, cert, name)).id
+    v3 = f"UPPLAN_202504_{cm.number}_{home.number}_20250325100000.CSV"
+    ids["office"] = cm.client.upload(v3, _seal(cm, cert, v3)).id
+    assert {i.id for i in home.client.mailbox("11")} == {ids["11"], ids["office"]}
+    assert {i.id for i in home.client.mailbox("15")} == {ids["15"], ids["office"]}
+    assert {i.id for i in home.client.mailbox()} == set(ids.values())
+    bad = f"UPPLAN_202505_{cm.number}_43_{home.number}_78_20250425100200.CSV"
+    with pytest.raises(TransportError) as exc:
+        cm.client.upload(bad, _seal(cm, cert, bad))
+    assert exc.value.code == wire.UNKNOWN_SERVICE
