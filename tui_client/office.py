@@ -36,6 +36,14 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _parse_time(text: Optional[str]) -> Optional[datetime]:
+    """A time this module wrote, or None (then a receipt's age is not checked against it)."""
+    try:
+        return datetime.strptime(text or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
 # --- settings ---------------------------------------------------------------------------------
 
 @dataclass
@@ -584,7 +592,8 @@ class Office:
                         raw = None
                     if raw is not None:
                         ok, f = receipts.verify_receipt(raw, key, rec["content_sha256"], self.trust,
-                                                        expected_office=rec.get("recipient"))
+                                                        expected_office=rec.get("recipient"),
+                                                        sent_at=_parse_time(rec.get("sent_at")))
                         findings += f
                         if ok is not None:
                             rec["receipt"] = base64.b64encode(raw).decode("ascii")

@@ -124,3 +124,22 @@ def test_sites_of_one_office_number_get_their_own_mailboxes(office_client):
     with pytest.raises(TransportError) as exc:
         cm.client.upload(bad, _seal(cm, cert, bad))
     assert exc.value.code == wire.UNKNOWN_SERVICE
+
+
+def test_size_limit(database, tmp_path):
+    from relay.conftest import DemoOffice, RelayProcess
+    from tui_client import sample_certs
+
+    relay = RelayProcess(database, tmp_path, extra=["--max-item-mb", "1"]).start()
+    cm = DemoOffice("cm", relay.url)
+    try:
+        name = "UPPLAN_202505_1370100011_43_1370100029_11_20250425103000.CSV"
+        big = _seal(cm, sample_certs.certificate("homecare"), name, content=b"x" * (1024 * 1024 + 1))
+        with pytest.raises(TransportError) as exc:
+            cm.client.upload(name, big)
+        assert exc.value.code == wire.TOO_LARGE and not exc.value.retry
+        small = _seal(cm, sample_certs.certificate("homecare"), name, content=b"x" * 1000)
+        assert not cm.client.upload(name, small).duplicate
+    finally:
+        cm.close()
+        relay.stop()
