@@ -37,7 +37,9 @@ def _now() -> str:
 
 
 def _parse_time(text: Optional[str]) -> Optional[datetime]:
-    """A time this module wrote, or None (then a receipt's age is not checked against it)."""
+    """A time this module wrote, or None (then a receipt's age is not checked against it).
+    Receipts are checked against ``queued_at``, not ``sent_at``: a re-upload after a crash renews
+    ``sent_at`` and could then make a genuine earlier receipt look like a replay."""
     try:
         return datetime.strptime(text or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
@@ -593,7 +595,7 @@ class Office:
                     if raw is not None:
                         ok, f = receipts.verify_receipt(raw, key, rec["content_sha256"], self.trust,
                                                         expected_office=rec.get("recipient"),
-                                                        sent_at=_parse_time(rec.get("sent_at")))
+                                                        sent_at=_parse_time(rec.get("queued_at")))
                         findings += f
                         if ok is not None:
                             rec["receipt"] = base64.b64encode(raw).decode("ascii")
