@@ -110,3 +110,34 @@ def test_relay_down_keeps_items_waiting(pcs, relay, tmp_path):
     assert len(report.sent) == 4 and o.waiting() == []
     o.close()
     hc.close()
+
+
+def test_relay_without_uvloop_and_httptools(tmp_path):
+    """A plain `pip install .` has neither: the relay falls back to asyncio + h11 and still reads
+    the client certificate (what `tsunagi demo` relies on)."""
+    import socket
+    import time
+
+    from relay.conftest import DemoOffice, free_port
+
+    port = free_port()
+    code = ("import sys; sys.modules['uvloop'] = None; sys.modules['httptools'] = None\n"
+            "from tui_client.cli import main\n"
+            f"sys.exit(main(['relay', '--port', '{port}', '--demo-offices', '--log-level', 'warning']))\n")
+    env = dict(os.environ, TSUNAGI_HOME=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=str(tmp_path),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        office = DemoOffice("cm", f"https://127.0.0.1:{port}")
+        assert office.client.health() == {"ok": True, "office": "1370100011"}
+        office.close()
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
