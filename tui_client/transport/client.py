@@ -31,6 +31,12 @@ NET_RESPONSE = "E-NET-005"     # an answer we do not understand (proxy page, wro
 NET_DIGEST = "E-NET-006"       # downloaded bytes do not match the digest the relay announced
 
 
+#: TLS alerts that mean "your certificate is not accepted" (OpenSSL reason strings).
+_CLIENT_CERT_ALERTS = ("ALERT_CERTIFICATE_EXPIRED", "ALERT_CERTIFICATE_REVOKED", "ALERT_UNKNOWN_CA",
+                       "ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_REQUIRED", "ALERT_CERTIFICATE_UNKNOWN",
+                       "ALERT_UNSUPPORTED_CERTIFICATE", "ALERT_ACCESS_DENIED", "ALERT_DECRYPT_ERROR")
+
+
 class TransportError(Exception):
     def __init__(self, code: str, detail: str = "", *, retry: bool = False, status: Optional[int] = None,
                  findings: Sequence[str] = ()):
@@ -109,9 +115,12 @@ class RelayClient:
                 text = str(exc)
                 if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
                     raise TransportError(NET_TLS_SERVER, "relay certificate not trusted") from None
-                # The server refusing our certificate shows up as an alert or a reset mid-handshake.
-                last = TransportError(NET_TLS_CLIENT, "TLS handshake failed", retry=False)
-                raise last from None
+                if any(alert in text.upper() for alert in _CLIENT_CERT_ALERTS):
+                    # The relay refused our certificate (an alert during or just after the handshake).
+                    raise TransportError(NET_TLS_CLIENT, "client certificate refused") from None
+                # Anything else (EOF, reset mid-handshake: a relay restarting) is the line: retry.
+                last = TransportError(NET_CONNECT, "TLS connection failed", retry=True)
+                continue
             except requests.exceptions.ConnectTimeout:
                 last = TransportError(NET_TIMEOUT, "connect timeout", retry=True)
                 continue

@@ -95,11 +95,14 @@ class Outbox:
         try:
             result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
         except TransportError as exc:
-            # A network failure is the line's fault, not the item's: it never shelves an item.
-            if not exc.code.startswith("E-NET-"):
-                rec["attempts"] = int(rec.get("attempts") or 0) + 1
             rec["last_error"] = {"code": exc.code, "findings": exc.findings, "at": _now()}
-            if not exc.retry or int(rec.get("attempts") or 0) >= MAX_ATTEMPTS:
+            if exc.code.startswith("E-NET-"):
+                # The line's or the set-up's fault (relay down, certificate not accepted), not the
+                # item's: it stays waiting, and leaves once the cause is fixed.
+                self.shelf.update(name, rec)
+                return SendOutcome(name, error=exc), None
+            rec["attempts"] = int(rec.get("attempts") or 0) + 1
+            if not exc.retry or rec["attempts"] >= MAX_ATTEMPTS:
                 self.shelf.move_to(name, self.errors, rec)
                 return SendOutcome(name, error=exc, shelved=True), None
             self.shelf.update(name, rec)
