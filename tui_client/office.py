@@ -606,6 +606,10 @@ class Office:
             out.append(rec)
         return out, findings
 
+    def sent_archive_records(self) -> List[dict]:
+        """Sent items as last recorded on this PC (no network)."""
+        return [rec for _, rec in self.sent_archive.items()]
+
     def received(self) -> List[dict]:
         return [rec for _, rec in self.received_archive.items()]
 

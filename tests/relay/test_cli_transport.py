@@ -141,3 +141,32 @@ def test_relay_without_uvloop_and_httptools(tmp_path):
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def test_status_shows_the_error_shelf_and_retry_sends_again(pcs, relay, tmp_path):
+    import time
+
+    from tui_client import sample_certs
+    from tui_client.core import seal
+    from tui_client.relay.storage import open_storage
+
+    cm, _ = office_mod.Office.open("1370100011", home=str(pcs))
+    name = "UPPLAN_202505_1370100011_43_1399999999_11_20250425103000.CSV"
+    sealed, _ = seal.seal(b"x", name, cm.keystore, [sample_certs.certificate("homecare")],
+                          recipient_office="1370100029")
+    cm.outbox.enqueue(name, bytes(sealed))
+    assert cm.flush().shelved == [name]
+    cm.close()
+    r = tsunagi(pcs, "status", "--office", "1370100011")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "エラーの棚: 1件" in r.stdout and "E-RELAY-004" in r.stdout
+
+    store = open_storage(relay.database)       # the partner joins the system
+    store.register_office("1399999999", ["11"])
+    store.close()
+    time.sleep(5.2)                              # the relay's directory cache (5 s) forgets the refusal
+    r = tsunagi(pcs, "status", "--office", "1370100011", "--retry", name)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "エラーの棚: 0件" in r.stdout and "送信済み: 1件" in r.stdout
+    r = tsunagi(pcs, "status", "--office", "1370100011", "--retry", "nothing.CSV")
+    assert r.returncode == 4

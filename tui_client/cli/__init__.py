@@ -30,6 +30,7 @@ COMMANDS = {
     "receive": ("receive", "cli.help.receive"),
     "batch": ("batch", "cli.help.batch"),
     "demo": ("demo", "cli.help.demo"),
+    "status": ("status", "cli.help.status"),
 }
 
 EXIT_USAGE = 4
