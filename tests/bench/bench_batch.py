@@ -14,7 +14,6 @@ Target: pipeline ≤ 2× the baseline.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time

@@ -8,7 +8,6 @@ Exit codes: 0 clean, 1 warnings (findings in received files, or something kept i
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
