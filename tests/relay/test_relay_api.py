@@ -143,3 +143,35 @@ def test_size_limit(database, tmp_path):
     finally:
         cm.close()
         relay.stop()
+
+
+def test_several_relay_processes_share_one_database(database, tmp_path, trust):
+    """Two relay processes (say, behind a TCP load balancer) on one database: an item uploaded
+    through one is listed, downloaded and acknowledged through the other, and a retried upload that
+    lands on the other process still gets the first id."""
+    from relay.conftest import DemoOffice, RelayProcess
+    from tui_client import sample_certs
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = RelayProcess(database, tmp_path / "a").start()
+    b = RelayProcess(database, tmp_path / "b", workers=2).start()
+    offices = []
+    try:
+        cm_a, cm_b = DemoOffice("cm", a.url), DemoOffice("cm", b.url)
+        hc_b = DemoOffice("homecare", b.url)
+        offices = [cm_a, cm_b, hc_b]
+        name = "UPPLAN_202505_1370100011_43_1370100029_11_20250425103000.CSV"
+        sealed = _seal(cm_a, sample_certs.certificate("homecare"), name)
+        first = cm_a.client.upload(name, sealed)
+        again = cm_b.client.upload(name, sealed)
+        assert again.id == first.id and again.duplicate
+        assert [i.id for i in hc_b.client.mailbox()] == [first.id]
+        opened, _ = seal.open_sealed(hc_b.client.download(first.id), name, hc_b.keystore, trust)
+        hc_b.client.acknowledge(first.id, receipts.make_receipt(name, opened.content_digest, hc_b.keystore))
+        assert [i.state for i in cm_a.client.sent()] == [wire.RECEIVED]
+    finally:
+        for o in offices:
+            o.close()
+        a.stop()
+        b.stop()
