@@ -167,6 +167,18 @@ class Outbox:
         return out
 
 
+def _safe_key(key: str) -> bool:
+    """Ids and names from the relay become file names here: anything odd (a path, a dot-file) is
+    never written; such an item is simply not fetched (a genuine relay never lists one)."""
+    from tui_client.transport.store import check_key
+
+    try:
+        check_key(key)
+        return True
+    except ValueError:
+        return False
+
+
 #: open_and_store(info, sealed) -> receipt bytes to acknowledge with, or None to keep the item in the
 #: inbox (it could not be opened or stored; the reason is recorded by the caller).
 Processor = Callable[[wire.ItemInfo, bytes], Optional[bytes]]
@@ -185,7 +197,7 @@ class Inbox:
 
     def fetch(self, client: RelayClient, service: Optional[str] = None) -> List[wire.ItemInfo]:
         """Download every waiting item not yet on disk; returns what the relay listed."""
-        listed = client.mailbox(service)
+        listed = [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
         for info in listed:
             if self.shelf.has(info.id):
                 continue
