@@ -170,3 +170,26 @@ def test_status_shows_the_error_shelf_and_retry_sends_again(pcs, relay, tmp_path
     assert "エラーの棚: 0件" in r.stdout and "送信済み: 1件" in r.stdout
     r = tsunagi(pcs, "status", "--office", "1370100011", "--retry", "nothing.CSV")
     assert r.returncode == 4
+
+
+def test_disk_problems_are_messages_and_lose_nothing(pcs, tmp_path):
+    """The outbox or inbox folder cannot be written (here: a file is in the way). Sending says
+    E-SEND-004 and sends nothing; receiving says E-RECV-002 and the items stay on the relay."""
+    from tui_client import config
+
+    cm_paths = config.paths(str(pcs)).office("1370100011")
+    cm_paths.root.mkdir(parents=True, exist_ok=True)
+    cm_paths.outbox.write_text("in the way")
+    r = tsunagi(pcs, "send", "--office", "1370100011", "--message-to", "1370100029", "--text", "t")
+    assert r.returncode in (2, 3) and "E-SEND-004" in r.stdout and "Traceback" not in r.stderr
+    cm_paths.outbox.unlink()
+    r = tsunagi(pcs, "send", "--office", "1370100011", "--message-to", "1370100029", "--text", "t")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    hc_paths = config.paths(str(pcs)).office("1370100029")
+    hc_paths.inbox.write_text("in the way")
+    r = tsunagi(pcs, "receive", "--office", "1370100029")
+    assert r.returncode == 3 and "E-RECV-002" in r.stdout and "Traceback" not in r.stderr
+    hc_paths.inbox.unlink()
+    r = tsunagi(pcs, "receive", "--office", "1370100029")
+    assert r.returncode == 0 and "受け取りました" in r.stdout, r.stdout + r.stderr

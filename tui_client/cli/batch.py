@@ -95,7 +95,13 @@ def run(args: argparse.Namespace) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 print(t("send.cancelled"))
                 return 0
-        report = office.send(files, prepared=prepared, progress=Progress())
+        try:
+            report = office.send(files, prepared=prepared, progress=Progress())
+        except OSError as exc:        # the disk, not the network: say so, never a traceback
+            from tui_client.core.findings import make
+
+            print_findings([make("E-SEND-004", reason=exc.strerror or type(exc).__name__)])
+            return 3
         print_report(report)
         return exit_code(report)
     finally:

@@ -28,7 +28,13 @@ def run(args: argparse.Namespace) -> int:
     if office is None:
         return code
     try:
-        report = office.receive(args.service)
+        try:
+            report = office.receive(args.service)
+        except OSError as exc:        # the disk, not the network: say so, never a traceback
+            from tui_client.core.findings import make
+
+            print_findings([make("E-RECV-002", reason=exc.strerror or type(exc).__name__)])
+            return 3
         for rec in report.received:
             print(t("receive.stored", name=rec["name"], sender=rec["sender"]))
             if rec.get("kind") == wire.KIND_MESSAGE:

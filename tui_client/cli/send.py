@@ -146,5 +146,10 @@ def run(args: argparse.Namespace) -> int:
             report = office.send(files)
         print_report(report)
         return exit_code(report)
+    except OSError as exc:            # the disk, not the network: say so, never a traceback
+        from tui_client.core.findings import make
+
+        print_findings([make("E-SEND-004", reason=exc.strerror or type(exc).__name__)])
+        return 3
     finally:
         office.close()
