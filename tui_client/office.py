@@ -623,6 +623,39 @@ class Office:
         return self.outbox.requeue(name)
 
 
+def setup_office(keystore_file: str, password: Optional[str], relay_url: str, ca_file: str, *,
+                 crl_files: Sequence[str] = (), services: Sequence[str] = (), name: str = "",
+                 home: Optional[str] = None) -> Tuple[Optional[OfficeSettings], List[Finding]]:
+    """Set up this PC for a real office: the keystore must open with the password, name an office
+    and pass the trust store's checks; then the settings (never the password) are saved. The
+    keystore stays where the user keeps it."""
+    from tui_client.core import certs
+
+    try:
+        raw = Path(keystore_file).read_bytes()
+        roots = Path(ca_file).read_bytes()
+        crls = [Path(c).read_bytes() for c in crl_files]
+    except OSError as exc:
+        return None, [make("E-CFG-002", keystore_file, reason=exc.strerror or type(exc).__name__)]
+    ks, findings = certs.load_keystore(raw, password, Path(keystore_file).name)
+    if ks is None:
+        return None, findings
+    trust, f2 = certs.load_trust_store(roots, crls, Path(ca_file).name)
+    if trust is None:
+        return None, findings + f2
+    findings += certs.check_certificate(ks.certificate, trust, intermediates=ks.chain,
+                                        name=Path(keystore_file).name)
+    if has_errors(findings) or ks.office_number is None:
+        return None, findings
+    settings = OfficeSettings(office=ks.office_number, relay_url=relay_url,
+                              keystore_file=str(Path(keystore_file).resolve()),
+                              ca_file=str(Path(ca_file).resolve()),
+                              crl_files=[str(Path(c).resolve()) for c in crl_files],
+                              services=list(services), name=name)
+    save_settings(settings, home)
+    return settings, findings
+
+
 def setup_demo_office(demo_id: str, relay_url: str, home: Optional[str] = None) -> OfficeSettings:
     """Settings for a DEMO office from sample_certs (its public password is looked up, never saved)."""
     from tui_client import sample_certs

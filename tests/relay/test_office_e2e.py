@@ -126,3 +126,29 @@ def test_relay_keeps_and_logs_no_personal_data(database, tmp_path):
         hc.close()
     finally:
         relay.stop()
+
+
+def test_setup_of_a_real_office_checks_the_keystore_and_never_saves_the_password(relay, tmp_path):
+    import json
+
+    from tui_client import config, sample_certs
+
+    home = str(tmp_path / "pc")
+    ca = str(sample_certs.path("demo-ca.cert.pem"))
+    entry = sample_certs.office("homecare")
+    ks_file = str(sample_certs.path(entry["keystore"]))
+    settings, findings = office_mod.setup_office(ks_file, "wrong", relay.url, ca, home=home)
+    assert settings is None and [f.code for f in findings] == ["E-CERT-002"]
+    expired = sample_certs.office("expired")
+    settings, findings = office_mod.setup_office(str(sample_certs.path(expired["keystore"])),
+                                                 expired["password"], relay.url, ca, home=home)
+    assert settings is None and "E-CERT-005" in [f.code for f in findings]
+    settings, findings = office_mod.setup_office(ks_file, entry["password"], relay.url, ca, services=["11"],
+                                                 home=home)
+    assert settings is not None and settings.office == "1370100029"
+    saved = config.paths(home).office("1370100029").settings_file.read_text(encoding="utf-8")
+    assert entry["password"] not in saved and json.loads(saved)["demo_id"] == ""
+    o, findings = office_mod.Office.open("1370100029", entry["password"], home=home)
+    assert o is not None, findings
+    assert o.receive().findings == []
+    o.close()
