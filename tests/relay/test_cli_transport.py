@@ -62,7 +62,8 @@ def test_batch_send_receive(pcs, tmp_path):
 
     r = tsunagi(pcs, "receive", "--office", hc)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count("受け取りました") == 7
+    assert "1370100011 から受け取りました（7件）:" in r.stdout
+    assert len([ln for ln in r.stdout.splitlines() if ln.startswith("  UP")]) == 7
 
     jsk = tmp_path / actuals["homecare"][0]
     jsk.write_bytes(actuals["homecare"][1])

@@ -32,7 +32,9 @@ def render_plan(prepared, out) -> None:
         out.write(t("send.plan_mailbox", mailbox=str(entry.mailbox), state=state, count=len(entry.files),
                     bundles=len(entry.bundles)) + "\n")
         for serial, names in entry.bundles.items():
-            out.write(t("send.plan_bundle", serial=serial, files="、".join(names)) + "\n")
+            out.write(t("send.plan_bundle", serial=serial) + "\n")
+            for name in names:
+                out.write(f"      {name}\n")
 
 
 class Progress:

@@ -108,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from tui_client import office as office_mod
     from tui_client import sample_certs
     from tui_client.cli.batch import Progress, render_plan
+    from tui_client.cli.receive import print_received
     from tui_client.cli.send import exit_code, print_findings, print_report
 
     home = demo_home()
@@ -129,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
                 print_findings(findings, sys.stderr)
                 return 3
             opened[demo_id] = o
-        print(t("demo.offices", offices="、".join(f"{o.settings.name}（{o.number}）" for o in opened.values())))
+        print(t("demo.offices"))
+        for o in opened.values():  # one office a line: three names do not fit 80 columns
+            print(f"  {o.number}  {o.settings.name}")
         files, actuals = month_files(opened, args.month)
         folder = home / "files" / opened["cm"].number
         folder.mkdir(parents=True, exist_ok=True)
@@ -150,8 +153,7 @@ def run(args: argparse.Namespace) -> int:
             print()
             print(t("demo.step_receive", recipient=p.number))
             got = p.receive()
-            for rec in got.received:
-                print(t("receive.stored", name=rec["name"], sender=rec["sender"]))
+            print_received(got)
             print_findings(got.findings)
             rep = p.send([actuals[k]])
             print_report(rep)
@@ -160,8 +162,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(t("demo.step_receipts", sender=cm.number))
         got = cm.receive()
-        for rec in got.received:
-            print(t("receive.stored", name=rec["name"], sender=rec["sender"]))
+        print_received(got)
         status, findings = cm.sent_status()
         print_findings(got.findings + findings)
         states = {}

@@ -18,6 +18,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--service", help=t("net.arg.service"))
 
 
+def print_received(report, out=None) -> None:
+    """What arrived: a heading per sender, then one name a line (names fill most of 80 columns)."""
+    import sys
+
+    from tui_client.catalog import t
+    from tui_client.core import wire
+
+    out = out or sys.stdout
+    by_sender = {}
+    for rec in report.received:
+        by_sender.setdefault(rec["sender"], []).append(rec)
+    for sender, recs in by_sender.items():
+        out.write(t("receive.stored", sender=sender, count=len(recs)) + "\n")
+        for rec in recs:
+            out.write(f"  {rec['name']}\n")
+            if rec.get("kind") == wire.KIND_MESSAGE:
+                out.write("    " + t("receive.message", subject=rec.get("subject", ""),
+                                     attachments=len(rec.get("attachments") or [])) + "\n")
+    if report.kept:
+        out.write(t("receive.kept", count=len(report.kept)) + "\n")
+        for name in report.kept:
+            out.write(f"  {name}\n")
+
+
 def run(args: argparse.Namespace) -> int:
     from tui_client.catalog import t
     from tui_client.cli.send import open_office, print_findings
@@ -35,13 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
             print_findings([make("E-RECV-002", reason=exc.strerror or type(exc).__name__)])
             return 3
-        for rec in report.received:
-            print(t("receive.stored", name=rec["name"], sender=rec["sender"]))
-            if rec.get("kind") == wire.KIND_MESSAGE:
-                print("  " + t("receive.message", subject=rec.get("subject", ""),
-                               attachments=len(rec.get("attachments") or [])))
-        for name in report.kept:
-            print(t("receive.kept", name=name))
+        print_received(report)
         if not report.received and not report.kept and not report.findings:
             print(t("receive.none"))
         status, sent_findings = office.sent_status()

@@ -87,18 +87,22 @@ def exit_code(report) -> int:
     return min(code, 2) if code != 3 else 3
 
 
+def write_names(out, heading: str, names) -> None:
+    if names:
+        out.write(heading + "\n")
+        for n in names:
+            out.write(f"  {n}\n")
+
+
 def print_report(report, out=None) -> None:
     from tui_client.catalog import t
 
     out = out or sys.stdout
-    for n in report.sent:
-        out.write(t("send.sent", name=n) + "\n")
-    for n in report.duplicates:
-        out.write(t("send.duplicate", name=n) + "\n")
-    for n in report.waiting:
-        out.write(t("send.waiting", name=n) + "\n")
-    for n in report.shelved:
-        out.write(t("send.shelved", name=n) + "\n")
+    # A heading per group, then one name per indented line: names are up to 66 columns wide, and a
+    # sentence in front of each would not fit an 80-column terminal.
+    for key, names in (("send.sent", report.sent), ("send.duplicate", report.duplicates),
+                       ("send.waiting", report.waiting), ("send.shelved", report.shelved)):
+        write_names(out, t(key, count=len(names)), names)
     print_findings(report.findings, out)
     out.write(t("send.summary", sent=len(report.sent) + len(report.duplicates), waiting=len(report.waiting),
                 shelved=len(report.shelved)) + "\n")
