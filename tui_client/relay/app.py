@@ -451,6 +451,13 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
     def _bad_id(item_id: str) -> Optional[JSONResponse]:
         return None if _ID.match(item_id) else refuse(wire.NOT_FOUND, "no such item")
 
+    def _office_and_item(request: Request, item_id: str):
+        """The calling office and a well-formed item id, or the refusal to answer with instead."""
+        office = caller(request)
+        if office is None:
+            return None, refuse(wire.AUTH, "no office certificate")
+        return office, _bad_id(item_id)
+
     @app.get(wire.MAILBOX, response_model=ItemList, summary="Items waiting for the caller's office",
              responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.UNAVAILABLE))
     def mailbox(request: Request, service: Optional[str] = None):
@@ -466,12 +473,9 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
              responses={200: {"content": {wire.CONTENT_TYPE_SEALED: _BINARY}, "description": "sealed item"},
                         **_errors(wire.AUTH, wire.NOT_FOUND, wire.GONE, wire.UNAVAILABLE)})
     def download(request: Request, item_id: str):
-        office = caller(request)
-        if office is None:
-            return refuse(wire.AUTH, "no office certificate")
-        bad = _bad_id(item_id)
-        if bad:
-            return bad
+        office, refusal = _office_and_item(request, item_id)
+        if refusal is not None:
+            return refusal
         try:
             info, content = storage.download(item_id, office)
         except NotFound:
@@ -488,12 +492,9 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
                                              "content": {wire.CONTENT_TYPE_RECEIPT: _BINARY}}},
               responses=_errors(wire.AUTH, wire.NOT_FOUND, wire.BAD_RECEIPT, wire.GONE, wire.UNAVAILABLE))
     async def acknowledge(request: Request, item_id: str):
-        office = caller(request)
-        if office is None:
-            return refuse(wire.AUTH, "no office certificate")
-        bad = _bad_id(item_id)
-        if bad:
-            return bad
+        office, refusal = _office_and_item(request, item_id)
+        if refusal is not None:
+            return refusal
         receipt = await request.body()
         try:
             info = storage.incoming_info(item_id, office)
@@ -527,12 +528,9 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
              responses={200: {"content": {wire.CONTENT_TYPE_RECEIPT: _BINARY}, "description": "signed receipt"},
                         **_errors(wire.AUTH, wire.NOT_FOUND, wire.UNAVAILABLE)})
     def sent_receipt(request: Request, item_id: str):
-        office = caller(request)
-        if office is None:
-            return refuse(wire.AUTH, "no office certificate")
-        bad = _bad_id(item_id)
-        if bad:
-            return bad
+        office, refusal = _office_and_item(request, item_id)
+        if refusal is not None:
+            return refusal
         try:
             info, receipt = storage.receipt(item_id, office)
         except NotFound:
@@ -545,12 +543,9 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
                 summary="Withdraw an outgoing item the recipient has not received yet",
                 responses=_errors(wire.AUTH, wire.NOT_FOUND, wire.ALREADY_RECEIVED, wire.UNAVAILABLE))
     def withdraw(request: Request, item_id: str):
-        office = caller(request)
-        if office is None:
-            return refuse(wire.AUTH, "no office certificate")
-        bad = _bad_id(item_id)
-        if bad:
-            return bad
+        office, refusal = _office_and_item(request, item_id)
+        if refusal is not None:
+            return refusal
         try:
             info = storage.withdraw(item_id, office)
         except NotFound:
