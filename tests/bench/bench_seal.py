@@ -31,13 +31,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "UPPLAN_202505_1370100011_43_1370100029_11_20250428120000.CSV"
 
-CHILD_SEAL = """
+# Both sides read the key the same way: openssl gets an unencrypted PEM key, so ours loads that file too
+# (unlocking the office's PKCS#12 keystore costs ~50 ms of deliberate key derivation, on either side).
+PEM_KEYSTORE = """
+def pem_keystore(key_file, cert_file):
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from tui_client.core.certs import Keystore
+    key = load_pem_private_key(open(key_file, "rb").read(), None)
+    return Keystore(key, x509.load_pem_x509_certificate(open(cert_file, "rb").read()))
+"""
+
+CHILD_SEAL = PEM_KEYSTORE + """
 import sys, time
 t0 = time.perf_counter()
 from tui_client import sample_certs
 from tui_client.core import seal
 src, dst, name = sys.argv[1:4]
-cm, _ = sample_certs.keystore("cm")
+cm = pem_keystore(*sys.argv[4:6])  # the same key and certificate files openssl is given
 trust = sample_certs.trust_store()
 rcpt = sample_certs.certificate("homecare")
 with open(src, "rb") as fh:
@@ -51,12 +62,12 @@ with open(dst, "wb") as fh:
 print(t2 - t1)
 """
 
-CHILD_OPEN = """
+CHILD_OPEN = PEM_KEYSTORE + """
 import sys, time
 from tui_client import sample_certs
 from tui_client.core import seal
 src, dst, name = sys.argv[1:4]
-hc, _ = sample_certs.keystore("homecare")
+hc = pem_keystore(*sys.argv[4:6])  # the same key and certificate files openssl is given
 trust = sample_certs.trust_store()
 with open(src, "rb") as fh:
     data = fh.read()
@@ -169,8 +180,9 @@ def main(argv=None) -> int:
         hc_cert = sample_certs.path("homecare.cert.pem")
         ca = sample_certs.path("demo-ca.cert.pem")
 
-        ours_seal = measure([env_py, "-c", CHILD_SEAL, src, tmp / "t.p7m", NAME], cwd=ROOT)
-        ours_open = measure([env_py, "-c", CHILD_OPEN, tmp / "t.p7m", tmp / "t.out", NAME], cwd=ROOT)
+        ours_seal = measure([env_py, "-c", CHILD_SEAL, src, tmp / "t.p7m", NAME, tmp / "cm.key", cm_cert], cwd=ROOT)
+        ours_open = measure([env_py, "-c", CHILD_OPEN, tmp / "t.p7m", tmp / "t.out", NAME, tmp / "homecare.key",
+                             hc_cert], cwd=ROOT)
         assert (tmp / "t.out").read_bytes() == src.read_bytes()
         builders = measure([env_py, "-c", CHILD_BUILDERS, src, tmp / "b.p7m"], cwd=ROOT)
 
