@@ -90,9 +90,11 @@ def check_paths(paths: Sequence[PathLike],
     return result
 
 
-def check_bytes(files: Sequence["tuple[str, bytes]"]) -> CheckResult:
-    """The same for files already in memory (drafts, tests, the demo)."""
-    result = CheckResult(reports=[validate_file(d, n) for n, d in files])
+def check_bytes(files: Sequence["tuple[str, bytes]"],
+                registered_services: Optional[Mapping[str, Iterable[str]]] = None) -> CheckResult:
+    """The same for files already in memory (drafts, tests, the demo, a send)."""
+    result = CheckResult(reports=[validate_file(d, n, registered_services=registered_services)
+                                  for n, d in files])
     result.set_findings = validate_set(result.reports)
     return result
 

@@ -313,23 +313,30 @@ class Office:
         from tui_client import filecheck
         from tui_client.core import route
 
-        check = filecheck.check_bytes(list(files))
         plan = route.plan([n for n, _ in files], own_office=self.number)
+        # Ask the directory first: the recipients' registered service types let the check say which
+        # code a wrongly addressed file should carry (E-NAME-015), the field case of the issue.
+        known = None
+        dir_findings: List[Finding] = []
+        if use_directory and plan.entries:
+            entries, dir_findings = self.directory([b.office for b in plan.mailboxes()])
+            if not dir_findings:
+                self._remember(entries)
+                known = {o: e.services for o, e in entries.items() if e.on_system}
+        check = filecheck.check_bytes(list(files), registered_services=known)
         prepared = Prepared(list(files), check, plan)
         for name in plan.foreign:
             prepared.findings.append(make("E-SEND-001", name, expected=self.number))
-        if use_directory and plan.entries:
-            entries, findings = self.directory([b.office for b in plan.mailboxes()])
-            prepared.findings += findings
-            if not findings:
-                self._remember(entries)
-                known = {o: e.services for o, e in entries.items() if e.on_system}
-                prepared.unreachable = route.unreachable(plan, known)
-                for box, reason in prepared.unreachable:
-                    code = "E-RELAY-004" if reason == "office" else "E-RELAY-005"
-                    for entry in plan.entries:
-                        if entry.mailbox == box:
-                            prepared.findings += [make(code, n, value=str(box)) for n in entry.files]
+        prepared.findings += dir_findings
+        if known is not None:
+            named = {f.file for f in check.all_findings() if f.code == "E-NAME-015"}
+            prepared.unreachable = route.unreachable(plan, known)
+            for box, reason in prepared.unreachable:
+                code = "E-RELAY-004" if reason == "office" else "E-RELAY-005"
+                for entry in plan.entries:
+                    if entry.mailbox == box:
+                        prepared.findings += [make(code, n, value=str(box)) for n in entry.files
+                                              if not (reason == "service" and n in named)]
         return prepared
 
     # -- send

@@ -152,3 +152,29 @@ def test_setup_of_a_real_office_checks_the_keystore_and_never_saves_the_password
     assert o is not None, findings
     assert o.receive().findings == []
     o.close()
+
+
+def test_a_file_addressed_to_a_service_the_recipient_does_not_offer_names_the_right_code(relay, tmp_path):
+    """The field case: the care software wrote the wrong service-type code. Before anything is sealed,
+    the check names the codes the recipient is registered for (from the relay's directory)."""
+    from tui_client.catalog import finding_message
+    from tui_client.core import samples
+
+    home = str(tmp_path / "pcs")
+    cm = open_office("cm", relay, home)
+    home_care = open_office("homecare", relay, home)        # registered for 11 only
+    cmo = samples.SampleOffice(cm.number, "43", "cm")
+    wrong = samples.SampleOffice(home_care.number, "13", "provider")
+    files = samples.use_bundle("202505", wrong, samples.users(2), sender=cmo, providers=[wrong])
+
+    prepared = cm.prepare(files)
+    assert prepared.blocked
+    by_code = {}
+    for f in prepared.all_findings():
+        by_code.setdefault(f.code, []).append(f)
+    assert len(by_code["E-NAME-015"]) == 3 and "E-RELAY-005" not in by_code
+    f = by_code["E-NAME-015"][0]
+    assert f.value == "13" and f.param("offered") == "11"
+    assert "11" in finding_message(f)[1]
+    cm.close()
+    home_care.close()
