@@ -31,7 +31,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -438,25 +438,6 @@ def current_certificates(certs: Iterable[Certificate], at: Optional[_dt.datetime
         if key not in best or _not_before(cert) > _not_before(best[key]):
             best[key] = cert
     return list(best.values())
-
-
-def public_key_encrypt(cert: Certificate, data: bytes) -> bytes:
-    """RSA PKCS#1 v1.5 key transport, the CMS default that `openssl cms` also uses."""
-    return cert.public_key().encrypt(data, padding.PKCS1v15())
-
-
-def verify_signature(cert: Certificate, signature: bytes, data: bytes, hash_algorithm) -> bool:
-    key = cert.public_key()
-    try:
-        if isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, data, ec.ECDSA(hash_algorithm))
-        else:
-            return False
-    except Exception:  # InvalidSignature, or a malformed signature value
-        return False
-    return True
 
 
 def sha256_hex(data) -> str:
