@@ -337,8 +337,10 @@ def _decode(data: bytes, sink: _Sink) -> Optional[str]:
         sink.add("W-ENC-002")
     try:
         text = data.decode("cp932")
-    except UnicodeDecodeError:
+        first_error = None
+    except UnicodeDecodeError as exc:
         text = None
+        first_error = exc
     if not data.isascii():
         try:
             data.decode("utf-8")
@@ -348,20 +350,19 @@ def _decode(data: bytes, sink: _Sink) -> Optional[str]:
             # Valid UTF-8 with multi-byte characters: Excel or a text editor re-saved it as UTF-8.
             sink.add("E-ENC-003")
             return None
-    if text is None:
-        pos = 0
-        count = 0
-        while pos < len(data) and count <= MAX_SAME:
+    if first_error is not None:
+        # Name each bad byte (up to the cap), resuming after the last one found.
+        bad, count = first_error.start, 0
+        while bad is not None and count <= MAX_SAME:
+            line, column = _locate(data, bad)
+            sink.add("E-ENC-001", row=line, line=line, column=column,
+                     value=data[bad:bad + 2].hex(" ").upper(), offset=bad)
+            count += 1
             try:
-                data[pos:].decode("cp932")
-                break
+                data[bad + 1:].decode("cp932")
+                bad = None
             except UnicodeDecodeError as exc:
-                bad = pos + exc.start
-                line, column = _locate(data, bad)
-                sink.add("E-ENC-001", row=line, line=line, column=column,
-                         value=data[bad:bad + 2].hex(" ").upper(), offset=bad)
-                pos = bad + 1
-                count += 1
+                bad = bad + 1 + exc.start
         text = data.decode("cp932", errors="replace")
     return text
 
@@ -451,9 +452,12 @@ class _Table:
     therefore parsed once and never held in memory whole.
     """
 
-    def __init__(self, records: _Records, width: int, skip: int, groups: Sequence[Group]):
+    def __init__(self, records: _Records, layout: Layout, skip: int, groups: Sequence[Group],
+                 first_data: Optional[List[str]]):
         self.records = records
-        self.width = width
+        self.layout = layout
+        self.width = width = layout.width
+        self.first_data = first_data
         self.skip = skip
         self.count = 0
         self.widths: Counter = Counter()
@@ -464,8 +468,6 @@ class _Table:
         self._tuples: Dict[Tuple[int, ...], Set[tuple]] = {idx: set() for idx, _ in groups}
         self._flags: List[tuple] = []
         self._tuple_flags: List[tuple] = []
-        self.first_data: Optional[List[str]] = None
-        self.layout: Optional[Layout] = None
         self._scan(groups)
 
     def _records_after_skip(self):
@@ -607,9 +609,6 @@ def _validate_file(data: bytes, filename: str,
         rows, lines = _broken_records(text, sink)
         records = _Records(text, rows)
         table = _scan(records, rows[0] if rows else None, kind, parsed, sink)
-    if table is None:
-        report.findings = _finish(sink, text, lines)
-        return report
     layout = report.layout = table.layout
     misfits = table.other_widths
     trailing = [n for n, w in misfits if w == table.width + 1]
@@ -663,7 +662,7 @@ def _first_data_record(records: _Records, skip: int) -> Optional[List[str]]:
 
 
 def _scan(records: _Records, first: Optional[List[str]], kind: FileKind, parsed: Optional[ParsedName],
-          sink: _Sink) -> Optional["_Table"]:
+          sink: _Sink) -> _Table:
     """Pick the layout (by the first record's width, else the name's form) and scan the records."""
     skip = 0
     # A header row is not part of the standard; tolerate it, never emit one.
@@ -678,15 +677,12 @@ def _scan(records: _Records, first: Optional[List[str]], kind: FileKind, parsed:
     first_data = _first_data_record(records, skip)
     default = next((lay for lay in layouts if lay.revision == form), layouts[0])
     layout = by_width.get(_len(first_data), default)
-    table = _Table(records, layout.width, skip, _groups(layout, parsed))
-    table.first_data = first_data
+    table = _Table(records, layout, skip, _groups(layout, parsed), first_data)
     # The first record may be the odd one out: go with the width most records have.
     best = max(((table.widths[w], w) for w in by_width if table.widths[w]), default=None)
     if best is not None and best[1] != layout.width and best[0] > table.count:
         layout = by_width[best[1]]
-        table = _Table(records, layout.width, skip, _groups(layout, parsed))
-        table.first_data = first_data
-    table.layout = layout
+        table = _Table(records, layout, skip, _groups(layout, parsed), first_data)
     return table
 
 
