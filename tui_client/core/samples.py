@@ -11,6 +11,7 @@ exactly that defect, so each code is proven by a real file.
 
 from __future__ import annotations
 
+import calendar
 import random
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
@@ -88,23 +89,21 @@ def users(n: int, seed: int = 0) -> List[SampleUser]:
 _QUOTED_TYPES = ("text", "tel", "zip", "tais")
 
 
-def render(layout: Layout, records: Sequence[Mapping[str, str]], *, version: Optional[str] = None,
-           newline: str = "\r\n", quote_all_text: bool = True) -> str:
-    """Records (field name → value; missing fields empty) as CSV text in layout order."""
+def render(layout: Layout, records: Sequence[Mapping[str, str]], *, version: Optional[str] = None) -> str:
+    """Records (field name → value; missing fields empty) as CSV text in layout order, CRLF-ended.
+    Free text is always quoted, as the standard asks; any other value only when it must be."""
     version = version or (CSV_VERSION_V4 if layout.revision == "V4" else CSV_VERSION_V3)
     lines = []
     for rec in records:
         cells = []
         for f in layout.fields:
             v = rec.get(f.name, version if f.no == 1 else "")
-            if f.type in _QUOTED_TYPES and quote_all_text and (v or f.type == "text"):
-                cells.append('"' + v.replace('"', '""') + '"')
-            elif any(ch in v for ch in ',"\r\n'):
+            if (f.type in _QUOTED_TYPES and (v or f.type == "text")) or any(ch in v for ch in ',"\r\n'):
                 cells.append('"' + v.replace('"', '""') + '"')
             else:
                 cells.append(v)
         lines.append(",".join(cells))
-    return newline.join(lines) + newline
+    return "\r\n".join(lines) + "\r\n"
 
 
 def encode(text: str) -> bytes:
@@ -120,10 +119,7 @@ def _name(prefix: str, sender: SampleOffice, recipient: SampleOffice, serial: st
 
 
 def _days(month: str) -> List[str]:
-    y, m = int(month[:4]), int(month[4:])
-    nxt = (y + (m == 12), m % 12 + 1)
-    import datetime as _dt
-    last = (_dt.date(nxt[0], nxt[1], 1) - _dt.timedelta(days=1)).day
+    last = calendar.monthrange(int(month[:4]), int(month[4:]))[1]
     return [f"{month}{d:02d}" for d in range(1, last + 1)]
 
 
@@ -131,11 +127,10 @@ def _days(month: str) -> List[str]:
 
 def plan_rows(month: str, people: Sequence[SampleUser], providers: Sequence[SampleOffice],
               care_manager: SampleOffice = CARE_MANAGER, *, visits_per_week: int = 2,
-              created: Optional[str] = None, rows_limit: Optional[int] = None) -> List[Dict[str, str]]:
-    """第6表 records: every provider's services for every user (a 第6表 shows all providers)."""
-    created = created or f"{month}01"
-    if created > f"{month}01":
-        created = f"{month}01"
+              rows_limit: Optional[int] = None) -> List[Dict[str, str]]:
+    """第6表 records: every provider's services for every user (a 第6表 shows all providers),
+    made on the first of the month."""
+    created = f"{month}01"
     out = []
     days = _days(month)
     for u_i, u in enumerate(people):
