@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, List, Mapping, Optional, Sequence, Union
 
 from tui_client.core.findings import Finding, make, worst_exit_code
-from tui_client.core.validate import FileReport, kind_of, validate_file, validate_set
+from tui_client.core.validate import FileReport, validate_file, validate_set
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -99,4 +99,4 @@ def check_bytes(files: Sequence["tuple[str, bytes]"],
     return result
 
 
-__all__ = ["CheckResult", "check_paths", "check_bytes", "collect", "kind_of"]
+__all__ = ["CheckResult", "check_paths", "check_bytes", "collect"]

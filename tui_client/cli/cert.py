@@ -129,14 +129,9 @@ def show_findings(findings, out=None) -> None:
 
 
 def findings_json(findings) -> list:
-    from tui_client.catalog import finding_message
+    from tui_client.cli.check import finding_json
 
-    out = []
-    for f in findings:
-        d = f.as_dict()
-        d["message"], d["fix"] = finding_message(f)
-        out.append(d)
-    return out
+    return [finding_json(f) for f in findings]
 
 
 def parse_at(text):

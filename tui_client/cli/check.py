@@ -35,22 +35,40 @@ def describe(report) -> str:
              sender=office(p.sender, p.sender_service), recipient=office(p.recipient, p.recipient_service))
 
 
-def render_text(result, out) -> None:
+def write_finding(out, f, *, with_file: bool = False) -> None:
+    """One finding as every file-handling command prints it: severity and code (and the file, where
+    the output is not grouped by file) and the place; what is wrong; the one thing to do."""
     from tui_client.catalog import finding_location, finding_message, t
-    from tui_client.core.findings import counts
 
-    def show(f):
-        message, fix = finding_message(f)
-        key = "check.error" if f.blocks_sending else "check.warning"
-        where = finding_location(f)
-        out.write(t(key, code=f.code) + (f"  {where}" if where else "") + "\n")
-        out.write(f"      {message}\n")
-        if fix:
-            out.write(t("check.fix", fix=fix) + "\n")
+    message, fix = finding_message(f)
+    head = t("check.error" if f.blocks_sending else "check.warning", code=f.code)
+    if with_file and f.file:
+        head += f"  {f.file}"
+    where = finding_location(f)
+    if where:
+        head += f"  {where}"
+    out.write(head + "\n")
+    out.write(f"      {message}\n")
+    if fix:
+        out.write(t("check.fix", fix=fix) + "\n")
+
+
+def finding_json(f) -> dict:
+    """A finding for machines: its fields plus the Japanese message and fix."""
+    from tui_client.catalog import finding_message
+
+    d = f.as_dict()
+    d["message"], d["fix"] = finding_message(f)
+    return d
+
+
+def render_text(result, out) -> None:
+    from tui_client.catalog import t
+    from tui_client.core.findings import counts
 
     for f in result.path_findings:
         out.write(f"{f.file}\n")
-        show(f)
+        write_finding(out, f)
     for report in result.reports:
         out.write(t("check.file_header", file=report.filename) + "\n")
         line = describe(report)
@@ -60,7 +78,7 @@ def render_text(result, out) -> None:
         if not findings:
             out.write(t("check.ok", records=report.records) + "\n")
         for f in findings:
-            show(f)
+            write_finding(out, f)
         out.write("\n")
     c = counts(result.all_findings())
     out.write(t("check.summary", files=len(result.reports), errors=c["error"], warnings=c["warning"]) + "\n")
@@ -73,13 +91,6 @@ def render_text(result, out) -> None:
 
 
 def render_json(result) -> str:
-    from tui_client.catalog import finding_message
-
-    def one(f):
-        d = f.as_dict()
-        d["message"], d["fix"] = finding_message(f)
-        return d
-
     doc = {
         "exit_code": result.exit_code,
         "files": [
@@ -91,11 +102,11 @@ def render_json(result) -> str:
                 "sender": r.parsed.sender if r.parsed else None,
                 "recipient": r.parsed.recipient if r.parsed else None,
                 "records": r.records,
-                "findings": [one(f) for f in result.findings_for(r)],
+                "findings": [finding_json(f) for f in result.findings_for(r)],
             }
             for r in result.reports
         ],
-        "unreadable": [one(f) for f in result.path_findings],
+        "unreadable": [finding_json(f) for f in result.path_findings],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)
 

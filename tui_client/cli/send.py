@@ -31,26 +31,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def print_findings(findings, out=None) -> None:
-    from tui_client.catalog import finding_location, finding_message, t
+    from tui_client.cli.check import write_finding
 
     out = out or sys.stdout
-    seen = set()
-    for f in findings:
-        if f in seen:
-            continue
-        seen.add(f)
-        message, fix = finding_message(f)
-        key = "check.error" if f.blocks_sending else "check.warning"
-        where = finding_location(f)
-        head = t(key, code=f.code)
-        if f.file:
-            head += f"  {f.file}"
-        if where:
-            head += f"  {where}"
-        out.write(head + "\n")
-        out.write(f"      {message}\n")
-        if fix:
-            out.write(t("check.fix", fix=fix) + "\n")
+    for f in dict.fromkeys(findings):  # the same finding twice (check and send) is shown once
+        write_finding(out, f, with_file=True)
 
 
 def open_office(args) -> "tuple":
