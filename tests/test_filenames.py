@@ -84,3 +84,23 @@ def test_v3_name_after_april_2025_warns():
 def test_broken_names_give_findings_not_exceptions(name):
     parsed, findings = parse_filename(name)
     assert parsed is None and findings and all(f.blocks_sending for f in findings)
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("20250425103000", True), ("20240229235959", True), ("20250229000000", False),
+    ("20251301000000", False), ("20250431000000", False), ("20250425240000", False),
+    ("20250425106000", False), ("00000425103000", False), ("2025042510300", False),
+    ("２０２５０４２５１０３０００", False), ("2025-4-25 10:3", False),
+])
+def test_timestamps_are_real_dates_in_ascii_digits(value, ok):
+    from tui_client.core.spec.filenames import valid_timestamp
+
+    assert valid_timestamp(value) is ok
+
+
+def test_message_names_take_ascii_digits_only():
+    from tui_client.core.route import route
+
+    assert route("MSG_1370100011_1370100029_20250425103000_0a1b2c3d.MSG")[0] is not None
+    assert route("MSG_１370100011_1370100029_20250425103000_0a1b2c3d.MSG")[0] is None
+    assert route("MSG_1370100011_1370100029_２0250425103000_0a1b2c3d.MSG")[0] is None

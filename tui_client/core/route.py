@@ -21,14 +21,14 @@ from datetime import datetime
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from tui_client.core.findings import Finding, make
-from tui_client.core.spec.filenames import ParsedName, parse_filename
+from tui_client.core.spec.filenames import ParsedName, parse_filename, valid_timestamp
 
 KIND_FILE = "file"
 KIND_MESSAGE = "message"
 
 _MSG = re.compile(
-    r"MSG_(?P<s>\d{10})(?:_(?P<ss>[0-9A-Z]{2}))?_(?P<r>\d{10})(?:_(?P<rs>[0-9A-Z]{2}))?"
-    r"_(?P<ts>\d{14})_(?P<tag>[0-9a-z]{8})\.MSG\Z")
+    r"MSG_(?P<s>[0-9]{10})(?:_(?P<ss>[0-9A-Z]{2}))?_(?P<r>[0-9]{10})(?:_(?P<rs>[0-9A-Z]{2}))?"
+    r"_(?P<ts>[0-9]{14})_(?P<tag>[0-9a-z]{8})\.MSG\Z")
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,7 @@ def route(name: str) -> Tuple[Optional[Route], List[Finding]]:
         m = _MSG.match(base)
         if m is None or bool(m.group("ss")) != bool(m.group("rs")):
             return None, [make("E-ROUTE-001", base, value=base)]
-        try:
-            datetime.strptime(m.group("ts"), "%Y%m%d%H%M%S")
-        except ValueError:
+        if not valid_timestamp(m.group("ts")):
             return None, [make("E-ROUTE-001", base, value=base)]
         if (m.group("s"), m.group("ss")) == (m.group("r"), m.group("rs")):
             return None, [make("E-NAME-010", base, value=m.group("s"))]

@@ -149,7 +149,7 @@ class UploadResult:
     duplicate: bool            # True: this name + digest was stored before; nothing new was stored
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {"id": self.id, "duplicate": self.duplicate}  # every upload: no asdict() deep copy
 
     @classmethod
     def from_json(cls, d: dict) -> "UploadResult":

@@ -10,10 +10,12 @@ contents, never anything from inside a seal.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
@@ -251,7 +253,71 @@ class DirectoryCache:
         self._entries.pop(office, None)
 
 
-async def accept_upload(storage: Storage, directory: DirectoryCache, client_cert: Optional[bytes], name: str,
+class ItemWriter:
+    """Stores uploads in groups: every upload that arrives while one group is being written joins
+    the next, and a group is one transaction (one commit) on a thread of its own, so the event loop
+    keeps reading requests meanwhile. An upload is answered only after its group has committed."""
+
+    def __init__(self, storage: Storage, max_group: int = 64):
+        import queue
+
+        self.storage = storage
+        self.max_group = max_group
+        self._queue: "queue.SimpleQueue" = queue.SimpleQueue()
+        self._thread: Optional[threading.Thread] = None
+        self._lock = threading.Lock()
+
+    async def put(self, item: NewItem, content: bytes):
+        """(id, duplicate), or raises Conflict / StorageError, as ``Storage.put_item``."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put((item, content, future, loop))
+        if self._thread is None:
+            self._start()
+        result = await future
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="relay-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        import queue
+
+        while True:
+            group = [self._queue.get()]
+            while len(group) < self.max_group:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self.storage.put_items([(item, content) for item, content, _, _ in group])
+            except Exception as exc:  # StorageError, or a bug: every upload of the group gets it
+                if not isinstance(exc, StorageError):
+                    log.exception("storing uploads failed")
+                results = [exc] * len(group)
+            by_loop: dict = {}
+            for (_, _, future, loop), result in zip(group, results):
+                by_loop.setdefault(loop, []).append((future, result))
+            for loop, pairs in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, pairs)
+                except RuntimeError:  # that event loop has closed: nobody is waiting any more
+                    pass
+
+
+def _settle(pairs) -> None:
+    for future, result in pairs:
+        if not future.done():
+            future.set_result(result)
+
+
+async def accept_upload(writer: ItemWriter, directory: DirectoryCache, client_cert: Optional[bytes], name: str,
                         declared: str, length: Optional[str], chunks, max_item_bytes: int):
     """The upload operation, whatever carries it: (HTTP status, JSON body).
 
@@ -289,7 +355,7 @@ async def accept_upload(storage: Storage, directory: DirectoryCache, client_cert
         return _refusal(wire.UNKNOWN_SERVICE, "recipient office has no site with that service type")
     item = NewItem(r.kind, r.name, actual, size, r.sender, r.sender_service, r.recipient, r.recipient_service)
     try:
-        item_id, duplicate = storage.put_item(item, body)
+        item_id, duplicate = await writer.put(item, body)
     except Conflict:
         return _refusal(wire.NAME_CONFLICT, "name already stored with other content")
     if log.isEnabledFor(logging.INFO):
@@ -302,15 +368,16 @@ def _refusal(code: str, detail: str, findings: Sequence[str] = ()):
 
 
 class FastUpload:
-    """ASGI middleware answering ``POST /v1/items`` (the relay's hot path) without FastAPI's request
-    and response machinery, which cost more per upload than everything the relay checks
-    (docs/benchmarks.md). Same function, same answers as the documented route."""
+    """The relay as served: ``POST /v1/items`` (the hot path) is answered here, in front of FastAPI,
+    whose request, response and middleware machinery cost more per upload than everything the relay
+    checks (docs/benchmarks.md); every other request goes on to the FastAPI app. Same function and
+    same answers as the documented route."""
 
-    def __init__(self, app, storage: Storage, directory: DirectoryCache, max_item_bytes: int):
+    def __init__(self, app: FastAPI):
         self.app = app
-        self.storage = storage
-        self.directory = directory
-        self.max_item_bytes = max_item_bytes
+        self.writer: ItemWriter = app.state.writer
+        self.directory: DirectoryCache = app.state.directory
+        self.max_item_bytes: int = app.state.max_item_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != wire.ITEMS or scope["method"] != "POST":
@@ -343,10 +410,13 @@ class FastUpload:
                 more = message.get("more_body", False)
 
         try:
-            status, body = await accept_upload(self.storage, self.directory, cert, name, declared, length,
+            status, body = await accept_upload(self.writer, self.directory, cert, name, declared, length,
                                                chunks(), self.max_item_bytes)
         except StorageError:
             status, body = _refusal(wire.UNAVAILABLE, "storage busy or unavailable; retry later")
+        except Exception:  # a bug: logged, answered as the FastAPI app would
+            log.exception("internal error on upload")
+            status, body = _refusal(wire.INTERNAL, "internal error")
         payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
@@ -380,11 +450,11 @@ def seed_offices(storage: Storage, entries: Sequence[dict]) -> None:
             storage.add_certificate(entry["office"], identity.pem_to_der(pem))
 
 
-def app_from_env() -> FastAPI:
+def app_from_env() -> FastUpload:
     """uvicorn factory: each worker process builds its app from the settings in the environment."""
     settings = RelaySettings.from_env(os.environ[SETTINGS_ENV])
     storage = open_storage(settings.database)
-    return create_app(storage, max_item_bytes=settings.max_item_bytes)
+    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes))
 
 
 def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES,
@@ -400,7 +470,8 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
     )
     app.state.storage = storage
     dir_cache = DirectoryCache(storage)
-    app.add_middleware(FastUpload, storage=storage, directory=dir_cache, max_item_bytes=max_item_bytes)
+    writer = ItemWriter(storage)
+    app.state.writer, app.state.directory, app.state.max_item_bytes = writer, dir_cache, max_item_bytes
 
     def caller(request: Request) -> Optional[str]:
         tls = request.scope.get("extensions", {}).get("tls", {})
@@ -439,11 +510,11 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
                                   "schema": {"type": "string"},
                                   "description": "SHA-256 (hex) of the body; with the name, the idempotency key"}]})
     async def upload(request: Request):
-        # Normally answered by FastUpload below, before FastAPI; this route documents the operation
-        # and serves it if the middleware is ever taken out. Both run accept_upload().
+        # Served by FastUpload in front of this app; this route documents the operation and serves
+        # it when the app is used on its own. Both run accept_upload().
         tls = request.scope.get("extensions", {}).get("tls", {})
         status, body = await accept_upload(
-            storage, dir_cache, tls.get("client_cert"), request.query_params.get("name", ""),
+            writer, dir_cache, tls.get("client_cert"), request.query_params.get("name", ""),
             request.headers.get(wire.H_DIGEST, ""), request.headers.get("content-length"),
             request.stream(), max_item_bytes)
         return JSONResponse(body, status_code=status)

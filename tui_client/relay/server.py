@@ -95,6 +95,7 @@ def run(opts: ServerOptions) -> None:
         ssl_ca_certs=opts.ca_certs,
         ssl_cert_reqs=ssl.CERT_REQUIRED,
         access_log=False,
+        proxy_headers=False,  # offices connect directly: TLS client certificates do not pass proxies
         log_level=opts.log_level,
         timeout_keep_alive=30,
         lifespan="off",
@@ -111,6 +112,12 @@ def run(opts: ServerOptions) -> None:
 
 
 def _setup_logging(level: str) -> None:
+    # Records need no caller, thread or process facts (logging HOWTO, "Optimization"): each upload
+    # logs one line, and these lookups cost more than formatting it.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
 

@@ -20,7 +20,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from tui_client.core import wire
 
@@ -177,21 +177,40 @@ class Storage:
     def put_item(self, item: NewItem, content: bytes) -> Tuple[str, bool]:
         """Store an item; (id, duplicate). The same name with the same digest returns the earlier id
         and stores nothing; the same name with another digest raises Conflict."""
-        new_id = uuid.uuid4().hex
-        _, count = self._run(
-            "INSERT INTO items (id, kind, name, digest, size, sender, sender_service, recipient, "
-            "recipient_service, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (name) DO NOTHING",
-            new_id, item.kind, item.name, item.digest, item.size, item.sender, item.sender_service or "",
-            item.recipient, item.recipient_service or "", now(), content)
-        if count == 1:
-            return new_id, False
-        rows, _ = self._run("SELECT id, digest FROM items WHERE name = ?", item.name)
-        if not rows:  # deleted in between: cannot happen (rows are never deleted), but never guess
-            raise StorageError("item vanished")
-        if rows[0][1] != item.digest:
-            raise Conflict(rows[0][0])
-        return rows[0][0], True
+        result = self.put_items([(item, content)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def put_items(self, batch: Sequence[Tuple[NewItem, bytes]]) -> List[Union[Tuple[str, bool], Conflict]]:
+        """Store several items in one transaction (one commit, one log sync for all of them): for
+        each, (id, duplicate) as ``put_item`` answers, or the Conflict it would raise. Either every
+        item of the batch is stored or, on StorageError, none is."""
+
+        def store(run) -> list:
+            out: list = []
+            for item, content in batch:
+                new_id = uuid.uuid4().hex
+                _, count = run(
+                    "INSERT INTO items (id, kind, name, digest, size, sender, sender_service, recipient, "
+                    "recipient_service, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (new_id, item.kind, item.name, item.digest, item.size, item.sender,
+                     item.sender_service or "", item.recipient, item.recipient_service or "", now(), content))
+                if count == 1:
+                    out.append((new_id, False))
+                    continue
+                rows, _ = run("SELECT id, digest FROM items WHERE name = ?", (item.name,))
+                if not rows:  # rows are never deleted, so this cannot happen; never guess
+                    raise StorageError("item vanished")
+                out.append((rows[0][0], True) if rows[0][1] == item.digest else Conflict(rows[0][0]))
+            return out
+
+        return self._transaction(store)
+
+    def _transaction(self, work: Callable[[Callable], list]) -> list:
+        """Run ``work(run)`` in one transaction; ``run(sql, params)`` → (rows, rowcount)."""
+        raise NotImplementedError
 
     def info(self, item_id: str) -> Optional[wire.ItemInfo]:
         rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ?", item_id)
@@ -286,6 +305,9 @@ class SQLiteStorage(Storage):
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=self.busy_timeout_ms / 1000)
+            # 16 KiB pages for a new file (an existing one keeps its own): a 20 KB sealed item then
+            # spans 2 pages instead of 6, and an upload costs about a quarter less (docs/benchmarks.md).
+            conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
@@ -298,6 +320,25 @@ class SQLiteStorage(Storage):
             rows = cur.fetchall() if fetch else []
             return rows, cur.rowcount
         except sqlite3.OperationalError as exc:  # locked / disk full / unreadable
+            raise StorageError(str(exc)) from exc
+
+    def _transaction(self, work):
+        conn = self._conn()
+
+        def run(sql, params):
+            cur = conn.execute(sql, params)
+            return cur.fetchall(), cur.rowcount
+
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(run)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+        except sqlite3.OperationalError as exc:
             raise StorageError(str(exc)) from exc
 
     def close(self) -> None:
@@ -342,6 +383,24 @@ class PostgresStorage(Storage):
                 return rows, cur.rowcount
             except psycopg.OperationalError as exc:
                 # A dropped connection (server restart, failover): one reconnect, then give up.
+                self.close()
+                if attempt == 2:
+                    raise StorageError(str(exc)) from exc
+        raise AssertionError("unreachable")
+
+    def _transaction(self, work):
+        psycopg = self._psycopg
+        for attempt in (1, 2):
+            conn = self._conn()
+
+            def run(sql, params, conn=conn):
+                cur = conn.execute(self._sql(sql), params, prepare=True)
+                return (cur.fetchall() if cur.description is not None else []), cur.rowcount
+
+            try:
+                with conn.transaction():
+                    return work(run)
+            except psycopg.OperationalError as exc:
                 self.close()
                 if attempt == 2:
                     raise StorageError(str(exc)) from exc

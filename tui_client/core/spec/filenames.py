@@ -80,11 +80,13 @@ def _valid_month(value: str, allow_zero: bool) -> bool:
     return bool(_DIGITS.match(value)) and len(value) == 6 and 1 <= int(value[4:]) <= 12
 
 
-def _valid_serial(value: str) -> bool:
+def valid_timestamp(value: str) -> bool:
+    """True for a real date and time written YYYYMMDDHHMMSS (14 ASCII digits)."""
     if len(value) != 14 or not _DIGITS.match(value):
         return False
     try:
-        datetime.strptime(value, "%Y%m%d%H%M%S")
+        datetime(int(value[:4]), int(value[4:6]), int(value[6:8]), int(value[8:10]), int(value[10:12]),
+                 int(value[12:]))
     except ValueError:
         return False
     return True
@@ -168,7 +170,7 @@ def parse_filename(name: str) -> Tuple[Optional[ParsedName], List[Finding]]:
             err("E-NAME-004", value=svc, role=role, reason="three_digits")
         elif not _SERVICE.match(svc):
             err("E-NAME-004", value=svc, role=role, reason="shape")
-    if not _valid_serial(serial):
+    if not valid_timestamp(serial):
         err("E-NAME-006", value=serial)
     if branch is not None and (len(branch) != 4 or not _DIGITS.match(branch)):
         err("E-NAME-008", value=branch)
