@@ -20,6 +20,7 @@ findings. It must never read files, use the network or shell out to openssl.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ OID_ENVELOPED_DATA = "1.2.840.113549.1.7.3"
 OID_SHA256 = "2.16.840.1.101.3.4.2.1"
 OID_RSA = "1.2.840.113549.1.1.1"
 OID_AES256_CBC = "2.16.840.1.101.3.4.1.42"
+OID_CONTENT_TYPE = "1.2.840.113549.1.9.3"
+OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+OID_SIGNING_TIME = "1.2.840.113549.1.9.5"
 
 _CHUNK = 1 << 20  # encrypt/decrypt 1 MiB at a time: bounded temporaries, few Python round trips
 
@@ -79,13 +83,18 @@ def _tlv(tag: int, *parts: bytes) -> bytes:
     return _hdr(tag, len(body)) + body
 
 
+@functools.lru_cache(maxsize=None)
 def _oid(dotted: str) -> bytes:
+    """DER of an object identifier (a handful of constants: computed once each)."""
     from asn1crypto import core
 
     return core.ObjectIdentifier(dotted).dump()
 
 
 def _int(n: int) -> bytes:
+    """DER INTEGER: minimal two's complement."""
+    if n >= 0:
+        return _tlv(0x02, n.to_bytes(n.bit_length() // 8 + 1, "big"))
     from asn1crypto import core
 
     return core.Integer(n).dump()
@@ -95,10 +104,12 @@ _NULL = b"\x05\x00"
 _SEQ, _SET, _OCTETS, _CTX0, _CTX0_PRIM = 0x30, 0x31, 0x04, 0xA0, 0x80
 
 
+@functools.lru_cache(maxsize=64)
 def _issuer_and_serial(cert: x509.Certificate) -> bytes:
     return _tlv(_SEQ, cert.issuer.public_bytes(), _int(cert.serial_number))
 
 
+@functools.lru_cache(maxsize=64)
 def _der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
@@ -106,18 +117,19 @@ def _der(cert: x509.Certificate) -> bytes:
 # --- signing --------------------------------------------------------------------------------------
 
 def _signed_attributes(digest: bytes, signing_time: _dt.datetime) -> bytes:
-    """The DER SET OF attributes that is signed (sorted, as DER requires)."""
-    from asn1crypto import cms as acms
-
+    """The DER SET OF attributes that is signed (sorted, as DER requires): content type, signing
+    time (UTCTime 1950-2049, else GeneralizedTime, RFC 5652 §11.3) and message digest."""
     if signing_time.tzinfo is None:
         signing_time = signing_time.replace(tzinfo=_dt.timezone.utc)
-    signing_time = signing_time.replace(microsecond=0)
-    time_choice = ({"utc_time": signing_time} if 1950 <= signing_time.year < 2050
-                   else {"generalized_time": signing_time})
+    when = signing_time.astimezone(_dt.timezone.utc)
+    if 1950 <= when.year < 2050:
+        time_der = _tlv(0x17, when.strftime("%y%m%d%H%M%SZ").encode("ascii"))
+    else:
+        time_der = _tlv(0x18, f"{when.year:04d}{when.strftime('%m%d%H%M%S')}Z".encode("ascii"))
     attrs = [
-        acms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump(),
-        acms.CMSAttribute({"type": "signing_time", "values": [acms.Time(time_choice)]}).dump(),
-        acms.CMSAttribute({"type": "message_digest", "values": [digest]}).dump(),
+        _tlv(_SEQ, _oid(OID_CONTENT_TYPE), _tlv(_SET, _oid(OID_DATA))),
+        _tlv(_SEQ, _oid(OID_SIGNING_TIME), _tlv(_SET, time_der)),
+        _tlv(_SEQ, _oid(OID_MESSAGE_DIGEST), _tlv(_SET, _tlv(_OCTETS, digest))),
     ]
     return _tlv(_SET, *sorted(attrs))
 
