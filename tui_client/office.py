@@ -19,6 +19,7 @@ Order of events, chosen so that a crash or a dropped line never loses or duplica
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -61,6 +62,9 @@ class OfficeSettings:
     services: List[str] = field(default_factory=list)
     name: str = ""
     demo_id: str = ""
+    #: Keystores of this office's earlier certificates (newest first), re-encrypted with the current
+    #: password at renewal: items sealed to an old certificate before the renewal still open.
+    previous_keystores: List[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -150,12 +154,14 @@ def transport_finding(exc, name: str = "", url: str = "") -> Finding:
 # --- the façade -------------------------------------------------------------------------------
 
 class Office:
-    def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None):
+    def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None,
+                 previous: Sequence = ()):
         from tui_client.transport.queue import Inbox, Outbox
         from tui_client.transport.store import Shelf
 
         self.settings = settings
         self.keystore = keystore
+        self.previous = list(previous)     # earlier keystores: they only open items sealed to them
         self.trust = trust
         self.home = home
         self.paths = config.paths(home).office(settings.office)
@@ -198,7 +204,8 @@ class Office:
                                      name=Path(settings.keystore_file).name)
         if has_errors(f3):
             return None, f + f2 + f3
-        return cls(settings, ks, trust, home), f + f2 + f3
+        previous, f4 = _open_previous(settings, password)
+        return cls(settings, ks, trust, home, previous), f + f2 + f3 + f4
 
     @property
     def number(self) -> str:
@@ -538,7 +545,7 @@ class Office:
     def _open_and_store(self, info: wire.ItemInfo, sealed: bytes, report: ReceiveReport) -> Optional[bytes]:
         from tui_client.core import receipts, seal
 
-        opened, findings = seal.open_sealed(sealed, info.name, self.keystore, self.trust,
+        opened, findings = seal.open_sealed(sealed, info.name, [self.keystore, *self.previous], self.trust,
                                             expected_sender_office=info.sender)
         if opened is None:
             codes = ",".join(sorted({f.code for f in findings}))
@@ -632,10 +639,17 @@ class Office:
 
 def setup_office(keystore_file: str, password: Optional[str], relay_url: str, ca_file: str, *,
                  crl_files: Sequence[str] = (), services: Sequence[str] = (), name: str = "",
-                 home: Optional[str] = None) -> Tuple[Optional[OfficeSettings], List[Finding]]:
+                 home: Optional[str] = None,
+                 previous_password: Optional[str] = None) -> Tuple[Optional[OfficeSettings], List[Finding]]:
     """Set up this PC for a real office: the keystore must open with the password, name an office
     and pass the trust store's checks; then the settings (never the password) are saved. The
-    keystore stays where the user keeps it."""
+    keystore stays where the user keeps it.
+
+    Renewal: when this office is already set up with another certificate, its keystore (opened with
+    ``previous_password``, or the new password when that is not given) is copied into the office's
+    folder re-encrypted with the new password, with the earlier ones, so items sealed to the old
+    certificate still open and only the current password is ever asked for. If the old keystore
+    cannot be opened the renewal still goes ahead, with W-CFG-004."""
     from tui_client.core import certs
 
     try:
@@ -654,13 +668,88 @@ def setup_office(keystore_file: str, password: Optional[str], relay_url: str, ca
                                         name=Path(keystore_file).name)
     if has_errors(findings) or ks.office_number is None:
         return None, findings
+    earlier, f3 = _carry_over_previous(ks, password, previous_password, home)
     settings = OfficeSettings(office=ks.office_number, relay_url=relay_url,
                               keystore_file=str(Path(keystore_file).resolve()),
                               ca_file=str(Path(ca_file).resolve()),
                               crl_files=[str(Path(c).resolve()) for c in crl_files],
-                              services=list(services), name=name)
+                              services=list(services), name=name, previous_keystores=earlier)
     save_settings(settings, home)
-    return settings, findings
+    return settings, findings + f3
+
+
+#: How many earlier certificates an office keeps keys for (a certificate lasts years; items wait days).
+MAX_PREVIOUS_KEYSTORES = 3
+
+
+def _fingerprint(cert) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def _carry_over_previous(new, password: Optional[str], previous_password: Optional[str],
+                         home: Optional[str]) -> Tuple[List[str], List[Finding]]:
+    """The previous-keystore files for the settings being saved for ``new``'s office."""
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, pkcs12
+
+    from tui_client.core import certs
+    from tui_client.transport.store import write_atomic
+
+    if new.office_number not in configured_offices(home):
+        return [], []
+    old_settings, _ = load_settings(new.office_number, home)
+    if old_settings is None:
+        return [], []
+    new_fp = _fingerprint(new.certificate)
+    old_password = previous_password if previous_password is not None else password
+    if old_settings.demo_id and previous_password is None:
+        from tui_client import sample_certs
+
+        old_password = sample_certs.office(old_settings.demo_id)["password"]
+    wanted = [old_settings.keystore_file, *old_settings.previous_keystores]
+    folder = config.paths(home).office(new.office_number).keystore
+    kept: List[str] = []
+    findings: List[Finding] = []
+    for path in wanted:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            continue
+        ks, _ = certs.load_keystore(raw, old_password, Path(path).name)
+        if ks is None:  # earlier copies were re-encrypted with the previous current password
+            ks, _ = certs.load_keystore(raw, password, Path(path).name)
+        if ks is None:
+            findings.append(make("W-CFG-004", Path(path).name, value=Path(path).name))
+            continue
+        fp = _fingerprint(ks.certificate)
+        if fp == new_fp or ks.office_number != new.office_number:
+            continue
+        target = folder / f"previous-{fp[:16]}.p12"
+        if str(target) not in kept:
+            enc = BestAvailableEncryption(password.encode("utf-8")) if password else NoEncryption()
+            write_atomic(target, pkcs12.serialize_key_and_certificates(
+                f"previous-{fp[:16]}".encode("ascii"), ks.key, ks.certificate, list(ks.chain), enc))
+            kept.append(str(target))
+    return kept[:MAX_PREVIOUS_KEYSTORES], findings
+
+
+def _open_previous(settings: OfficeSettings, password: Optional[str]) -> Tuple[list, List[Finding]]:
+    """Earlier keystores, opened with the current password; one that does not open is reported
+    (W-CFG-005) and left out: only items sealed to that certificate are affected."""
+    from tui_client.core import certs
+
+    out, findings = [], []
+    for path in settings.previous_keystores:
+        try:
+            ks, _ = certs.load_keystore(Path(path).read_bytes(), password, Path(path).name)
+        except OSError:
+            ks = None
+        if ks is None:
+            findings.append(make("W-CFG-005", Path(path).name, value=Path(path).name))
+        else:
+            out.append(ks)
+    return out, findings
 
 
 def setup_demo_office(demo_id: str, relay_url: str, home: Optional[str] = None) -> OfficeSettings:

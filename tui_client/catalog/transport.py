@@ -76,6 +76,12 @@ FINDINGS = {
                   "設定をやり直してください。"),
     "E-CFG-003": ("中継サーバーの部品（relay）が入っていません。",
                   "pip install 'tui_client[relay]' で入れてください。"),
+    "W-CFG-004": ("以前の証明書（{value}）の鍵を開けられませんでした。",
+                  "以前の証明書あてに届いたファイルは開けません。以前のパスワードを "
+                  "--previous-password-env で渡して、もう一度 tsunagi setup をしてください。"),
+    "W-CFG-005": ("以前の証明書（{value}）の鍵を今のパスワードで開けませんでした。",
+                  "以前の証明書あてに届いたファイルだけが開けません。"
+                  "tsunagi setup をもう一度して、以前の鍵を今のパスワードで保存し直してください。"),
 }
 
 TEXT = {
@@ -92,6 +98,20 @@ TEXT = {
     "status.sent": "送信済み: {count}件",
     "status.received": "受信済み: {count}件",
     "status.not_on_shelf": "エラーの棚にそのファイルはありません: {name}",
+    "cli.help.setup": "このパソコンを事業所として設定します（証明書・中継サーバー・サービス種類）。",
+    "setup.arg.relay": "中継サーバーのアドレス（https://…）",
+    "setup.arg.service": "この事業所のサービス種類コード（2桁、複数可。例: --service 11 --service 15）",
+    "setup.arg.name": "事業所の名前（相手の画面に表示されます）",
+    "setup.arg.previous_password_env": "証明書を更新したとき、以前の証明書のパスワードを読む環境変数の名前",
+    "setup.arg.no_register": "中継サーバーへの登録はあとで行う（設定だけ保存する）",
+    "setup.bad_service": "サービス種類コードが正しくありません: {codes}（2桁の英数字。例: 11 訪問介護）",
+    "setup.done": "事業所 {office}（{name}）を設定しました。",
+    "setup.relay": "  中継サーバー: {url}",
+    "setup.services": "  サービス種類: {codes}",
+    "setup.previous": "  以前の証明書の鍵: {count}件（以前の証明書あてのファイルも開けます）",
+    "setup.not_registered": ("中継サーバーにつながらないため、登録はまだです（{codes}）。\n"
+                             "  設定は保存しました。次に送受信するときに自動で登録します。"),
+    "setup.registered": "中継サーバーに登録しました。相手の事業所から送れるようになります。",
     "cli.help.demo": "練習用の中継サーバーと事業所を用意して、送受信を体験します（設定不要）。",
     "net.arg.database": "保存先（既定: SQLite。postgresql://… で PostgreSQL）",
     "net.arg.host": "待ち受けるアドレス",

@@ -31,6 +31,7 @@ COMMANDS = {
     "batch": ("batch", "cli.help.batch"),
     "demo": ("demo", "cli.help.demo"),
     "status": ("status", "cli.help.status"),
+    "setup": ("setup", "cli.help.setup"),
 }
 
 EXIT_USAGE = 4

@@ -53,7 +53,9 @@ def open_office(args) -> "tuple":
         if password is None and sys.stdin.isatty():
             import getpass
 
-            password = getpass.getpass("Password: ")
+            from tui_client.catalog import t
+
+            password = getpass.getpass(t("cert.password_prompt", file=os.path.basename(settings.keystore_file)))
     office, findings = office_mod.Office.open(settings.office, password)
     if office is None:
         print_findings(findings, sys.stderr)
