@@ -582,6 +582,47 @@ class Office:
         report.received.append(record)
         return receipts.make_receipt(info.name, opened.content_digest, self.keystore)
 
+    def export_received(self, record: dict, folder) -> Tuple[List[Path], List[Finding]]:
+        """Put a received item where people and the care software can use it: a care-plan file
+        under its own name; a message as ``<name>.txt`` (subject, sender, text; UTF-8 with BOM and
+        CRLF, which Notepad on every Windows reads) and each attachment of an accepted type under
+        its own name, made safe. An identical file already there is left as it is; a different one
+        is never overwritten (the new one gets `` (2)``, …)."""
+        content = self.received_archive.payload(record["name"])
+        if content is None:
+            return [], [make("E-RECV-002", record["name"], reason="archive")]
+        folder = Path(folder)
+        outputs: List[Tuple[str, bytes]] = []
+        findings: List[Finding] = []
+        if record.get("kind") != wire.KIND_MESSAGE:
+            outputs.append((record["name"], content))
+        else:
+            msg = wire.decode_message(content)
+            stem = record["name"].rsplit(".", 1)[0]
+            if msg is not None:
+                from tui_client.catalog import t
+
+                text = t("receive.message_file", subject=msg.subject, sender=record.get("sender", ""),
+                         text=msg.text)
+                outputs.append((stem + ".txt", "\ufeff".encode("utf-8") +
+                                text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")))
+                for att in msg.attachments:
+                    if att.media_type is None:
+                        findings.append(make("W-RECV-004", record["name"], value=att.name))
+                        continue
+                    outputs.append((f"{stem}_{wire.safe_file_name(att.name)}", att.data))
+        written = []
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in outputs:
+            target = _free_name(folder, name, data)
+            if target is not None:
+                from tui_client.transport.store import write_atomic
+
+                write_atomic(target, data, mode=0o644)
+            written.append(target or folder / name)
+        self.received_archive.update(record["name"], dict(record, exported=str(folder)))
+        return written, findings
+
     # -- lists
     def sent_status(self) -> Tuple[List[dict], List[Finding]]:
         """Sent items with the relay's state; receipts are fetched, verified and kept."""
@@ -635,6 +676,21 @@ class Office:
 
     def requeue(self, name: str) -> bool:
         return self.outbox.requeue(name)
+
+
+def _free_name(folder: Path, name: str, data: bytes) -> Optional[Path]:
+    """Where to write ``data`` as ``name`` in ``folder``: None when the same bytes are already there."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    for n in range(1, 1000):
+        candidate = folder / (name if n == 1 else f"{stem} ({n}){dot}{ext}")
+        try:
+            if candidate.read_bytes() == data:
+                return None
+        except FileNotFoundError:
+            return candidate
+    raise OSError("too many files with the same name")
 
 
 def setup_office(keystore_file: str, password: Optional[str], relay_url: str, ca_file: str, *,

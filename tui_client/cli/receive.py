@@ -16,6 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     add_office_arguments(p)
     p.add_argument("--service", help=t("net.arg.service"))
+    p.add_argument("--to", metavar="DIR", help=t("net.arg.to"))
 
 
 def print_received(report, out=None) -> None:
@@ -42,6 +43,30 @@ def print_received(report, out=None) -> None:
             out.write(f"  {name}\n")
 
 
+def _export(office, report, folder: str) -> list:
+    """Write what arrived now, and anything received earlier but not yet written out (a full disk
+    last time, or a first use of --to), into ``folder``."""
+    from tui_client.catalog import t
+    from tui_client.core.findings import make
+
+    todo = {rec["name"]: rec for rec in report.received}
+    for _, rec in office.received_archive.items():
+        if not rec.get("exported") and "name" in rec:
+            todo.setdefault(rec["name"], rec)
+    findings, count = [], 0
+    for rec in todo.values():
+        try:
+            paths, f = office.export_received(rec, folder)
+        except OSError as exc:
+            findings.append(make("E-RECV-005", rec["name"], folder=folder, reason=exc.strerror or type(exc).__name__))
+            continue
+        count += len(paths)
+        findings += f
+    if todo:
+        print(t("receive.saved_to", folder=folder, count=count))
+    return findings
+
+
 def run(args: argparse.Namespace) -> int:
     from tui_client.catalog import t
     from tui_client.cli.send import open_office, print_findings
@@ -60,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
             print_findings([make("E-RECV-002", reason=exc.strerror or type(exc).__name__)])
             return 3
         print_received(report)
+        if args.to:
+            report.findings += _export(office, report, args.to)
         if not report.received and not report.kept and not report.findings:
             print(t("receive.none"))
         status, sent_findings = office.sent_status()

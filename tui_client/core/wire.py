@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -225,6 +226,26 @@ ATTACHMENT_TYPES = {
 }
 
 MESSAGE_FORMAT = "tsunagi-message/1"
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?\Z", re.IGNORECASE)
+
+
+def safe_file_name(name: str, default: str = "attachment", limit: int = 120) -> str:
+    """A name from another office (an attachment's) made safe to write in a folder on Windows or
+    Linux: its last path part only, no control or reserved characters, no device names (CON …), no
+    leading dots or trailing dots and spaces, at most ``limit`` characters with the extension kept."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("_", base).strip().lstrip(".").rstrip(". ")
+    if not base:
+        return default
+    if _DEVICE.match(base):
+        base = "_" + base
+    if len(base) > limit:
+        stem, dot, ext = base.rpartition(".")
+        ext = dot + ext if dot and len(ext) <= 10 else ""
+        base = base[: limit - len(ext)] + ext
+    return base
 
 
 @dataclass(frozen=True)
