@@ -1,10 +1,12 @@
 """Durable folders on disk: the outbox, the error shelf, the inbox (and the archive's records).
 
-A *shelf* is a folder of entries; an entry is a payload file ``<key>.bin`` and a record
-``<key>.json``. Both are written atomically (temporary file, fsync, rename, fsync of the folder),
-payload first, record last: an entry exists exactly when its record does, so a crash at any point
-leaves either the whole entry or an orphan payload that the next scan removes. Nothing is deleted
-until the step after it is safe on disk (the relay confirmed, or the item is stored in the archive).
+A *shelf* is a folder of entries; an entry is one file ``<key>.entry``: its record (one line of
+JSON) and, after the first newline, its payload. It is written atomically (temporary file, fsync,
+rename, fsync of the folder), so a crash at any point leaves the old entry or the new one, whole.
+One file per entry, not a payload and a record apart: creating files is what costs most on slow
+disks and on PCs whose virus scanner looks at every new file (docs/benchmarks.md). Nothing is
+deleted until the step after it is safe on disk (the relay confirmed, or the item is stored in the
+archive).
 
 Keys are item names or relay ids (letters, digits, ``_``, ``-``, ``.``); anything else is refused.
 """
@@ -72,28 +74,30 @@ def _write_unsynced(path: Path, data: bytes, mode: int = 0o600) -> Path:
     return tmp
 
 
+def _entry_bytes(record: dict, payload: bytes) -> bytes:
+    head = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")  # one line
+    return head + b"\n" + bytes(payload)
+
+
 class Batch:
     """Many entries made durable with one flush instead of one fsync per file.
 
     ``put``/``update`` write temporary files; ``commit`` flushes them all to disk (``os.sync()`` where
-    it exists, else an fsync per file), renames them into place payload first, record last, and
-    flushes the folders. A crash before ``commit`` returns leaves each entry whole or absent, exactly
-    as single writes do; only after ``commit`` may the caller say "queued" or forget the source.
+    it exists, else an fsync per file), renames them into place and flushes the folders. A crash
+    before ``commit`` returns leaves each entry whole or absent, exactly as single writes do; only
+    after ``commit`` may the caller say "queued" or forget the source.
     A batch of 300 files went from ~11 fsyncs per file to two flushes in all (docs/benchmarks.md).
     """
 
     def __init__(self):
-        self._pending: List[Tuple[Path, Path]] = []   # (temporary, final), in rename order
+        self._pending: List[Tuple[Path, Path]] = []   # (temporary, final)
 
     def put(self, shelf: "Shelf", key: str, record: dict, payload: bytes) -> None:
-        data_path, rec_path = shelf._paths(key)
-        self._pending.append((_write_unsynced(data_path, payload), data_path))
-        self.update(shelf, key, record)
+        path = shelf._path(key)
+        self._pending.append((_write_unsynced(path, _entry_bytes(record, payload)), path))
 
     def update(self, shelf: "Shelf", key: str, record: dict) -> None:
-        _, rec_path = shelf._paths(key)
-        body = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        self._pending.append((_write_unsynced(rec_path, body), rec_path))
+        self.put(shelf, key, record, shelf.payload(key) or b"")
 
     def commit(self) -> None:
         if not self._pending:
@@ -123,50 +127,55 @@ class Batch:
 
 
 class Shelf:
+    SUFFIX = ".entry"
+
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def _paths(self, key: str) -> Tuple[Path, Path]:
+    def _path(self, key: str) -> Path:
         check_key(key)
-        return self.folder / f"{key}.bin", self.folder / f"{key}.json"
+        return self.folder / f"{key}{self.SUFFIX}"
+
+    def _read(self, key: str) -> Optional[Tuple[bytes, bytes]]:
+        """(record line, payload) of an entry, or None when there is none."""
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        head, _, payload = data.partition(b"\n")
+        return head, payload
 
     def put(self, key: str, record: dict, payload: bytes) -> None:
-        data_path, rec_path = self._paths(key)
-        write_atomic(data_path, payload)
-        write_atomic(rec_path, json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        write_atomic(self._path(key), _entry_bytes(record, payload))
 
     def update(self, key: str, record: dict) -> None:
-        _, rec_path = self._paths(key)
-        write_atomic(rec_path, json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self.put(key, record, self.payload(key) or b"")
 
     def has(self, key: str) -> bool:
-        return self._paths(key)[1].exists()
+        return self._path(key).exists()
 
     def record(self, key: str) -> Optional[dict]:
-        _, rec_path = self._paths(key)
         try:
-            return json.loads(rec_path.read_text(encoding="utf-8"))
+            with open(self._path(key), "rb") as fh:
+                head = fh.readline()
         except FileNotFoundError:
             return None
+        try:
+            rec = json.loads(head.decode("utf-8"))
         except ValueError:  # a damaged record: report it as an entry with no facts, never crash
             return {"damaged": True}
+        return rec if isinstance(rec, dict) else {"damaged": True}
 
     def payload(self, key: str) -> Optional[bytes]:
-        data_path, _ = self._paths(key)
-        try:
-            return data_path.read_bytes()
-        except FileNotFoundError:
-            return None
+        entry = self._read(key)
+        return None if entry is None else entry[1]
 
     def remove(self, key: str, *, sync: bool = True) -> None:
-        """Record first (the entry ends), then the payload. ``sync=False`` when the caller flushes the
-        folder once after removing many."""
-        data_path, rec_path = self._paths(key)
-        for p in (rec_path, data_path):
-            try:
-                p.unlink()
-            except FileNotFoundError:
-                pass
+        """``sync=False`` when the caller flushes the folder once after removing many."""
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            pass
         if sync and self.folder.exists():
             fsync_dir(self.folder)
 
@@ -178,22 +187,26 @@ class Shelf:
         self.remove(key)
 
     def keys(self) -> List[str]:
-        """Entries, oldest first. Removes orphan payloads and temporary files left by a crash."""
+        """Entries, oldest first. Removes temporary files left by a crash."""
         if not self.folder.exists():
             return []
         entries: Dict[str, float] = {}
         now = time.time()
+        n = len(self.SUFFIX)
         for p in self.folder.iterdir():
             name = p.name
             if name.startswith(".tmp-"):
-                if now - p.stat().st_mtime > _ORPHAN_AGE:
-                    p.unlink(missing_ok=True)
+                try:
+                    if now - p.stat().st_mtime > _ORPHAN_AGE:
+                        p.unlink(missing_ok=True)
+                except FileNotFoundError:  # another process finished or cleaned it meanwhile
+                    pass
                 continue
-            if name.endswith(".json"):
-                entries[name[:-5]] = p.stat().st_mtime
-        for p in self.folder.glob("*.bin"):
-            if p.name[:-4] not in entries and now - p.stat().st_mtime > _ORPHAN_AGE:
-                p.unlink(missing_ok=True)
+            if name.endswith(self.SUFFIX):
+                try:
+                    entries[name[:-n]] = p.stat().st_mtime
+                except FileNotFoundError:
+                    pass
         return sorted(entries, key=lambda k: (entries[k], k))
 
     def items(self) -> Iterator[Tuple[str, dict]]:
