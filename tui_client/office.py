@@ -155,13 +155,14 @@ def transport_finding(exc, name: str = "", url: str = "") -> Finding:
 
 class Office:
     def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None,
-                 previous: Sequence = ()):
+                 password: Optional[str] = None):
         from tui_client.transport.queue import Inbox, Outbox
         from tui_client.transport.store import Shelf
 
         self.settings = settings
         self.keystore = keystore
-        self.previous = list(previous)     # earlier keystores: they only open items sealed to them
+        self._password = password          # for the earlier keystores, opened only when receiving
+        self._previous: Optional[list] = None
         self.trust = trust
         self.home = home
         self.paths = config.paths(home).office(settings.office)
@@ -204,8 +205,7 @@ class Office:
                                      name=Path(settings.keystore_file).name)
         if has_errors(f3):
             return None, f + f2 + f3
-        previous, f4 = _open_previous(settings, password)
-        return cls(settings, ks, trust, home, previous), f + f2 + f3 + f4
+        return cls(settings, ks, trust, home, password), f + f2 + f3
 
     @property
     def number(self) -> str:
@@ -545,7 +545,12 @@ class Office:
     def _open_and_store(self, info: wire.ItemInfo, sealed: bytes, report: ReceiveReport) -> Optional[bytes]:
         from tui_client.core import receipts, seal
 
-        opened, findings = seal.open_sealed(sealed, info.name, [self.keystore, *self.previous], self.trust,
+        if self._previous is None:
+            # Earlier certificates' keys (after a renewal) cost a key derivation each to open: only
+            # here, once, and only when this office has any.
+            self._previous, problems = _open_previous(self.settings, self._password)
+            report.findings += problems
+        opened, findings = seal.open_sealed(sealed, info.name, [self.keystore, *self._previous], self.trust,
                                             expected_sender_office=info.sender)
         if opened is None:
             codes = ",".join(sorted({f.code for f in findings}))

@@ -61,14 +61,17 @@ def _demo_office(home, relay):
     return cm
 
 
-def _plan_for_homecare():
+def _bundle_for_homecare():
     from tui_client.core import samples
 
     cm = samples.SampleOffice("1370100011", "43", "cm")
     hc = samples.SampleOffice(HC, "11", "hc")
-    files = samples.use_bundle("202505", hc, samples.users(2), sender=cm, providers=[hc],
-                               serial="20250425103000")
-    return next((n, d) for n, d in files if n.startswith("UPPLAN_"))
+    return samples.use_bundle("202505", hc, samples.users(2), sender=cm, providers=[hc],
+                              serial="20250425103000")
+
+
+def _plan_for_homecare():
+    return next((n, d) for n, d in _bundle_for_homecare() if n.startswith("UPPLAN_"))
 
 
 def test_after_a_renewal_items_sealed_to_the_old_certificate_still_open(relay, tmp_path):
@@ -132,3 +135,25 @@ def test_setup_with_the_relay_down_saves_the_settings_and_says_registration_come
     assert r.returncode == 1, r.stdout + r.stderr
     assert "登録はまだです（E-NET-001）" in r.stdout and "自動で登録します" in r.stdout
     assert office_mod.configured_offices(str(tmp_path)) == [HC]
+
+
+def test_a_damaged_earlier_key_is_reported_when_receiving_and_the_rest_still_arrives(relay, tmp_path):
+    old_ks, old_pw = _keystore("homecare-old")
+    new_ks, new_pw = _keystore("homecare")
+    home = str(tmp_path / "pc")
+    assert office_mod.setup_office(old_ks, old_pw, relay.url, CA, services=["11"], home=home)[0]
+    settings, _ = office_mod.setup_office(new_ks, new_pw, relay.url, CA, services=["11"], home=home,
+                                          previous_password=old_pw)
+    assert len(settings.previous_keystores) == 1
+    with open(settings.previous_keystores[0], "r+b") as fh:
+        fh.write(b"damaged")
+    cm = _demo_office(tmp_path / "cm", relay)
+    files = _bundle_for_homecare()
+    assert len(cm.send(files).sent) == len(files)          # sealed to the current certificate
+    cm.close()
+    o, findings = office_mod.Office.open(HC, new_pw, home=home)
+    assert o is not None and findings == []                # opening does not touch earlier keys
+    report = o.receive()
+    o.close()
+    assert sorted(x["name"] for x in report.received) == sorted(n for n, _ in files)
+    assert [f.code for f in report.findings if f.code.startswith("W-CFG")] == ["W-CFG-005"]
