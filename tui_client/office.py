@@ -542,6 +542,17 @@ class Office:
         report.kept = [i.name for i in result.kept]
         return report
 
+    def wait_for_arrivals(self, seconds: float, service: Optional[str] = None) -> Tuple[int, List[Finding]]:
+        """Wait up to ``seconds`` for something to arrive for this office: (items waiting on the
+        relay, findings). Returns at once when something is already there."""
+        from tui_client.transport.client import TransportError
+
+        self._ensure_registered()
+        try:
+            return len(self.client.mailbox(service, wait=seconds)), []
+        except TransportError as exc:
+            return 0, [self._net(exc)]
+
     def _open_and_store(self, info: wire.ItemInfo, sealed: bytes, report: ReceiveReport) -> Optional[bytes]:
         from tui_client.core import receipts, seal
 

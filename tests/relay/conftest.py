@@ -50,7 +50,7 @@ class RelayProcess:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tui_client", "relay", "--port", str(self.port), "--database",
                  self.database, "--demo-offices", "--workers", str(self.workers), "--log-level",
-                 self.log_level, *self.extra],
+                 self.log_level, "--max-wait", "0.5", *self.extra],  # fuzzed ?wait= stays quick
                 stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=str(self.home),
                 start_new_session=True)
             if self._wait_ready(timeout):

@@ -116,7 +116,11 @@ TEXT = {
     "setup.previous": "  以前の証明書の鍵: {count}件（以前の証明書あてのファイルも開けます）",
     "receive.message_file": "件名: {subject}\n送信元: {sender}\n\n{text}\n",
     "receive.saved_to": "保存先: {folder}（{count}件のファイル）",
-    "net.arg.to": "受け取ったファイルを保存するフォルダー（介護ソフトに取り込む場所など）",
+    "net.arg.to": "受け取ったファイルを書き出すフォルダー",
+    "net.arg.max_wait": "受信の問い合わせが新着を待つ最長の秒数（既定 25）",
+    "net.arg.watch": "新着を待ち、届きしだい受け取る（秒数でその間だけ）",
+    "receive.watching": "新しく届くのを待っています…（Ctrl+C で終わります）",
+    "status.arrived": "まだ受け取っていないもの: {count}件（tsunagi receive で受け取れます）",
     "setup.not_registered": ("中継サーバーにつながらないため、登録はまだです（{codes}）。\n"
                              "  設定は保存しました。次に送受信するときに自動で登録します。"),
     "setup.registered": "中継サーバーに登録しました。相手の事業所から送れるようになります。",

@@ -17,6 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_office_arguments(p)
     p.add_argument("--service", help=t("net.arg.service"))
     p.add_argument("--to", metavar="DIR", help=t("net.arg.to"))
+    p.add_argument("--watch", nargs="?", type=float, const=0.0, default=None, metavar="SECONDS",
+                   help=t("net.arg.watch"))
 
 
 def print_received(report, out=None) -> None:
@@ -67,38 +69,71 @@ def _export(office, report, folder: str) -> list:
     return findings
 
 
-def run(args: argparse.Namespace) -> int:
+def _receive_once(office, args) -> int:
     from tui_client.catalog import t
-    from tui_client.cli.send import open_office, print_findings
+    from tui_client.cli.send import print_findings
     from tui_client.core import wire
-    from tui_client.core.findings import worst_exit_code
+    from tui_client.core.findings import make, worst_exit_code
+
+    try:
+        report = office.receive(args.service)
+    except OSError as exc:        # the disk, not the network: say so, never a traceback
+        print_findings([make("E-RECV-002", reason=exc.strerror or type(exc).__name__)])
+        return 3
+    print_received(report)
+    if args.to:
+        report.findings += _export(office, report, args.to)
+    if not report.received and not report.kept and not report.findings:
+        print(t("receive.none"))
+    status, sent_findings = office.sent_status()
+    confirmed = sum(1 for r in status if r.get("state") == wire.RECEIVED)
+    if confirmed:
+        print(t("receive.receipts", count=confirmed))
+    findings = report.findings + sent_findings
+    print_findings(findings)
+    print(t("receive.summary", received=len(report.received), kept=len(report.kept)), flush=True)
+    code = worst_exit_code(findings)
+    if report.kept:
+        code = max(code, 1)
+    return min(code, 2)
+
+
+def _watch(office, args, code: int) -> int:
+    """Wait for arrivals (the relay answers as soon as something comes) and receive each time, for
+    ``args.watch`` seconds or, with 0, until Ctrl+C. The exit code is the worst of all passes."""
+    import time
+
+    from tui_client.catalog import t
+    from tui_client.cli.send import print_findings
+    from tui_client.core import wire
+
+    deadline = None if not args.watch else time.monotonic() + args.watch
+    print(t("receive.watching"), flush=True)
+    while True:
+        left = wire.DEFAULT_MAILBOX_WAIT if deadline is None else min(wire.DEFAULT_MAILBOX_WAIT,
+                                                                       deadline - time.monotonic())
+        if left <= 0:
+            return code
+        count, findings = office.wait_for_arrivals(left, args.service)
+        if findings:                  # the line is down: say so once per try, wait, try again
+            print_findings(findings)
+            code = max(code, 2)
+            time.sleep(min(10.0, max(0.0, left)))
+        elif count:
+            code = max(code, _receive_once(office, args))
+            print(t("receive.watching"), flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui_client.cli.send import open_office
 
     office, code = open_office(args)
     if office is None:
         return code
     try:
-        try:
-            report = office.receive(args.service)
-        except OSError as exc:        # the disk, not the network: say so, never a traceback
-            from tui_client.core.findings import make
-
-            print_findings([make("E-RECV-002", reason=exc.strerror or type(exc).__name__)])
-            return 3
-        print_received(report)
-        if args.to:
-            report.findings += _export(office, report, args.to)
-        if not report.received and not report.kept and not report.findings:
-            print(t("receive.none"))
-        status, sent_findings = office.sent_status()
-        confirmed = sum(1 for r in status if r.get("state") == wire.RECEIVED)
-        if confirmed:
-            print(t("receive.receipts", count=confirmed))
-        findings = report.findings + sent_findings
-        print_findings(findings)
-        print(t("receive.summary", received=len(report.received), kept=len(report.kept)))
-        code = worst_exit_code(findings)
-        if report.kept:
-            code = max(code, 1)
-        return min(code, 2)
+        code = _receive_once(office, args)
+        if args.watch is not None and code < 3:
+            code = _watch(office, args, code)
+        return code
     finally:
         office.close()

@@ -37,10 +37,13 @@ def run(args: argparse.Namespace) -> int:
         if args.retry:
             print_report(office.flush())
         findings = []
+        arrived = 0
         if args.offline:
             sent = [r for r in office.sent_archive_records()]
         else:
             sent, findings = office.sent_status()
+            arrived, more = office.wait_for_arrivals(0)
+            findings += [f for f in more if f not in findings]
         print(t("status.outbox", count=len(office.waiting())))
         for rec in office.waiting():
             print(f"  {rec['name']}")
@@ -61,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         print(t("status.received", count=len(received)))
         for rec in received:
             print(f"  {rec['name']}  {rec.get('sender', '')}  {rec.get('received_at', '')}")
+        if arrived:
+            print(t("status.arrived", count=arrived))
         print_findings(findings)
         if shelf:
             return 2

@@ -63,6 +63,10 @@ KIND_MESSAGE = "message"
 #: Default upload size limit (bytes of the sealed item). A month of plans for a large office is a
 #: few MB; attachments (photos, PDFs) are what push a message up.
 DEFAULT_MAX_ITEM_BYTES = 32 * 1024 * 1024
+#: Longest a mailbox request may wait for something to arrive (``?wait=`` seconds); a relay may
+#: cap it lower. Clients ask for less than their read timeout.
+MAX_MAILBOX_WAIT = 60
+DEFAULT_MAILBOX_WAIT = 25
 
 # --- states -----------------------------------------------------------------------------------
 WAITING = "waiting"          # stored, recipient has not downloaded it yet

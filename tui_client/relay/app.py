@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -253,15 +253,39 @@ class DirectoryCache:
         self._entries.pop(office, None)
 
 
+class Arrivals:
+    """Wakes mailbox requests that wait (``?wait=``) when an item for their office is stored by this
+    process. Items stored by another relay process are seen by the waiting request's own re-check
+    (every second), so several processes need nothing shared but the database."""
+
+    def __init__(self):
+        self._events: dict = {}
+
+    def notify(self, office: str) -> None:
+        event = self._events.pop(office, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, office: str, timeout: float) -> None:
+        event = self._events.get(office)
+        if event is None:
+            event = self._events[office] = asyncio.Event()
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+
 class ItemWriter:
     """Stores uploads in groups: every upload that arrives while one group is being written joins
     the next, and a group is one transaction (one commit) on a thread of its own, so the event loop
     keeps reading requests meanwhile. An upload is answered only after its group has committed."""
 
-    def __init__(self, storage: Storage, max_group: int = 64):
+    def __init__(self, storage: Storage, arrivals: Optional["Arrivals"] = None, max_group: int = 64):
         import queue
 
         self.storage = storage
+        self.arrivals = arrivals
         self.max_group = max_group
         self._queue: "queue.SimpleQueue" = queue.SimpleQueue()
         self._thread: Optional[threading.Thread] = None
@@ -277,6 +301,8 @@ class ItemWriter:
         result = await future
         if isinstance(result, Exception):
             raise result
+        if self.arrivals is not None and not result[1]:
+            self.arrivals.notify(item.recipient)
         return result
 
     def _start(self) -> None:
@@ -428,6 +454,7 @@ class FastUpload:
 class RelaySettings:
     database: str
     max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES
+    max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)
     #: Offices put on the system at start-up: [{"office", "services", "name", "certificate_pem"}].
     seed_offices: List[dict] = field(default_factory=list)
 
@@ -454,11 +481,12 @@ def app_from_env() -> FastUpload:
     """uvicorn factory: each worker process builds its app from the settings in the environment."""
     settings = RelaySettings.from_env(os.environ[SETTINGS_ENV])
     storage = open_storage(settings.database)
-    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes))
+    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes, max_wait=settings.max_wait))
 
 
 def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES,
-               receipt_check: Optional[ReceiptCheck] = None) -> FastAPI:
+               receipt_check: Optional[ReceiptCheck] = None,
+               max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)) -> FastAPI:
     check_receipt = receipt_check or identity.check_receipt
     app = FastAPI(
         title="Tsunagi relay",
@@ -470,7 +498,8 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
     )
     app.state.storage = storage
     dir_cache = DirectoryCache(storage)
-    writer = ItemWriter(storage)
+    arrivals = Arrivals()
+    writer = ItemWriter(storage, arrivals)
     app.state.writer, app.state.directory, app.state.max_item_bytes = writer, dir_cache, max_item_bytes
 
     def caller(request: Request) -> Optional[str]:
@@ -530,14 +559,26 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
         return office, _bad_id(item_id)
 
     @app.get(wire.MAILBOX, response_model=ItemList, summary="Items waiting for the caller's office",
+             description=("With `wait` (seconds), an empty mailbox is answered when something arrives or "
+                          "when the wait is over, whichever is first: a client learns of new items at "
+                          "once without asking again and again. The relay may cap the wait."),
              responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.UNAVAILABLE))
-    def mailbox(request: Request, service: Optional[str] = None):
+    async def mailbox(request: Request, service: Optional[str] = None,
+                      wait: float = Query(0, ge=0, le=wire.MAX_MAILBOX_WAIT)):
+        from starlette.concurrency import run_in_threadpool
+
         office = caller(request)
         if office is None:
             return refuse(wire.AUTH, "no office certificate")
         if service is not None and not _SERVICE.match(service):
             return refuse(wire.BAD_PARAMETER, "service must be a 2-character service-type code")
-        items = storage.mailbox(office, service)
+        items = await run_in_threadpool(storage.mailbox, office, service)
+        if not items and wait > 0:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + min(wait, max_wait)
+            while not items and loop.time() < deadline:
+                await arrivals.wait(office, min(1.0, deadline - loop.time()))
+                items = await run_in_threadpool(storage.mailbox, office, service)
         return JSONResponse({"items": [i.to_json() for i in items]})
 
     @app.get(wire.MAILBOX_ITEM, summary="Download one sealed item",

@@ -28,6 +28,7 @@ class ServerOptions:
     workers: int = 1
     log_level: str = "info"
     max_item_bytes: int = 0
+    max_wait: float = 25.0           # longest a mailbox request waits for arrivals
     seed_offices: List[dict] = field(default_factory=list)
 
 
@@ -68,7 +69,8 @@ def run(opts: ServerOptions) -> None:
     from tui_client.core import wire
     from tui_client.relay.app import SETTINGS_ENV, RelaySettings
 
-    settings = RelaySettings(opts.database, opts.max_item_bytes or wire.DEFAULT_MAX_ITEM_BYTES)
+    settings = RelaySettings(opts.database, opts.max_item_bytes or wire.DEFAULT_MAX_ITEM_BYTES,
+                             max_wait=opts.max_wait)
     os.environ[SETTINGS_ENV] = settings.to_env()
     os.environ["TSUNAGI_RELAY_CA"] = opts.ca_certs
     os.environ["TSUNAGI_RELAY_CRL"] = opts.crl

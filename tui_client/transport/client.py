@@ -101,7 +101,7 @@ class RelayClient:
 
     # -- plumbing
     def _request(self, method: str, path: str, *, params=None, data=None, headers=None,
-                 expect_json: bool = True):
+                 expect_json: bool = True, read_timeout: Optional[float] = None):
         """One request with retries for what can pass (network, 5xx, 503 busy); refusals raise."""
         url = self.base_url + path
         last: Optional[TransportError] = None
@@ -109,8 +109,9 @@ class RelayClient:
             if attempt:
                 time.sleep(min(self.backoff * (2 ** (attempt - 1)), 10.0))
             try:
+                timeout = self.timeout if read_timeout is None else (self.timeout[0], read_timeout)
                 resp = self.session.request(method, url, params=params, data=data, headers=headers,
-                                            timeout=self.timeout)
+                                            timeout=timeout)
             except requests.exceptions.SSLError as exc:
                 text = str(exc)
                 if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
@@ -169,8 +170,14 @@ class RelayClient:
                              headers={wire.H_DIGEST: digest, "Content-Type": wire.CONTENT_TYPE_SEALED})
         return wire.UploadResult.from_json(body)
 
-    def mailbox(self, service: Optional[str] = None) -> List[wire.ItemInfo]:
-        body = self._request("GET", wire.MAILBOX, params={"service": service} if service else None)
+    def mailbox(self, service: Optional[str] = None, wait: float = 0) -> List[wire.ItemInfo]:
+        """Items waiting for this office. With ``wait`` (seconds), an empty mailbox is answered when
+        something arrives or when the wait is over (the relay may cap it)."""
+        params = {"service": service} if service else {}
+        if wait > 0:
+            params["wait"] = min(wait, wire.MAX_MAILBOX_WAIT)
+        body = self._request("GET", wire.MAILBOX, params=params or None,
+                             read_timeout=self.timeout[1] + params.get("wait", 0))
         return [wire.ItemInfo.from_json(d) for d in body["items"]]
 
     def download(self, item_id: str) -> bytes:
