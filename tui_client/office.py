@@ -19,7 +19,6 @@ Order of events, chosen so that a crash or a dropped line never loses or duplica
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -627,13 +626,13 @@ class Office:
                         findings.append(make("W-RECV-004", record["name"], value=att.name))
                         continue
                     outputs.append((f"{stem}_{wire.safe_file_name(att.name)}", att.data))
+        from tui_client.transport.store import write_atomic
+
         written = []
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in outputs:
             target = _free_name(folder, name, data)
             if target is not None:
-                from tui_client.transport.store import write_atomic
-
                 write_atomic(target, data, mode=0o644)
             written.append(target or folder / name)
         self.received_archive.update(record["name"], dict(record, exported=str(folder)))
@@ -754,12 +753,6 @@ def setup_office(keystore_file: str, password: Optional[str], relay_url: str, ca
 MAX_PREVIOUS_KEYSTORES = 3
 
 
-def _fingerprint(cert) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-
-
 def _carry_over_previous(new, password: Optional[str], previous_password: Optional[str],
                          home: Optional[str]) -> Tuple[List[str], List[Finding]]:
     """The previous-keystore files for the settings being saved for ``new``'s office."""
@@ -768,12 +761,9 @@ def _carry_over_previous(new, password: Optional[str], previous_password: Option
     from tui_client.core import certs
     from tui_client.transport.store import write_atomic
 
-    if new.office_number not in configured_offices(home):
-        return [], []
     old_settings, _ = load_settings(new.office_number, home)
-    if old_settings is None:
+    if old_settings is None:       # a first set-up: nothing to carry over
         return [], []
-    new_fp = _fingerprint(new.certificate)
     old_password = previous_password if previous_password is not None else password
     if old_settings.demo_id and previous_password is None:
         from tui_client import sample_certs
@@ -784,6 +774,8 @@ def _carry_over_previous(new, password: Optional[str], previous_password: Option
     kept: List[str] = []
     findings: List[Finding] = []
     for path in wanted:
+        if len(kept) >= MAX_PREVIOUS_KEYSTORES:
+            break
         try:
             raw = Path(path).read_bytes()
         except OSError:
@@ -794,16 +786,16 @@ def _carry_over_previous(new, password: Optional[str], previous_password: Option
         if ks is None:
             findings.append(make("W-CFG-004", Path(path).name, value=Path(path).name))
             continue
-        fp = _fingerprint(ks.certificate)
-        if fp == new_fp or ks.office_number != new.office_number:
+        if ks.certificate == new.certificate or ks.office_number != new.office_number:
             continue
-        target = folder / f"previous-{fp[:16]}.p12"
+        fp = certs.fingerprint(ks.certificate).replace(":", "").lower()[:16]
+        target = folder / f"previous-{fp}.p12"
         if str(target) not in kept:
             enc = BestAvailableEncryption(password.encode("utf-8")) if password else NoEncryption()
             write_atomic(target, pkcs12.serialize_key_and_certificates(
-                f"previous-{fp[:16]}".encode("ascii"), ks.key, ks.certificate, list(ks.chain), enc))
+                f"previous-{fp}".encode("ascii"), ks.key, ks.certificate, list(ks.chain), enc))
             kept.append(str(target))
-    return kept[:MAX_PREVIOUS_KEYSTORES], findings
+    return kept, findings
 
 
 def _open_previous(settings: OfficeSettings, password: Optional[str]) -> Tuple[list, List[Finding]]:

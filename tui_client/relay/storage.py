@@ -323,23 +323,17 @@ class SQLiteStorage(Storage):
             raise StorageError(str(exc)) from exc
 
     def _transaction(self, work):
-        conn = self._conn()
-
-        def run(sql, params):
-            cur = conn.execute(sql, params)
-            return cur.fetchall(), cur.rowcount
-
+        # One connection per thread: the statements of ``work`` run inside this transaction.
+        self._execute("BEGIN IMMEDIATE", fetch=False)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(run)
-            except BaseException:
+            result = work(self._execute)
+            self._execute("COMMIT", fetch=False)
+        except BaseException:
+            conn = self._conn()
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-        except sqlite3.OperationalError as exc:
-            raise StorageError(str(exc)) from exc
+            raise
+        return result
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
