@@ -18,7 +18,8 @@ def test_an_entry_is_one_file_holding_record_and_payload(tmp_path):
     other = Shelf(tmp_path / "errors")
     shelf.move_to("UPPLAN_x.CSV", other)
     assert not shelf.has("UPPLAN_x.CSV") and other.payload("UPPLAN_x.CSV") == payload
-    assert shelf.record("missing") is None and shelf.payload("missing") is None
+    assert other.entry("UPPLAN_x.CSV") == ({"name": "UPPLAN_x.CSV", "state": "waiting"}, payload)
+    assert shelf.record("missing") is None and shelf.payload("missing") is None and shelf.entry("missing") is None
 
 
 def test_a_damaged_record_is_reported_not_raised(tmp_path):
@@ -26,7 +27,7 @@ def test_a_damaged_record_is_reported_not_raised(tmp_path):
     (tmp_path / "a.entry").write_bytes(b"{not json\npayload")
     (tmp_path / "b.entry").write_bytes(b"[1, 2]\npayload")
     assert shelf.record("a") == {"damaged": True} and shelf.record("b") == {"damaged": True}
-    assert shelf.payload("a") == b"payload"
+    assert shelf.payload("a") == b"payload" and shelf.entry("b") == ({"damaged": True}, b"payload")
     assert sorted(k for k, _ in shelf.items()) == ["a", "b"]
 
 
@@ -39,7 +40,7 @@ def test_a_batch_is_invisible_until_it_commits_and_leaves_nothing_when_abandoned
     batch.commit()
     assert sorted(shelf.keys()) == ["one", "two"] and shelf.payload("two") == b"2"
     again = Batch()
-    again.update(shelf, "one", {"n": 10})
+    again.put(shelf, "one", {"n": 10}, b"10")
     again.put(shelf, "three", {"n": 3}, b"3")
     again.abandon()
     assert shelf.record("one") == {"n": 1} and sorted(os.listdir(tmp_path)) == ["one.entry", "two.entry"]

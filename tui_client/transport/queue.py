@@ -88,10 +88,10 @@ class Outbox:
     def _upload(self, client: RelayClient, name: str) -> Tuple[SendOutcome, Optional[dict]]:
         """Upload one waiting item. Success: (outcome, record to confirm). Failure: the outbox entry
         is updated or moved to the error shelf here and now."""
-        rec = self.shelf.record(name)
-        sealed = self.shelf.payload(name)
-        if rec is None or sealed is None:
+        entry = self.shelf.entry(name)
+        if entry is None:
             return SendOutcome(name), None
+        rec, sealed = entry
         try:
             result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
         except TransportError as exc:
@@ -117,12 +117,10 @@ class Outbox:
             return
         batch = Batch()
         for name, rec in confirmed:
-            merged = self.sent.record(name) or {}
+            archived = self.sent.entry(name)           # the plaintext and facts archived when queued
+            merged, plaintext = (archived[0], archived[1]) if archived else ({}, b"")
             merged.update(rec)
-            if self.sent.has(name):
-                batch.update(self.sent, name, merged)
-            else:
-                batch.put(self.sent, name, merged, b"")
+            batch.put(self.sent, name, merged, plaintext)
         batch.commit()
         for name, _ in confirmed:
             self.shelf.remove(name, sync=False)

@@ -79,6 +79,14 @@ def _entry_bytes(record: dict, payload: bytes) -> bytes:
     return head + b"\n" + bytes(payload)
 
 
+def _record(head: bytes) -> dict:
+    try:
+        rec = json.loads(head.decode("utf-8"))
+    except ValueError:  # a damaged record: report it as an entry with no facts, never crash
+        return {"damaged": True}
+    return rec if isinstance(rec, dict) else {"damaged": True}
+
+
 class Batch:
     """Many entries made durable with one flush instead of one fsync per file.
 
@@ -95,9 +103,6 @@ class Batch:
     def put(self, shelf: "Shelf", key: str, record: dict, payload: bytes) -> None:
         path = shelf._path(key)
         self._pending.append((_write_unsynced(path, _entry_bytes(record, payload)), path))
-
-    def update(self, shelf: "Shelf", key: str, record: dict) -> None:
-        self.put(shelf, key, record, shelf.payload(key) or b"")
 
     def commit(self) -> None:
         if not self._pending:
@@ -136,14 +141,14 @@ class Shelf:
         check_key(key)
         return self.folder / f"{key}{self.SUFFIX}"
 
-    def _read(self, key: str) -> Optional[Tuple[bytes, bytes]]:
-        """(record line, payload) of an entry, or None when there is none."""
+    def entry(self, key: str) -> Optional[Tuple[dict, bytes]]:
+        """(record, payload) of an entry from one read, or None when there is none."""
         try:
             data = self._path(key).read_bytes()
         except FileNotFoundError:
             return None
         head, _, payload = data.partition(b"\n")
-        return head, payload
+        return _record(head), payload
 
     def put(self, key: str, record: dict, payload: bytes) -> None:
         write_atomic(self._path(key), _entry_bytes(record, payload))
@@ -157,17 +162,12 @@ class Shelf:
     def record(self, key: str) -> Optional[dict]:
         try:
             with open(self._path(key), "rb") as fh:
-                head = fh.readline()
+                return _record(fh.readline())
         except FileNotFoundError:
             return None
-        try:
-            rec = json.loads(head.decode("utf-8"))
-        except ValueError:  # a damaged record: report it as an entry with no facts, never crash
-            return {"damaged": True}
-        return rec if isinstance(rec, dict) else {"damaged": True}
 
     def payload(self, key: str) -> Optional[bytes]:
-        entry = self._read(key)
+        entry = self.entry(key)
         return None if entry is None else entry[1]
 
     def remove(self, key: str, *, sync: bool = True) -> None:
