@@ -6,9 +6,9 @@ findings (codes with Japanese messages in the catalogue); nothing here prints.
 
 Order of events, chosen so that a crash or a dropped line never loses or duplicates anything:
 
-* send: validate → route → recipient certificates from the relay's directory → seal → outbox (disk)
-  → archive the plaintext as sent → upload with name + digest (idempotent) → the relay's id is
-  recorded → the outbox entry goes.
+* send: validate → route → recipient certificates from the relay's directory → seal → outbox (disk,
+  the sealed item with its plaintext) → upload with name + digest (idempotent) → the relay's id is
+  recorded with the plaintext in the sent archive → the outbox entry goes.
 * receive: list → download into the inbox (disk) → open and verify → validate → store in the
   archive → signed receipt → acknowledge → the inbox entry goes. An item that cannot be opened stays
   in the inbox and on the relay; no receipt is sent for it.
@@ -346,13 +346,15 @@ class Office:
         return prepared
 
     # -- send
-    def queue(self, name: str, content: bytes, *, kind: str = wire.KIND_FILE, batch=None) -> List[Finding]:
-        """Seal one item to its recipient's current certificates and put it in the outbox (disk).
-        The plaintext is archived as sent. Nothing goes over the network except the directory.
-        With ``batch`` (a ``transport.store.Batch``) the writes become durable when it commits."""
+    def queue(self, name: str, content: bytes, *, kind: str = wire.KIND_FILE, batch=None,
+              waiting: Optional[set] = None) -> List[Finding]:
+        """Seal one item to its recipient's current certificates and put it in the outbox (disk),
+        with its plaintext for the sent archive. Nothing goes over the network except the directory.
+        With ``batch`` (a ``transport.store.Batch``) the writes become durable when it commits.
+        ``waiting``: the names already in the outbox, when the caller listed them once for many."""
         from tui_client.core import route, seal
 
-        if self.outbox.shelf.has(name):
+        if name in waiting if waiting is not None else self.outbox.shelf.has(name):
             return []
         r, findings = route.route(name)
         if r is None:
@@ -373,14 +375,7 @@ class Office:
         facts = {"kind": r.kind, "recipient": r.recipient, "recipient_service": r.recipient_service,
                  "content_sha256": hashlib.sha256(content).hexdigest(), "state": "queued"}
         try:
-            from tui_client.transport.store import Batch
-
-            own = batch is None
-            b = Batch() if own else batch
-            record = self.outbox.enqueue(name, bytes(sealed), batch=b, **facts)
-            b.put(self.sent_archive, name, dict(record), content)
-            if own:
-                b.commit()
+            self.outbox.enqueue(name, bytes(sealed), plaintext=content, batch=batch, check=False, **facts)
         except OSError as exc:
             return [make("E-SEND-004", name, reason=exc.strerror or type(exc).__name__)]
         return [x for x in f if not x.blocks_sending]
@@ -400,8 +395,8 @@ class Office:
 
         from tui_client.transport.store import Batch
 
-        # Seal and queue in chunks; each chunk is on disk (one flush) before an uploader thread sends
-        # it, while this thread seals the next: the relay's work overlaps ours.
+        # Seal and queue in chunks; each chunk is on disk (one pack, one flush) before an uploader
+        # thread sends it, while this thread seals the next: the relay's work overlaps ours.
         total = len(prepared.files)
         chunks: List[List[str]] = []
         ready = threading.Condition()
@@ -432,13 +427,14 @@ class Office:
 
         worker = threading.Thread(target=uploader, name="tsunagi-upload", daemon=True)
         worker.start()
+        waiting = set(self.outbox.shelf.keys())
         try:
-            for start in range(0, total, 50):
+            for start, end in _chunks(total):
                 batch = Batch()
                 names = []
                 try:
-                    for i, (name, content) in enumerate(prepared.files[start:start + 50], start + 1):
-                        f = self.queue(name, content, batch=batch)
+                    for i, (name, content) in enumerate(prepared.files[start:end], start + 1):
+                        f = self.queue(name, content, batch=batch, waiting=waiting)
                         report.findings += f
                         if has_errors(f):
                             continue
@@ -650,11 +646,15 @@ class Office:
         except TransportError as exc:
             remote = {}
             findings.append(self._net(exc))
+        from tui_client.transport.store import Batch
+
         out = []
+        changed = Batch()    # one pack for all the changed records, not a file each
         for key, rec in self.sent_archive.items():
             rid = rec.get("relay_id")
             info = remote.get(rid) if rid else None
             if info is not None and rec.get("state") != wire.RECEIVED:
+                before = dict(rec)
                 rec["state"] = info.state
                 if info.state == wire.RECEIVED:
                     try:
@@ -672,8 +672,14 @@ class Office:
                             rec["receipt_received_at"] = ok.received_at.strftime("%Y-%m-%dT%H:%M:%SZ")
                         else:
                             rec["state"] = wire.DOWNLOADED  # not proven: keep asking
-                self.sent_archive.update(key, rec)
+                if rec != before:
+                    changed.update(self.sent_archive, key, rec)
             out.append(rec)
+        try:
+            changed.commit()
+        except OSError as exc:
+            changed.abandon()
+            findings.append(make("W-SEND-006", reason=exc.strerror or type(exc).__name__))
         return out, findings
 
     def sent_archive_records(self) -> List[dict]:
@@ -691,6 +697,17 @@ class Office:
 
     def requeue(self, name: str) -> bool:
         return self.outbox.requeue(name)
+
+
+def _chunks(total: int, first: int = 8, most: int = 50) -> List[Tuple[int, int]]:
+    """(start, end) of the chunks a send seals and uploads: a small first one so that uploading
+    starts soon, then doubling up to ``most`` (each chunk costs one file and one flush)."""
+    out, start, size = [], 0, first
+    while start < total:
+        out.append((start, min(total, start + size)))
+        start += size
+        size = min(most, size * 2)
+    return out
 
 
 def _free_name(folder: Path, name: str, data: bytes) -> Optional[Path]:

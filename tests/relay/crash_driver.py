@@ -27,17 +27,39 @@ def content(i: int) -> bytes:
     return f"crash-test item {i}\r\n".encode("ascii") * 8
 
 
+def queue_group(o, group) -> None:
+    """Queue a few items: odd groups one by one (an entry file each), even groups in one batch (one
+    pack file, as `tsunagi send` and `batch` write them), so a kill hits both kinds of file."""
+    from tui_client.transport.store import Batch
+
+    while True:
+        todo = [(i, n) for i, n in group if not (o.sent_archive.has(n) or o.outbox.shelf.has(n))]
+        if not todo:
+            return
+        batch = Batch() if group[0][0] // 5 % 2 == 0 else None
+        blocked = False
+        for i, name in todo:
+            f = o.queue(name, content(i), batch=batch)
+            blocked = blocked or any(x.blocks_sending for x in f)
+        if batch is not None:
+            if blocked:
+                batch.abandon()
+            else:
+                batch.commit()
+        if blocked:
+            time.sleep(0.1)                # directory not reachable yet (relay restarting)
+
+
 def sender(home: str, count: int) -> None:
     o, findings = office_mod.Office.open(CM, home=home)
     assert o is not None, findings
     o.client.retries, o.client.backoff = 1, 0.05
+    group = []
     for i, name in names(count):
-        while not (o.sent_archive.has(name) or o.outbox.shelf.has(name)):
-            f = o.queue(name, content(i))
-            if f and any(x.blocks_sending for x in f):
-                time.sleep(0.1)            # directory not reachable yet (relay restarting)
-                continue
-        if i % 5 == 4:
+        group.append((i, name))
+        if i % 5 == 4 or i == count - 1:
+            queue_group(o, group)
+            group = []
             o.flush()                      # upload as we go, like a user sending every few files
     while o.waiting():
         o.flush()

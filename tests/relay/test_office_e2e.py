@@ -4,6 +4,8 @@ relay keeps no content. Same with PostgreSQL (the ``database`` fixture)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tui_client import office as office_mod
 from tui_client.core import wire
 from tui_client.relay.storage import open_storage
@@ -176,5 +178,91 @@ def test_a_file_addressed_to_a_service_the_recipient_does_not_offer_names_the_ri
     f = by_code["E-NAME-015"][0]
     assert f.value == "13" and f.param("offered") == "11"
     assert "11" in finding_message(f)[1]
+    cm.close()
+    home_care.close()
+
+
+def _files_in(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_send_writes_a_few_pack_files_and_survives_a_crash_between_recording_and_clearing(relay, tmp_path):
+    """A chunk of a send is one outbox file and, once confirmed, one sent-archive file (file creation
+    is what slow disks and virus scanners charge for). A crash after the relay's ids are recorded but
+    before the outbox is cleared uploads again: the relay answers with the same ids, nothing doubles."""
+    from tui_client.core import samples
+
+    home = str(tmp_path / "pcs")
+    cm = open_office("cm", relay, home)
+    home_care = open_office("homecare", relay, home)
+    cmo = samples.SampleOffice(cm.number, "43", "cm")
+    hc = samples.SampleOffice(home_care.number, "11", "provider")
+    files = []
+    for unit in range(12):                      # 36 files: chunks of 8, 16 and 12
+        files += samples.use_bundle("202505", hc, samples.users(2, seed=unit), sender=cmo, providers=[hc],
+                                    serial=f"2025042510{unit:02d}00")
+    report = cm.send(files)
+    assert len(report.sent) == 36, report.findings
+    sent_files = _files_in(cm.paths.archive / "sent")
+    assert len(sent_files) == 3 and all(n.endswith(".pack") for n in sent_files)
+    assert _files_in(cm.paths.outbox) == []
+    ids = {r["name"]: r["relay_id"] for r in cm.sent_archive_records()}
+    assert len(ids) == 36 and {cm.sent_archive.payload(n) for n, _ in files} == {d for _, d in files}
+
+    # The crash: the relay's ids recorded in the sent archive, the outbox not yet cleared.
+    from tui_client.transport.store import Batch
+
+    more = []
+    for unit in range(12, 16):
+        more += samples.use_bundle("202505", hc, samples.users(2, seed=unit), sender=cmo, providers=[hc],
+                                   serial=f"2025042510{unit:02d}00")
+    batch = Batch()
+    for name, data in more:
+        assert cm.queue(name, data, batch=batch) == []
+    batch.commit()
+
+    class Crash(BaseException):
+        pass
+
+    def crash(*args, **kwargs):
+        raise Crash()
+
+    cm.outbox.shelf.remove_many = crash
+    with pytest.raises(Crash):
+        cm.flush()
+    assert len(cm.waiting()) == 12 and len(cm.sent_archive_records()) == 48
+    later, _ = office_mod.Office.open(cm.number, home=home)     # the PC after the restart
+    flushed = later.flush()
+    assert len(flushed.duplicates) == 12 and later.waiting() == [], flushed.findings   # same ids again
+    records = later.sent_archive_records()
+    assert len(records) == 48 and {r["name"]: r["relay_id"] for r in records if r["name"] in ids} == ids
+    assert _files_in(cm.paths.outbox) == []
+    got = home_care.receive()
+    assert len(got.received) == 48, got.findings                  # each file arrives once
+    later.close()
+    cm.close()
+    home_care.close()
+
+
+def test_an_item_that_failed_while_packed_leaves_no_copy_behind_once_sent(relay, tmp_path):
+    from tui_client.transport.store import Batch
+
+    home = str(tmp_path / "pcs")
+    cm = open_office("cm", relay, home)
+    home_care = open_office("homecare", relay, home)
+    files = demo_files(cm, home_care)
+    batch = Batch()
+    for name, data in files:
+        assert cm.queue(name, data, batch=batch) == []
+    batch.commit()
+    relay.kill()                                                   # the line is down
+    down = cm.flush()
+    assert down.waiting and not down.sent
+    rec = cm.outbox.shelf.record(down.waiting[0])
+    assert rec["last_error"]["code"] == "E-NET-001"               # recorded next to the packed copy
+    relay.start(same_port=True)
+    up = cm.flush()
+    assert sorted(up.sent) == sorted(n for n, _ in files) and cm.waiting() == [], up.findings
+    assert _files_in(cm.paths.outbox) == []                        # neither the record nor the pack is left
     cm.close()
     home_care.close()

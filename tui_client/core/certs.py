@@ -24,6 +24,7 @@ Public API (for the transport and the relay):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ def _attr(name: x509.Name, oid) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=512)  # a certificate never changes; sealing asks per file
 def office_number_of(cert: Certificate) -> Optional[str]:
     """The 10-digit office number in the subject's commonName, or None when there is none."""
     cn = _attr(cert.subject, NameOID.COMMON_NAME).strip()
@@ -95,6 +97,7 @@ def _policies(cert: Certificate) -> set:
     return {p.policy_identifier.dotted_string for p in ext.value}
 
 
+@functools.lru_cache(maxsize=512)  # a certificate never changes; sealing asks per file
 def certificate_kind(cert: Certificate) -> str:
     """``"agent"`` for an agent's certificate, ``"office"`` for one naming an office, else ``"other"``."""
     policies = _policies(cert)
@@ -301,6 +304,7 @@ def _crl_signed_by(crl, issuer: Certificate) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=512)  # a certificate never changes; sealing asks per file
 def _key_ok(cert: Certificate) -> bool:
     try:
         key = cert.public_key()
@@ -416,6 +420,7 @@ def is_usable(cert: Certificate, trust: Optional[TrustStore] = None,
     return not any(f.blocks_sending for f in check_certificate(cert, trust, at, expiry_warnings=False))
 
 
+@functools.lru_cache(maxsize=512)  # a certificate never changes; sealing asks per file
 def site_key(cert: Certificate) -> Tuple[str, str, str]:
     """Certificates of one site share this; a renewed certificate keeps its site's key."""
     return (office_number_of(cert) or "", _attr(cert.subject, NameOID.ORGANIZATION_NAME),

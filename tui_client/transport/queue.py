@@ -19,7 +19,7 @@ from typing import Callable, List, Optional, Tuple
 
 from tui_client.core import wire
 from tui_client.transport.client import RelayClient, TransportError
-from tui_client.transport.store import Batch, Shelf, fsync_dir
+from tui_client.transport.store import Batch, Shelf
 
 #: Retryable refusals by the relay (busy, internal error) an item may collect before it goes to the
 #: error shelf. Network failures do not count: an outage of a day must not shelve the month's files.
@@ -50,24 +50,32 @@ class FlushResult:
     shelved: List[SendOutcome] = field(default_factory=list)   # moved to the error shelf
 
 
+#: An uploaded item to record as sent: (name, record with the relay's id, plaintext).
+_Confirmed = Tuple[str, dict, bytes]
+
+
 class Outbox:
     def __init__(self, outbox: Shelf, errors: Shelf, sent: Shelf):
         self.shelf = outbox
         self.errors = errors
         self.sent = sent
 
-    def enqueue(self, name: str, sealed: bytes, *, batch: Optional[Batch] = None, **facts) -> dict:
-        """Durably queue a sealed item (at once, or when ``batch`` commits). Re-queuing a name already
-        waiting keeps the first one (its sealed bytes are the idempotency key the relay may have seen)."""
-        existing = self.shelf.record(name)
+    def enqueue(self, name: str, sealed: bytes, *, plaintext: bytes = b"", batch: Optional[Batch] = None,
+                check: bool = True, **facts) -> dict:
+        """Durably queue a sealed item (at once, or when ``batch`` commits). ``plaintext`` travels with
+        it and goes to the sent archive once the relay confirmed the item. Re-queuing a name already
+        waiting keeps the first one (its sealed bytes are the idempotency key the relay may have seen);
+        ``check=False`` when the caller has just made sure it is not waiting."""
+        existing = self.shelf.record(name) if check else None
         if existing is not None:
             return existing
         record = {"name": name, "digest": wire.digest(sealed), "size": len(sealed), "queued_at": _now(),
                   "attempts": 0, "last_error": None, **facts}
+        payload = bytes(sealed) + bytes(plaintext)   # the record's size says where the sealed part ends
         if batch is not None:
-            batch.put(self.shelf, name, record, sealed)
+            batch.put(self.shelf, name, record, payload)
         else:
-            self.shelf.put(name, record, sealed)
+            self.shelf.put(name, record, payload)
         return record
 
     def pending(self) -> List[Tuple[str, dict]]:
@@ -85,13 +93,14 @@ class Outbox:
         self.errors.move_to(name, self.shelf, rec)
         return True
 
-    def _upload(self, client: RelayClient, name: str) -> Tuple[SendOutcome, Optional[dict]]:
-        """Upload one waiting item. Success: (outcome, record to confirm). Failure: the outbox entry
+    def _upload(self, client: RelayClient, name: str) -> Tuple[SendOutcome, Optional[_Confirmed]]:
+        """Upload one waiting item. Success: (outcome, what to confirm). Failure: the outbox entry
         is updated or moved to the error shelf here and now."""
         entry = self.shelf.entry(name)
         if entry is None:
             return SendOutcome(name), None
-        rec, sealed = entry
+        rec, payload = entry
+        sealed = _sealed_part(rec, payload)
         try:
             result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
         except TransportError as exc:
@@ -108,30 +117,29 @@ class Outbox:
             self.shelf.update(name, rec)
             return SendOutcome(name, error=exc), None
         rec.update(relay_id=result.id, sent_at=_now(), duplicate=result.duplicate, state=wire.WAITING)
-        return SendOutcome(name, result.id, result.duplicate), rec
+        return SendOutcome(name, result.id, result.duplicate), (name, rec, payload[len(sealed):])
 
-    def _confirm(self, confirmed: List[Tuple[str, dict]]) -> None:
-        """Record the relay's ids durably (one flush), then clear those outbox entries. A crash in
-        between re-uploads them later, and the relay answers with the same ids: no duplicate."""
+    def _confirm(self, confirmed: List[_Confirmed]) -> None:
+        """Record the relay's ids durably in the sent archive, with the plaintext (one pack, one
+        flush), then clear those outbox entries. A crash in between re-uploads them later, and the
+        relay answers with the same ids: no duplicate."""
         if not confirmed:
             return
         batch = Batch()
-        for name, rec in confirmed:
-            archived = self.sent.entry(name)           # the plaintext and facts archived when queued
-            merged, plaintext = (archived[0], archived[1]) if archived else ({}, b"")
-            merged.update(rec)
-            batch.put(self.sent, name, merged, plaintext)
-        batch.commit()
-        for name, _ in confirmed:
-            self.shelf.remove(name, sync=False)
-        if self.shelf.folder.exists():
-            fsync_dir(self.shelf.folder)
+        try:
+            for name, rec, plaintext in confirmed:
+                batch.put(self.sent, name, rec, plaintext)
+            batch.commit()
+        except BaseException:
+            batch.abandon()
+            raise
+        self.shelf.remove_many([c[0] for c in confirmed])
         confirmed.clear()
 
     def send_one(self, client: RelayClient, name: str) -> SendOutcome:
-        outcome, rec = self._upload(client, name)
-        if rec is not None:
-            self._confirm([(name, rec)])
+        outcome, done = self._upload(client, name)
+        if done is not None:
+            self._confirm([done])
         return outcome
 
     def flush(self, client: RelayClient, *, progress: Optional[Callable[[SendOutcome], None]] = None,
@@ -141,13 +149,13 @@ class Outbox:
         items. When the network is down, stop early and leave the rest waiting (each would fail the
         same way). ``names``: only these (in this order), e.g. a chunk just queued."""
         out = FlushResult()
-        confirmed: List[Tuple[str, dict]] = []
+        confirmed: List[_Confirmed] = []
         todo = names if names is not None else [n for n, _ in self.pending()]
         try:
             for name in todo:
-                outcome, rec = self._upload(client, name)
-                if rec is not None:
-                    confirmed.append((name, rec))
+                outcome, done = self._upload(client, name)
+                if done is not None:
+                    confirmed.append(done)
                     if len(confirmed) >= confirm_every:
                         self._confirm(confirmed)
                 if progress:
@@ -163,6 +171,12 @@ class Outbox:
         finally:
             self._confirm(confirmed)
         return out
+
+
+def _sealed_part(record: dict, payload: bytes) -> bytes:
+    """An outbox entry's payload is the sealed item followed by its plaintext."""
+    size = record.get("size")
+    return payload[:size] if isinstance(size, int) and 0 <= size <= len(payload) else payload
 
 
 def _safe_key(key: str) -> bool:
