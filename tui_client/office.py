@@ -10,7 +10,7 @@ Order of events, chosen so that a crash or a dropped line never loses or duplica
   the sealed item with its plaintext) → upload with name + digest (idempotent) → the relay's id is
   recorded with the plaintext in the sent archive → the outbox entry goes.
 * receive: list → download into the inbox (disk) → open and verify → validate → store in the
-  archive → signed receipt → acknowledge → the inbox entry goes. An item that cannot be opened stays
+  archive (a group of items, one flush) → signed receipt → acknowledge → the inbox entry goes. An item that cannot be opened stays
   in the inbox and on the relay; no receipt is sent for it.
 * sent status: the relay's list of outgoing items → receipts fetched and verified against the
   content we sent → 受信済み with the time, in the sent archive.
@@ -169,7 +169,7 @@ class Office:
         self.sent_archive = Shelf(p.archive / "sent")
         self.received_archive = Shelf(p.archive / "received")
         self.outbox = Outbox(Shelf(p.outbox), Shelf(p.errors), self.sent_archive)
-        self.inbox = Inbox(Shelf(p.inbox))
+        self.inbox = Inbox(Shelf(p.inbox), self.received_archive)
         self._client = None
         self._cert_cache: Dict[str, list] = {}
 
@@ -527,11 +527,20 @@ class Office:
         except TransportError as exc:
             report.findings.append(self._net(exc))
             # items already on disk are still processed below
+        except OSError as exc:       # the inbox cannot be written: the items stay on the relay
+            report.findings.append(make("E-RECV-002", reason=exc.strerror or type(exc).__name__))
+            return report
         try:
-            result = self.inbox.process(self.client, lambda info, data: self._open_and_store(info, data, report))
+            result = self.inbox.process(self.client, lambda info, data: self._open_and_check(info, data, report))
         except TransportError as exc:
             report.findings.append(self._net(exc))
             return report
+        except OSError as exc:
+            report.findings.append(make("E-RECV-002", reason=exc.strerror or type(exc).__name__))
+            return report
+        report.received += result.stored
+        for name, exc in result.unstored:
+            report.findings.append(make("E-RECV-002", name, reason=exc.strerror or type(exc).__name__))
         for name, exc in result.errors:
             report.findings.append(self._net(exc, name))
         report.kept = [i.name for i in result.kept]
@@ -548,8 +557,11 @@ class Office:
         except TransportError as exc:
             return 0, [self._net(exc)]
 
-    def _open_and_store(self, info: wire.ItemInfo, sealed: bytes, report: ReceiveReport) -> Optional[bytes]:
+    def _open_and_check(self, info: wire.ItemInfo, sealed: bytes, report: ReceiveReport):
+        """Open, verify and validate one inbox item: what to archive and the receipt to acknowledge
+        it with (``transport.queue.Accepted``), or None to keep it in the inbox."""
         from tui_client.core import receipts, seal
+        from tui_client.transport.queue import Accepted
 
         if self._previous is None:
             # Earlier certificates' keys (after a renewal) cost a key derivation each to open: only
@@ -585,13 +597,8 @@ class Office:
             msg = wire.decode_message(content)
             record["subject"] = msg.subject if msg else ""
             record["attachments"] = [a.name for a in msg.attachments] if msg else []
-        try:
-            self.received_archive.put(info.name, record, content)
-        except OSError as exc:
-            report.findings.append(make("E-RECV-002", info.name, reason=exc.strerror or type(exc).__name__))
-            return None
-        report.received.append(record)
-        return receipts.make_receipt(info.name, opened.content_digest, self.keystore)
+        return Accepted(info.name, record, content,
+                        receipts.make_receipt(info.name, opened.content_digest, self.keystore))
 
     def export_received(self, record: dict, folder) -> Tuple[List[Path], List[Finding]]:
         """Put a received item where people and the care software can use it: a care-plan file

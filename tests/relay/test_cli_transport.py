@@ -190,7 +190,23 @@ def test_disk_problems_are_messages_and_lose_nothing(pcs, tmp_path):
     hc_paths = config.paths(str(pcs)).office("1370100029")
     hc_paths.inbox.write_text("in the way")
     r = tsunagi(pcs, "receive", "--office", "1370100029")
-    assert r.returncode == 3 and "E-RECV-002" in r.stdout and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "E-RECV-002" in r.stdout and "Traceback" not in r.stderr
     hc_paths.inbox.unlink()
     r = tsunagi(pcs, "receive", "--office", "1370100029")
     assert r.returncode == 0 and "受け取りました" in r.stdout, r.stdout + r.stderr
+
+    # The archive cannot be written: the item is downloaded but neither stored nor acknowledged.
+    r = tsunagi(pcs, "send", "--office", "1370100011", "--message-to", "1370100029", "--text", "t2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    received = hc_paths.archive / "received"
+    aside = received.with_name("received-aside")
+    received.rename(aside)
+    received.write_text("in the way")
+    r = tsunagi(pcs, "receive", "--office", "1370100029")
+    assert r.returncode == 2 and "E-RECV-002" in r.stdout and "Traceback" not in r.stderr
+    assert "受信箱に残したもの 1件" in r.stdout and len(list(hc_paths.inbox.iterdir())) == 1                 # downloaded, kept
+    received.unlink()
+    aside.rename(received)
+    r = tsunagi(pcs, "receive", "--office", "1370100029")
+    assert r.returncode == 0 and "受け取りました" in r.stdout, r.stdout + r.stderr
+    assert list(hc_paths.inbox.iterdir()) == []

@@ -79,7 +79,7 @@ def _receive_once(office, args) -> int:
         report = office.receive(args.service)
     except OSError as exc:        # the disk, not the network: say so, never a traceback
         print_findings([make("E-RECV-002", reason=exc.strerror or type(exc).__name__)])
-        return 3
+        return 2
     print_received(report)
     if args.to:
         report.findings += _export(office, report, args.to)
