@@ -56,6 +56,29 @@ def file_create_cost(folder: Path, n: int = 300) -> float:
         return (time.perf_counter() - t0) / n * 1e6
 
 
+def demo_offices(tmp: Path):
+    """A local relay (SQLite under ``tmp``) and the demo care manager and home-help offices on it,
+    each on a warm connection: (relay, care manager, home help)."""
+    from relay.conftest import RelayProcess
+
+    from tui_client import office as office_mod
+
+    relay = RelayProcess(str(tmp / "relay.sqlite3"), tmp).start()
+    try:
+        home = str(tmp / "pcs")
+        offices = []
+        for demo_id, number in (("cm", "1370100011"), ("homecare", "1370100029")):
+            office_mod.setup_demo_office(demo_id, relay.url, home)
+            office, findings = office_mod.Office.open(number, home=home)
+            assert office is not None, findings
+            office.client.health()    # connect once: measurements start on a warm connection
+            offices.append(office)
+    except BaseException:
+        relay.stop()
+        raise
+    return relay, offices[0], offices[1]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=300)
@@ -64,25 +87,15 @@ def main() -> int:
                     help="where the office's folders go (default ~/.cache, like the real data folder "
                          "under the home directory; /tmp on the reference box creates files ~7x slower)")
     args = ap.parse_args()
-    from relay.conftest import RelayProcess
-
-    from tui_client import office as office_mod
     from tui_client import sample_certs
     from tui_client.core import seal
 
     units = args.files // 3
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tsunagi-bench-", dir=args.dir) as t:
-        tmp = Path(t)
-        relay = RelayProcess(str(tmp / "relay.sqlite3"), tmp).start()
+        relay, cm, hc = demo_offices(Path(t))
         try:
-            home = str(tmp / "pcs")
-            office_mod.setup_demo_office("cm", relay.url, home)
-            office_mod.setup_demo_office("homecare", relay.url, home)
-            cm, findings = office_mod.Office.open("1370100011", home=home)
-            assert cm is not None, findings
             hc_cert = sample_certs.certificate("homecare")
-            cm.client.health()  # connect once: both sides start on a warm connection
             results = []
             for rep in range(args.repeat):
                 pipe_files = bundles(cm.number, "1370100029", units, first_serial=rep * 2 * units)
@@ -101,6 +114,7 @@ def main() -> int:
                 print(f"run {rep + 1}: upload only {t_base:.2f} s, pipeline {t_pipe:.2f} s, "
                       f"ratio {t_pipe / t_base:.2f}×", flush=True)
             cm.close()
+            hc.close()
         finally:
             relay.stop()
     size = sum(len(d) for _, d in pipe_files)

@@ -33,25 +33,14 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", default=str(Path.home() / ".cache"), help="where the office folders go")
     args = ap.parse_args()
-    from bench_batch import bundles, file_create_cost
-    from relay.conftest import RelayProcess
-
-    from tui_client import office as office_mod
+    from bench_batch import bundles, demo_offices, file_create_cost
 
     units = args.files // 3
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="tsunagi-bench-", dir=args.dir) as t:
-        tmp = Path(t)
-        relay = RelayProcess(str(tmp / "relay.sqlite3"), tmp).start()
+        relay, cm, hc = demo_offices(Path(t))
         try:
-            home = str(tmp / "pcs")
-            office_mod.setup_demo_office("cm", relay.url, home)
-            office_mod.setup_demo_office("homecare", relay.url, home)
-            cm, findings = office_mod.Office.open("1370100011", home=home)
-            hc, findings = office_mod.Office.open("1370100029", home=home)
-            assert cm is not None and hc is not None, findings
-            hc.client.health()
             for rep in range(args.repeat):
                 files = bundles(cm.number, hc.number, units, first_serial=rep * units)
                 sent = cm.send(files)

@@ -197,10 +197,14 @@ def test_a_send_writes_a_few_pack_files_and_survives_a_crash_between_recording_a
     home_care = open_office("homecare", relay, home)
     cmo = samples.SampleOffice(cm.number, "43", "cm")
     hc = samples.SampleOffice(home_care.number, "11", "provider")
-    files = []
-    for unit in range(12):                      # 36 files: chunks of 8, 16 and 12
-        files += samples.use_bundle("202505", hc, samples.users(2, seed=unit), sender=cmo, providers=[hc],
-                                    serial=f"2025042510{unit:02d}00")
+
+    def units(numbers):
+        """Three files per sending unit, each unit under its own serial."""
+        return [f for unit in numbers for f in samples.use_bundle(
+            "202505", hc, samples.users(2, seed=unit), sender=cmo, providers=[hc],
+            serial=f"2025042510{unit:02d}00")]
+
+    files = units(range(12))                    # 36 files: chunks of 8, 16 and 12
     report = cm.send(files)
     assert len(report.sent) == 36, report.findings
     sent_files = _files_in(cm.paths.archive / "sent")
@@ -212,10 +216,7 @@ def test_a_send_writes_a_few_pack_files_and_survives_a_crash_between_recording_a
     # The crash: the relay's ids recorded in the sent archive, the outbox not yet cleared.
     from tui_client.transport.store import Batch
 
-    more = []
-    for unit in range(12, 16):
-        more += samples.use_bundle("202505", hc, samples.users(2, seed=unit), sender=cmo, providers=[hc],
-                                   serial=f"2025042510{unit:02d}00")
+    more = units(range(12, 16))
     batch = Batch()
     for name, data in more:
         assert cm.queue(name, data, batch=batch) == []

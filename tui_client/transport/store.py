@@ -65,11 +65,17 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old file or the new one, whole."""
+def _create(path: Path, mode: int = 0o600) -> int:
+    """A new file (never an existing one), open for writing bytes."""
+    return os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, sync_folder: bool = True) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old file or the new one, whole.
+    ``sync_folder=False`` when the caller flushes the folder itself."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path.parent, path.name)
-    fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+    fd = _create(tmp, mode)
     try:
         try:
             _write_all(fd, data)
@@ -83,7 +89,8 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         except OSError:
             pass
         raise
-    fsync_dir(path.parent)
+    if sync_folder:
+        fsync_dir(path.parent)
 
 
 def check_key(key: str) -> str:
@@ -180,7 +187,7 @@ class Batch:
         if slot is None:
             shelf.folder.mkdir(parents=True, exist_ok=True)
             tmp = _tmp_name(shelf.folder, "batch.pack")
-            fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            fd = _create(tmp)
             slot = self._open[shelf.folder] = (shelf, fd, tmp, [])
             try:
                 _write_all(fd, _PACK_MAGIC)
@@ -208,7 +215,9 @@ class Batch:
         for shelf, _, tmp, keys in opened:
             final = shelf.folder / f"{time.time_ns():020d}-{os.getpid()}-{next(_pack_seq)}.pack"
             os.replace(tmp, final)
-            shelf._forget_older(final.name, keys)   # the new pack is now the only copy of these keys
+            # The new pack is now the only copy of these keys (a crash before this line leaves it
+            # counting anyway, by the rules above).
+            shelf.remove_many(keys, sync=False, keep_pack=final.name)
             fsync_dir(shelf.folder)
 
     def abandon(self) -> None:
@@ -352,22 +361,20 @@ class Shelf:
     def remove(self, key: str, *, sync: bool = True) -> None:
         self.remove_many([key], sync=sync)
 
-    def remove_many(self, keys, *, sync: bool = True) -> None:
+    def remove_many(self, keys, *, sync: bool = True, keep_pack: str = "") -> None:
         """Remove every copy of these entries: their ``.entry`` files, and their places in packs (a
-        pack left empty is deleted; one with others in it is written again without them).
-        ``sync=False`` when the caller flushes the folder itself."""
+        pack left empty is deleted; one with others in it is written again without them), except in
+        the pack ``keep_pack``. ``sync=False`` when the caller flushes the folder itself."""
         gone = set(keys)
         for key in gone:
             try:
                 os.unlink(self._path(key))
             except FileNotFoundError:
                 pass
-        changed = False
         for pack in self._scan()[1]:
-            if any(s.key in gone for s in pack.slots):
+            if pack.name != keep_pack and any(s.key in gone for s in pack.slots):
                 self._rewrite(pack, lambda s: s.key not in gone)
-                changed = True
-        if (gone or changed) and sync and self.folder.exists():
+        if gone and sync and self.folder.exists():
             fsync_dir(self.folder)
 
     def _rewrite(self, pack: _Pack, keep) -> None:
@@ -390,34 +397,7 @@ class Shelf:
         out = bytearray(_PACK_MAGIC)
         for s in kept:
             out += _pack_entry(s.key, s.record, data[s.offset:s.offset + s.size])
-        tmp = _tmp_name(self.folder, pack.name)
-        fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            try:
-                _write_all(fd, bytes(out))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-
-    def _forget_older(self, pack_name: str, keys: List[str]) -> None:
-        """Remove the other copies of ``keys``: their ``.entry`` files and their places in other
-        packs (a crash half-way leaves the newer copy counting, by the rules above)."""
-        written = set(keys)
-        for key in written:
-            try:
-                os.unlink(self._path(key))
-            except FileNotFoundError:
-                pass
-        for pack in self._scan()[1]:
-            if pack.name != pack_name and any(s.key in written for s in pack.slots):
-                self._rewrite(pack, lambda s: s.key not in written)
+        write_atomic(path, bytes(out), sync_folder=False)   # callers flush the folder once
 
     def move_to(self, key: str, other: "Shelf", record: Optional[dict] = None) -> None:
         """Copy the entry to ``other`` (durably), then remove it here: never in neither place."""
