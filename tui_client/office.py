@@ -10,8 +10,8 @@ Order of events, chosen so that a crash or a dropped line never loses or duplica
   the sealed item with its plaintext) → upload with name + digest (idempotent) → the relay's id is
   recorded with the plaintext in the sent archive → the outbox entry goes.
 * receive: list → download into the inbox (disk) → open and verify → validate → store in the
-  archive (a group of items, one flush) → signed receipt → acknowledge → the inbox entry goes. An item that cannot be opened stays
-  in the inbox and on the relay; no receipt is sent for it.
+  archive (a group of items, one flush) → signed receipt → acknowledge → the inbox entry goes. An
+  item that cannot be opened stays in the inbox and on the relay; no receipt is sent for it.
 * sent status: the relay's list of outgoing items → receipts fetched and verified against the
   content we sent → 受信済み with the time, in the sent archive.
 """

@@ -267,3 +267,34 @@ def test_an_item_that_failed_while_packed_leaves_no_copy_behind_once_sent(relay,
     assert _files_in(cm.paths.outbox) == []                        # neither the record nor the pack is left
     cm.close()
     home_care.close()
+
+
+def test_items_stored_but_not_acknowledged_are_only_acknowledged_next_time(relay, tmp_path):
+    """The line drops after a group is in the archive: the next receive acknowledges those items
+    with the receipts kept for them, and neither opens, stores nor reports them again."""
+    from tui_client.transport.client import TransportError
+
+    home = str(tmp_path / "pcs")
+    cm = open_office("cm", relay, home)
+    home_care = open_office("homecare", relay, home)
+    files = demo_files(cm, home_care)
+    assert len(cm.send(files).sent) == 3
+
+    def line_down(*args, **kwargs):
+        raise TransportError("E-NET-001", "connection failed", retry=True)
+
+    home_care.client.acknowledge = line_down
+    first = home_care.receive()
+    assert sorted(r["name"] for r in first.received) == sorted(n for n, _ in files)
+    assert "E-NET-001" in [f.code for f in first.findings]
+    noted = [rec for _, rec in home_care.inbox.shelf.items()]
+    assert len(noted) == 3 and {r["state"] for r in noted} == {"stored"}
+    assert all(home_care.inbox.shelf.payload(k) == b"" for k in home_care.inbox.shelf.keys())   # no sealed copy kept
+
+    del home_care.client.acknowledge                                  # the line is back
+    second = home_care.receive()
+    assert second.received == [] and not second.findings and home_care.inbox.shelf.keys() == []
+    status, _ = cm.sent_status()
+    assert {r["state"] for r in status} == {wire.RECEIVED} and all(r.get("receipt") for r in status)
+    cm.close()
+    home_care.close()

@@ -13,7 +13,8 @@ relay accepted the receipt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import base64
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, List, Optional, Tuple
 
@@ -210,6 +211,13 @@ Processor = Callable[[wire.ItemInfo, bytes], Optional[Accepted]]
 GROUP_ITEMS = 50
 GROUP_BYTES = 64 * 1024 * 1024
 
+#: An inbox entry's state once its item is in the archive; its record then keeps the receipt.
+STORED = "stored"
+
+#: An item of a group being settled: (inbox key, info, receipt, archive record or None when it was
+#: stored by an earlier run).
+_Settling = Tuple[str, wire.ItemInfo, bytes, Optional[dict]]
+
 
 @dataclass
 class ReceiveResult:
@@ -261,15 +269,20 @@ class Inbox:
 
     def process(self, client: RelayClient, processor: Processor) -> ReceiveResult:
         """Open and check each item on disk (``processor``); store the accepted ones in the archive,
-        a group at a time with one flush; then acknowledge them; then remove them from the inbox."""
+        a group at a time with one flush; then acknowledge them; then remove them from the inbox.
+        An item stored by an earlier run whose acknowledgement did not get through is only
+        acknowledged (with the receipt kept for it), not opened and stored again."""
         out = ReceiveResult()
-        group: List[Tuple[str, wire.ItemInfo, Accepted]] = []
+        group: List[_Settling] = []
         batch, size = Batch(), 0
         try:
             for key, rec in self.shelf.items():
                 if "info" not in rec:
                     continue
                 info = wire.ItemInfo.from_json(rec["info"])
+                if rec.get("state") == STORED and isinstance(rec.get("receipt"), str):
+                    group.append((key, info, base64.b64decode(rec["receipt"]), None))
+                    continue
                 accepted = processor(info, self.shelf.payload(key) or b"")
                 if accepted is None:
                     out.kept.append(info)
@@ -277,11 +290,11 @@ class Inbox:
                 try:
                     batch.put(self.archive, accepted.key, accepted.record, accepted.content)
                 except OSError as exc:
-                    group.append((key, info, accepted))
+                    group.append((key, info, accepted.receipt, accepted.record))
                     self._unstored(batch, group, exc, out)
                     return out
-                size += len(accepted.content)
-                group.append((key, info, replace(accepted, content=b"")))   # on disk now, not in memory
+                size += len(accepted.content)          # on disk now; only the receipt stays in memory
+                group.append((key, info, accepted.receipt, accepted.record))
                 if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
                     if not self._settle(client, batch, group, out):
                         return out
@@ -292,28 +305,36 @@ class Inbox:
         return out
 
     @staticmethod
-    def _unstored(batch: Batch, group, exc: OSError, out: ReceiveResult) -> None:
+    def _unstored(batch: Batch, group: List[_Settling], exc: OSError, out: ReceiveResult) -> None:
         batch.abandon()
-        out.kept += [info for _, info, _ in group]
-        out.unstored += [(info.name, exc) for _, info, _ in group]
+        fresh = [info for _, info, _, record in group if record is not None]
+        out.kept += fresh
+        out.unstored += [(info.name, exc) for info in fresh]
         group.clear()
 
-    def _settle(self, client: RelayClient, batch: Batch, group, out: ReceiveResult) -> bool:
-        """Flush the group's archive entries, acknowledge each item, remove the acknowledged ones
-        from the inbox. False when processing should stop (the disk or the line failed)."""
+    def _settle(self, client: RelayClient, batch: Batch, group: List[_Settling], out: ReceiveResult) -> bool:
+        """Flush the group's archive entries; note in the inbox that they are stored, with their
+        receipts (small entries replacing the downloaded ones); acknowledge each item; remove the
+        acknowledged ones from the inbox. False when processing should stop (disk or line failed)."""
         if not group:
             return True
         try:
             batch.commit()
+            noted = Batch()
+            for key, info, receipt, record in group:
+                if record is not None:
+                    noted.put(self.shelf, key, {"info": info.to_json(), "state": STORED,
+                                                "receipt": base64.b64encode(receipt).decode("ascii")}, b"")
+            noted.commit()
         except OSError as exc:
             self._unstored(batch, group, exc, out)
             return False
-        out.stored += [a.record for _, _, a in group]
+        out.stored += [record for _, _, _, record in group if record is not None]
         done: List[str] = []
         go_on = True
-        for key, info, accepted in group:
+        for key, info, receipt, _ in group:
             try:
-                client.acknowledge(info.id, accepted.receipt)
+                client.acknowledge(info.id, receipt)
             except TransportError as exc:
                 if exc.code not in (wire.GONE, wire.NOT_FOUND):
                     out.errors.append((info.name, exc))

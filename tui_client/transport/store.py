@@ -159,13 +159,15 @@ def _pack_time(name: str, st: os.stat_result) -> int:
 @dataclass
 class _Pack:
     name: str
-    stamp: Tuple[int, int, int]      # inode, size, mtime: a rewritten pack is read again
+    stamp: Tuple[int, int]           # size, mtime: a rewritten pack is read again
     time: int
     slots: List[_Slot]
 
 
-def _stamp(st: os.stat_result) -> Tuple[int, int, int]:
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+def _stamp(st: os.stat_result) -> Tuple[int, int]:
+    """What tells a pack was written again: a rewrite always drops entries, so its size changes (the
+    inode is not used: Windows' directory listing does not give it)."""
+    return (st.st_size, st.st_mtime_ns)
 
 
 class Batch:
