@@ -266,7 +266,10 @@ class Shelf:
                 try:
                     if name.startswith(".tmp-"):
                         if now - de.stat().st_mtime > _ORPHAN_AGE:
-                            os.unlink(de.path)
+                            try:
+                                os.unlink(de.path)
+                            except PermissionError:   # still open somewhere (Windows): next time
+                                pass
                     elif name.endswith(self.SUFFIX):
                         entries[name[:-len(self.SUFFIX)]] = de.stat().st_mtime_ns
                     elif name.endswith(self.PACK_SUFFIX):
