@@ -375,7 +375,7 @@ class Office:
         facts = {"kind": r.kind, "recipient": r.recipient, "recipient_service": r.recipient_service,
                  "content_sha256": hashlib.sha256(content).hexdigest(), "state": "queued"}
         try:
-            self.outbox.enqueue(name, bytes(sealed), plaintext=content, batch=batch, check=False, **facts)
+            self.outbox.enqueue(name, sealed, plaintext=content, batch=batch, check=False, **facts)
         except OSError as exc:
             return [make("E-SEND-004", name, reason=exc.strerror or type(exc).__name__)]
         return [x for x in f if not x.blocks_sending]

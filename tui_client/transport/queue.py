@@ -109,13 +109,13 @@ class Outbox:
             if exc.code.startswith("E-NET-"):
                 # The line's or the set-up's fault (relay down, certificate not accepted), not the
                 # item's: it stays waiting, and leaves once the cause is fixed.
-                self.shelf.update(name, rec)
+                self.shelf.put(name, rec, payload)
                 return SendOutcome(name, error=exc), None
             rec["attempts"] = int(rec.get("attempts") or 0) + 1
             if not exc.retry or rec["attempts"] >= MAX_ATTEMPTS:
                 self.shelf.move_to(name, self.errors, rec)
                 return SendOutcome(name, error=exc, shelved=True), None
-            self.shelf.update(name, rec)
+            self.shelf.put(name, rec, payload)
             return SendOutcome(name, error=exc), None
         rec.update(relay_id=result.id, sent_at=_now(), duplicate=result.duplicate, state=wire.WAITING)
         return SendOutcome(name, result.id, result.duplicate), (name, rec, payload[len(sealed):])

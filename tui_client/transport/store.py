@@ -114,9 +114,8 @@ def _record(head: bytes) -> dict:
 
 # -- packs
 def _pack_entry(key: str, record: dict, payload: bytes) -> bytes:
-    head = json.dumps({"key": key, "size": len(payload), "record": record}, ensure_ascii=False,
-                      sort_keys=True).encode("utf-8")
-    return head + b"\n" + bytes(payload)
+    """One entry of a pack: a header line naming the key and the payload's size, then the payload."""
+    return _entry_bytes({"key": key, "size": len(payload), "record": record}, payload)
 
 
 @dataclass(frozen=True)
