@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tui_client import sample_certs
 from tui_client.core import seal
-from tui_client.relay.app import _asn1_enveloped, is_enveloped_data
+from tui_client.relay.envelope import _asn1_enveloped, is_enveloped_data
 
 NAME = "UPPLAN_202505_1370100011_43_1370100029_11_20250425103000.CSV"
 

@@ -2,13 +2,33 @@
 group, on both backends, and the writer thread that forms the groups."""
 
 import asyncio
+import functools
 
 import pytest
 
+from tui_client import sample_certs
+from tui_client.core import seal, wire
 from tui_client.relay.app import ItemWriter
+from tui_client.relay.envelope import Refused
 from tui_client.relay.storage import Conflict, NewItem, open_storage
 
 CM, HC = "1370100011", "1370100029"
+
+
+@functools.lru_cache(maxsize=None)
+def _sealed(text: bytes = b"1,2,3\r\n") -> bytes:
+    """A real sealed item (the writer checks the digest and the envelope before storing)."""
+    ks, _ = sample_certs.keystore("cm")
+    data, findings = seal.seal(text, f"UPPLAN_202505_{CM}_43_{HC}_11_20250425100000.CSV", ks,
+                               [sample_certs.certificate("homecare")])
+    assert data is not None, findings
+    return bytes(data)
+
+
+def _upload(serial: int, text: bytes = b"1,2,3\r\n"):
+    """(item, content) as the relay hands them to its writer: the item's digest is the content's."""
+    content = _sealed(text)
+    return _item(serial, wire.digest(content)), content
 
 
 def _item(serial: int, digest: str = "ab" * 32, kind: str = "file") -> NewItem:
@@ -65,9 +85,9 @@ def test_the_writer_groups_concurrent_uploads_and_answers_each(database):
     writer = ItemWriter(counting)
 
     async def main():
-        items = [_item(i) for i in range(100)]
-        first = await asyncio.gather(*(writer.put(it, b"x%d" % i) for i, it in enumerate(items)))
-        again = await asyncio.gather(*(writer.put(it, b"x%d" % i) for i, it in enumerate(items[:10])))
+        uploads = [_upload(i) for i in range(100)]
+        first = await asyncio.gather(*(writer.put(it, c) for it, c in uploads))
+        again = await asyncio.gather(*(writer.put(it, c) for it, c in uploads[:10]))
         return first, again
 
     try:
@@ -86,14 +106,39 @@ def test_a_failed_group_answers_every_upload_in_it_and_the_writer_goes_on(tmp_pa
     writer = ItemWriter(storage)
 
     async def main():
-        broken = NewItem(None, _item(1).name, "ab" * 32, 5, CM, "43", HC, "11")
-        outcomes = await asyncio.gather(writer.put(broken, b"x"), return_exceptions=True)
-        later = await writer.put(_item(2), b"y")
+        good, content = _upload(2)
+        broken = NewItem(None, _item(1).name, good.digest, 5, CM, "43", HC, "11")
+        outcomes = await asyncio.gather(writer.put(broken, content), return_exceptions=True)
+        later = await writer.put(good, content)
         return outcomes, later
 
     try:
         outcomes, later = asyncio.run(main())
         assert isinstance(outcomes[0], Exception)
         assert later[1] is False and storage.stored_content_count() == 1
+    finally:
+        storage.close()
+
+
+def test_the_writer_refuses_a_wrong_digest_or_an_unsealed_body_and_stores_the_rest(database):
+    storage = open_storage(database)
+    writer = ItemWriter(storage)
+    good, content = _upload(1)
+    plain = b"1,2,3\r\n"
+
+    async def main():
+        return await asyncio.gather(
+            writer.put(good, content),
+            writer.put(_item(2, wire.digest(content)), content[:-1]),        # cut short: digest differs
+            writer.put(_item(3, wire.digest(plain)), plain),                  # digest right, not sealed
+            return_exceptions=True)
+
+    try:
+        stored, cut, unsealed = asyncio.run(main())
+        assert stored[1] is False
+        assert isinstance(cut, Refused) and cut.code == wire.BAD_DIGEST
+        assert isinstance(unsealed, Refused) and unsealed.code == wire.NOT_SEALED
+        assert storage.stored_content_count() == 1
+        assert storage.download(stored[0], HC)[1] == content
     finally:
         storage.close()

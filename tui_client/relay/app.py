@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -26,11 +26,13 @@ from pydantic import BaseModel
 from tui_client.core import route as routing
 from tui_client.core import wire
 from tui_client.relay import identity
+from tui_client.relay.envelope import Refused, check_sealed
 from tui_client.relay.storage import Conflict, Gone, NewItem, NotFound, Storage, StorageError, open_storage
 
 log = logging.getLogger("tsunagi.relay")
 
 _ID = re.compile(r"[0-9a-f]{32}\Z")
+_DIGEST = re.compile(r"[0-9a-f]{64}\Z")
 _OFFICE = re.compile(r"\d{10}\Z")
 _SERVICE = re.compile(r"[0-9A-Z]{2}\Z")
 
@@ -117,115 +119,6 @@ def refuse(code: str, detail: str = "", findings: Sequence[str] = ()) -> JSONRes
 
 # --- checks -----------------------------------------------------------------------------------
 
-def is_enveloped_data(data: bytes) -> bool:
-    """True when the bytes are one CMS ContentInfo holding EnvelopedData (a sealed item).
-
-    A DER walk over the few outer headers (microseconds, the relay's hot path) checks the shape:
-    ContentInfo { envelopedData OID, [0] { version, [originatorInfo], recipientInfos SET (non-empty),
-    encryptedContentInfo { contentType, algorithm, [encryptedContent] } } } with every length inside
-    its parent and nothing after the end. BER input (indefinite lengths, e.g. from a streaming
-    ``openssl cms``) falls back to a full asn1crypto parse.
-    """
-    try:
-        return _der_enveloped(data)
-    except _Indefinite:
-        return _asn1_enveloped(data)
-
-
-class _Indefinite(Exception):
-    pass
-
-
-_OID_ENVELOPED = bytes.fromhex("2a864886f70d010703")
-
-
-def _tlv(buf: bytes, pos: int, end: int):
-    """(tag, value start, value end) of the TLV at ``pos``; ValueError when it does not fit."""
-    if pos + 2 > end:
-        raise ValueError("short")
-    tag = buf[pos]
-    if tag & 0x1F == 0x1F:
-        raise ValueError("high tag")
-    n = buf[pos + 1]
-    pos += 2
-    if n < 0x80:
-        length = n
-    elif n == 0x80:
-        raise _Indefinite()
-    else:
-        k = n & 0x7F
-        if k > 4 or pos + k > end:
-            raise ValueError("length")
-        length = int.from_bytes(buf[pos:pos + k], "big")
-        pos += k
-    if pos + length > end:
-        raise ValueError("overflow")
-    return tag, pos, pos + length
-
-
-def _der_enveloped(data: bytes) -> bool:
-    try:
-        end = len(data)
-        tag, p, e = _tlv(data, 0, end)
-        if tag != 0x30 or e != end:
-            return False
-        tag, op, oe = _tlv(data, p, e)
-        if tag != 0x06 or data[op:oe] != _OID_ENVELOPED:
-            return False
-        tag, p0, e0 = _tlv(data, oe, e)
-        if tag != 0xA0 or e0 != e:
-            return False
-        tag, p1, e1 = _tlv(data, p0, e0)       # EnvelopedData
-        if tag != 0x30 or e1 != e0:
-            return False
-        tag, vp, ve = _tlv(data, p1, e1)       # version
-        if tag != 0x02:
-            return False
-        tag, np_, ne = _tlv(data, ve, e1)
-        if tag == 0xA0:                        # originatorInfo
-            tag, np_, ne = _tlv(data, ne, e1)
-        if tag != 0x31 or ne == np_:           # recipientInfos, non-empty
-            return False
-        pos = np_
-        while pos < ne:                        # every recipient info fits
-            _, _, pos = _tlv(data, pos, ne)
-        tag, cp, ce = _tlv(data, ne, e1)       # encryptedContentInfo
-        if tag != 0x30:
-            return False
-        tag, _, a = _tlv(data, cp, ce)         # contentType
-        if tag != 0x06:
-            return False
-        tag, _, b = _tlv(data, a, ce)          # contentEncryptionAlgorithm
-        if tag != 0x30:
-            return False
-        if b < ce:
-            tag, _, c = _tlv(data, b, ce)      # [0] encryptedContent
-            if tag not in (0x80, 0xA0) or c != ce:
-                return False
-        pos = ce
-        while pos < e1:                        # [1] unprotectedAttrs, if any
-            tag, _, pos = _tlv(data, pos, e1)
-            if tag != 0xA1:
-                return False
-        return True
-    except ValueError:
-        return False
-
-
-def _asn1_enveloped(data: bytes) -> bool:
-    from asn1crypto import cms
-
-    try:
-        info = cms.ContentInfo.load(data, strict=True)
-        if info["content_type"].native != "enveloped_data":
-            return False
-        env = info["content"]
-        env["recipient_infos"].native  # noqa: B018 - forces parsing of the recipients
-        return env["encrypted_content_info"]["content_type"].native is not None
-    except Exception:  # asn1crypto raises ValueError, TypeError, KeyError … on malformed input
-        return False
-
-
 class DirectoryCache:
     """Who is on the system, cached for a few seconds: every upload asks, registrations are rare.
     Several relay processes each keep their own; a new office is routable everywhere within ``ttl``."""
@@ -277,9 +170,11 @@ class Arrivals:
 
 
 class ItemWriter:
-    """Stores uploads in groups: every upload that arrives while one group is being written joins
-    the next, and a group is one transaction (one commit) on a thread of its own, so the event loop
-    keeps reading requests meanwhile. An upload is answered only after its group has committed."""
+    """Checks and stores uploads in groups, on a thread of its own: every upload that arrives while
+    one group is being written joins the next, and a group is one transaction (one commit), so the
+    event loop keeps reading requests meanwhile. An upload is answered only after its group has
+    committed. (``tsunagi relay`` uses the store process instead, ``storeproc.py``: the same work
+    without sharing the event loop's GIL.)"""
 
     def __init__(self, storage: Storage, arrivals: Optional["Arrivals"] = None, max_group: int = 64):
         import queue
@@ -292,7 +187,7 @@ class ItemWriter:
         self._lock = threading.Lock()
 
     async def put(self, item: NewItem, content: bytes):
-        """(id, duplicate), or raises Conflict / StorageError, as ``Storage.put_item``."""
+        """(id, duplicate), or raises Refused (digest or envelope wrong), Conflict or StorageError."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._queue.put((item, content, future, loop))
@@ -321,12 +216,7 @@ class ItemWriter:
                     group.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            try:
-                results = self.storage.put_items([(item, content) for item, content, _, _ in group])
-            except Exception as exc:  # StorageError, or a bug: every upload of the group gets it
-                if not isinstance(exc, StorageError):
-                    log.exception("storing uploads failed")
-                results = [exc] * len(group)
+            results = store_group(self.storage, [(item, content) for item, content, _, _ in group])
             by_loop: dict = {}
             for (_, _, future, loop), result in zip(group, results):
                 by_loop.setdefault(loop, []).append((future, result))
@@ -335,6 +225,29 @@ class ItemWriter:
                     loop.call_soon_threadsafe(_settle, pairs)
                 except RuntimeError:  # that event loop has closed: nobody is waiting any more
                     pass
+
+
+def store_group(storage: Storage, group: Sequence[Tuple[NewItem, bytes]]) -> list:
+    """Check and store a group of uploads in one transaction: for each, (id, duplicate) or the
+    exception to raise for it (Refused, Conflict, StorageError). Logs one record for the group."""
+    results: list = [check_sealed(item.digest, content) for item, content in group]
+    results = [Refused(*r) if r else None for r in results]
+    todo = [i for i, r in enumerate(results) if r is None]
+    if todo:
+        try:
+            stored = storage.put_items([group[i] for i in todo])
+        except Exception as exc:  # StorageError, or a bug: every upload of the group gets it
+            if not isinstance(exc, StorageError):
+                log.exception("storing uploads failed")
+            stored = [exc] * len(todo)
+        for i, r in zip(todo, stored):
+            results[i] = r
+    if log.isEnabledFor(logging.INFO):
+        lines = [f"  upload id={r[0]} name={item.name} size={item.size} sha256={item.digest[:16]} dup={r[1]}"
+                 for (item, _), r in zip(group, results) if not isinstance(r, Exception)]
+        if lines:  # one record per group, a line per upload: records cost more than their lines
+            log.info("stored %d upload(s)\n%s", len(lines), "\n".join(lines))
+    return results
 
 
 def _settle(pairs) -> None:
@@ -348,8 +261,9 @@ async def accept_upload(writer: ItemWriter, directory: DirectoryCache, client_ce
     """The upload operation, whatever carries it: (HTTP status, JSON body).
 
     Checks, in order: the caller's certificate, the name (filename grammar or message name), that the
-    caller is the sender in the name, the size, the digest, the envelope, the recipient (and its
-    site); then stores idempotently on name + digest."""
+    caller is the sender in the name, the size, the form of the digest header, the recipient (and
+    its site); then the writer checks the digest and the envelope and stores idempotently on name +
+    digest."""
     office = identity.office_of(client_cert) if client_cert else None
     if office is None:
         return _refusal(wire.AUTH, "no office certificate")
@@ -361,6 +275,9 @@ async def accept_upload(writer: ItemWriter, directory: DirectoryCache, client_ce
         return _refusal(wire.SENDER_MISMATCH, "certificate office is not the sender in the name")
     if length is not None and length.isdigit() and int(length) > max_item_bytes:
         return _refusal(wire.TOO_LARGE, f"limit {max_item_bytes} bytes")
+    declared = declared.lower()
+    if not _DIGEST.match(declared):
+        return _refusal(wire.BAD_DIGEST, "digest header missing or not the body's SHA-256")
     parts = []
     size = 0
     async for chunk in chunks:
@@ -369,23 +286,18 @@ async def accept_upload(writer: ItemWriter, directory: DirectoryCache, client_ce
             return _refusal(wire.TOO_LARGE, f"limit {max_item_bytes} bytes")
         parts.append(chunk)
     body = parts[0] if len(parts) == 1 else b"".join(parts)
-    actual = wire.digest(body)
-    if declared.lower() != actual:
-        return _refusal(wire.BAD_DIGEST, "digest header missing or not the body's SHA-256")
-    if not is_enveloped_data(body):
-        return _refusal(wire.NOT_SEALED, "body is not a CMS EnvelopedData")
     services = directory.services(r.recipient)
     if services is None:
         return _refusal(wire.UNKNOWN_RECIPIENT, "recipient office is not on the system")
     if r.recipient_service and services and r.recipient_service not in services:
         return _refusal(wire.UNKNOWN_SERVICE, "recipient office has no site with that service type")
-    item = NewItem(r.kind, r.name, actual, size, r.sender, r.sender_service, r.recipient, r.recipient_service)
+    item = NewItem(r.kind, r.name, declared, size, r.sender, r.sender_service, r.recipient, r.recipient_service)
     try:
         item_id, duplicate = await writer.put(item, body)
+    except Refused as exc:
+        return _refusal(exc.code, exc.detail)
     except Conflict:
         return _refusal(wire.NAME_CONFLICT, "name already stored with other content")
-    if log.isEnabledFor(logging.INFO):
-        log.info("upload id=%s name=%s size=%d sha256=%s dup=%s", item_id, r.name, size, actual[:16], duplicate)
     return (200 if duplicate else 201), wire.UploadResult(item_id, duplicate).to_json()
 
 

@@ -15,6 +15,8 @@ both commit atomically); SQLite's ``synchronous=NORMAL`` survives a process cras
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -23,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from tui_client.core import wire
+from tui_client.relay.contentfiles import ContentError, ContentFiles
 
 
 class StorageError(Exception):
@@ -91,10 +94,21 @@ _SCHEMA = [
         received_at TEXT,
         withdrawn_at TEXT,
         content {blob},
-        receipt {blob})""",
+        receipt {blob},
+        content_file TEXT,
+        content_offset BIGINT,
+        content_length BIGINT)""",
     "CREATE INDEX IF NOT EXISTS items_recipient ON items (recipient, received_at, withdrawn_at)",
     "CREATE INDEX IF NOT EXISTS items_sender ON items (sender, created_at)",
 ]
+
+#: Columns added after the first release: (name, type), added to older databases at start-up.
+_ADDED_COLUMNS = (("content_file", "TEXT"), ("content_offset", "BIGINT"), ("content_length", "BIGINT"))
+_AFTER_COLUMNS = [
+    "CREATE INDEX IF NOT EXISTS items_content_file ON items (content_file) WHERE content_file IS NOT NULL",
+]
+#: What deleting an item's content sets.
+_NO_CONTENT = "content = NULL, content_file = NULL, content_offset = NULL, content_length = NULL"
 
 _INFO_COLUMNS = ("id, kind, name, digest, size, sender, sender_service, recipient, recipient_service, "
                  "created_at, downloaded_at, received_at, withdrawn_at")
@@ -119,6 +133,8 @@ class Storage:
 
     placeholder = "?"
     blob = "BLOB"
+    #: Where contents live when not in the rows (SQLite beside its file); None: in the rows.
+    files: Optional[ContentFiles] = None
 
     # -- plumbing: subclasses provide _execute(sql, params) -> (rows, rowcount)
     def _execute(self, sql: str, params: Sequence = (), *, fetch: bool = True) -> Tuple[list, int]:
@@ -133,6 +149,13 @@ class Storage:
     def create_schema(self) -> None:
         for stmt in _SCHEMA:
             self._execute(stmt.format(blob=self.blob), (), fetch=False)
+        for column, kind in _ADDED_COLUMNS:
+            self._add_column("items", column, kind)
+        for stmt in _AFTER_COLUMNS:
+            self._execute(stmt, (), fetch=False)
+
+    def _add_column(self, table: str, column: str, kind: str) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         pass
@@ -229,17 +252,51 @@ class Storage:
         return [_info(r) for r in rows]
 
     def download(self, item_id: str, office: str) -> Tuple[wire.ItemInfo, bytes]:
-        rows, _ = self._run(f"SELECT {_INFO_COLUMNS}, content FROM items WHERE id = ? AND recipient = ?",
-                            item_id, office)
+        rows, _ = self._run(f"SELECT {_INFO_COLUMNS}, content, content_file, content_offset, content_length "
+                            "FROM items WHERE id = ? AND recipient = ?", item_id, office)
         if not rows:
             raise NotFound(item_id)
-        content = rows[0][-1]
-        if content is None:
+        row = rows[0]
+        content, held = row[-4], row[-3:]
+        if content is None and held[0] is None:
             raise Gone(item_id)
-        if rows[0][10] is None:
+        info = _info(row[:-4])
+        data = bytes(content) if content is not None else self._read_held(info, *held)
+        if row[10] is None:
             self._run("UPDATE items SET downloaded_at = ? WHERE id = ? AND downloaded_at IS NULL",
                       now(), item_id)
-        return _info(rows[0][:-1]), bytes(content)
+        return info, data
+
+    def _read_held(self, info: wire.ItemInfo, name: str, offset: int, length: int) -> bytes:
+        """An item's content from its content file, checked against the digest it was stored with."""
+        if self.files is None:
+            raise StorageError(f"item {info.id}: its content file is not available here")
+        try:
+            data = self.files.read(name, int(offset), int(length))
+        except ContentError as exc:
+            raise StorageError(f"item {info.id}: content file {name}: {exc}") from exc
+        if wire.digest(data) != info.digest:
+            raise StorageError(f"item {info.id}: content in {name} does not match its digest")
+        return data
+
+    def _held(self, item_id: str, party: str, office: str) -> Optional[Tuple[str, int, int]]:
+        """(content file, offset, length) of an item whose content is still stored in a file."""
+        if self.files is None:
+            return None
+        rows, _ = self._run(f"SELECT content_file, content_offset, content_length FROM items WHERE id = ? "
+                            f"AND {party} = ? AND received_at IS NULL AND withdrawn_at IS NULL "
+                            "AND content_file IS NOT NULL", item_id, office)
+        return (rows[0][0], int(rows[0][1]), int(rows[0][2])) if rows else None
+
+    def _forget(self, held: Optional[Tuple[str, int, int]]) -> None:
+        """After the row no longer points at it: zero the content, and remove its file if now unused."""
+        if held is not None and self.files is not None:
+            self.files.erase(*held)
+            self.files.collect(held[0], self._file_used)
+
+    def _file_used(self, name: str) -> bool:
+        rows, _ = self._run("SELECT 1 FROM items WHERE content_file = ? LIMIT 1", name)
+        return bool(rows)
 
     def incoming_info(self, item_id: str, office: str) -> wire.ItemInfo:
         rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND recipient = ?",
@@ -251,9 +308,12 @@ class Storage:
     def acknowledge(self, item_id: str, office: str, receipt: bytes) -> wire.ItemInfo:
         """Store the (already verified) receipt and delete the content. Idempotent: acknowledging
         an item already received answers as the first time did."""
+        held = self._held(item_id, "recipient", office)
         _, count = self._run(
-            "UPDATE items SET content = NULL, receipt = ?, received_at = ? WHERE id = ? AND recipient = ? "
+            f"UPDATE items SET {_NO_CONTENT}, receipt = ?, received_at = ? WHERE id = ? AND recipient = ? "
             "AND received_at IS NULL AND withdrawn_at IS NULL", receipt, now(), item_id, office)
+        if count == 1:
+            self._forget(held)
         info = self.incoming_info(item_id, office)
         if count == 0 and info.state == wire.WITHDRAWN:
             raise Gone(item_id)
@@ -277,28 +337,98 @@ class Storage:
         return _info(rows[0][:-1]), (bytes(r) if r is not None else None)
 
     def withdraw(self, item_id: str, office: str) -> wire.ItemInfo:
-        self._run("UPDATE items SET content = NULL, withdrawn_at = ? WHERE id = ? AND sender = ? "
-                  "AND received_at IS NULL AND withdrawn_at IS NULL", now(), item_id, office)
+        held = self._held(item_id, "sender", office)
+        _, count = self._run(f"UPDATE items SET {_NO_CONTENT}, withdrawn_at = ? WHERE id = ? AND sender = ? "
+                             "AND received_at IS NULL AND withdrawn_at IS NULL", now(), item_id, office)
+        if count == 1:
+            self._forget(held)
         rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND sender = ?", item_id, office)
         if not rows:
             raise NotFound(item_id)
         return _info(rows[0])
 
     def stored_content_count(self) -> int:
-        rows, _ = self._run("SELECT COUNT(*) FROM items WHERE content IS NOT NULL")
+        rows, _ = self._run("SELECT COUNT(*) FROM items WHERE content IS NOT NULL OR content_file IS NOT NULL")
         return int(rows[0][0])
 
 
 class SQLiteStorage(Storage):
     """One file, WAL mode, one connection per thread (the relay's threads and processes share the
-    file; SQLite serialises writers, ``busy_timeout`` makes them wait instead of failing)."""
+    file; SQLite serialises writers, ``busy_timeout`` makes them wait instead of failing).
 
-    def __init__(self, path: str, *, durable: bool = False, busy_timeout_ms: int = 10_000):
+    Sealed contents go to content files in ``<database>.content/`` (``contentfiles.py``); the rows
+    hold where. ``content_files=False``, an in-memory database or a system without ``fcntl`` keep
+    contents in the rows."""
+
+    def __init__(self, path: str, *, durable: bool = False, busy_timeout_ms: int = 10_000,
+                 content_files: bool = True):
         self.path = path
         self.durable = durable
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self.create_schema()
+        self._json = self._has_json()
+        in_memory = path == ":memory:" or path.startswith("file:") or not path
+        if content_files and not in_memory and ContentFiles.available() and self._json:
+            self.files = ContentFiles(path + ".content", durable=durable)
+            self.files.sweep(self._file_used)
+
+    def _add_column(self, table, column, kind):
+        rows, _ = self._execute(f"PRAGMA table_info({table})")
+        if column not in {r[1] for r in rows}:
+            self._execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}", fetch=False)
+
+    def _has_json(self) -> bool:
+        try:
+            rows, _ = self._execute("SELECT json_extract(value, '$[0]') FROM json_each('[[7]]')")
+            return rows == [(7,)]
+        except (StorageError, sqlite3.Error):
+            return False
+
+    def put_items(self, batch):
+        """As ``Storage.put_items``; with content files, the group's contents are one append, and
+        its rows one INSERT (the statement runs without Python in between: with a busy event loop
+        in the same process, every return to Python costs the writer a wait for the GIL)."""
+        if self.files is None or not batch:
+            return super().put_items(batch)
+        try:
+            held, offsets = self.files.append([c for _, c in batch], self._file_used)
+        except ContentError as exc:
+            raise StorageError(f"content file: {exc}") from exc
+        created = now()
+        ids = _new_ids(len(batch))
+        rows = [[new_id, item.kind, item.name, item.digest, item.size, item.sender, item.sender_service or "",
+                 item.recipient, item.recipient_service or "", created, held, offset, len(content)]
+                for new_id, (item, content), offset in zip(ids, batch, offsets)]
+
+        def store(run) -> list:
+            _, count = run(_INSERT_ROWS, (json.dumps(rows),))
+            if count == len(rows):
+                return [(new_id, False) for new_id in ids]
+            found, _ = run("SELECT name, id, digest FROM items WHERE name IN (SELECT value FROM json_each(?))",
+                           (json.dumps([r[2] for r in rows]),))
+            stored = {name: (id_, digest) for name, id_, digest in found}
+            out: list = []
+            for row in rows:
+                hit = stored.get(row[2])
+                if hit is None:  # rows are never deleted, so this cannot happen; never guess
+                    raise StorageError("item vanished")
+                if hit[0] == row[0]:
+                    out.append((row[0], False))
+                else:
+                    out.append((hit[0], True) if hit[1] == row[3] else Conflict(hit[0]))
+            return out
+
+        try:
+            results = self._transaction(store)
+        except BaseException:
+            for row in rows:
+                self.files.erase(held, row[11], row[12])
+            raise
+        for row, result in zip(rows, results):  # a duplicate or conflict: its bytes are not kept
+            if isinstance(result, Exception) or result[0] != row[0]:
+                self.files.erase(held, row[11], row[12])
+        return results
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -336,10 +466,25 @@ class SQLiteStorage(Storage):
         return result
 
     def close(self) -> None:
+        if self.files is not None:
+            self.files.close(self._file_used)
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+_INSERT_ROWS = (
+    "INSERT INTO items (id, kind, name, digest, size, sender, sender_service, recipient, recipient_service, "
+    "created_at, content_file, content_offset, content_length) SELECT "
+    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(13))
+    + " FROM json_each(?) WHERE true ON CONFLICT (name) DO NOTHING")
+
+
+def _new_ids(n: int) -> List[str]:
+    """``n`` random item ids (32 hex digits, as ``uuid4().hex``), with one call for randomness."""
+    pool = os.urandom(16 * n).hex()
+    return [pool[i:i + 32] for i in range(0, 32 * n, 32)]
 
 
 class PostgresStorage(Storage):
@@ -360,6 +505,9 @@ class PostgresStorage(Storage):
             self.create_schema()
         finally:
             self._execute("SELECT pg_advisory_unlock(727001)", ())
+
+    def _add_column(self, table, column, kind):
+        self._execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}", (), fetch=False)
 
     def _conn(self):
         conn = getattr(self._local, "conn", None)

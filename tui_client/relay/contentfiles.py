@@ -1,0 +1,228 @@
+"""Sealed contents of a SQLite relay, kept in append-only files beside the database.
+
+Why: a 20 KB blob in a SQLite row is written twice (to the WAL, then at the checkpoint) and costs
+more than everything else an upload does (docs/benchmarks.md). Here a group of uploads is one
+append to the writer's current *content file*, and each row holds only (file, offset); its size and
+digest are in the row already. PostgreSQL keeps contents in its rows (several hosts share it).
+
+Rules that keep this safe with several writers, processes and crashes:
+
+- A content file is appended to by one writer (a relay process's writer thread), which holds an
+  exclusive ``flock`` on it for as long as it may still append. A file is created under a temporary
+  name, locked, then renamed, so nobody can find it unlocked before its writer is done with it.
+- Contents are written (and with ``durable``, ``fdatasync``-ed) before the rows pointing at them are
+  committed: a crash in between leaves bytes no row points at, never a row without its content.
+- Deleting an item's content (a receipt, a withdrawal) overwrites its bytes with zeros at once. A file
+  that no writer holds and no row points at is removed: after such a deletion, when its writer moves
+  on to a new file, and when the relay starts (which also clears what a crash left behind).
+
+Only where ``fcntl`` exists (Linux, macOS, BSD); elsewhere the relay keeps contents in the database.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: contents stay in the database
+    fcntl = None  # type: ignore[assignment]
+
+SUFFIX = ".content"
+_TMP = ".tmp"
+
+
+class ContentError(OSError):
+    """A content file could not be written or read (disk full, removed, damaged)."""
+
+
+class ContentFiles:
+    """The content files of one database, in ``folder``. ``append`` is meant for one writer thread
+    per process; every other method may be called from any thread or process."""
+
+    #: A writer moves on to a new file after this many bytes or seconds, so old files can go.
+    max_bytes = 64 << 20
+    max_age = 3600.0
+
+    def __init__(self, folder: str, *, durable: bool = False):
+        self.folder = folder
+        self.durable = durable
+        os.makedirs(folder, exist_ok=True)
+        self._local = threading.local()
+
+    @staticmethod
+    def available() -> bool:
+        return fcntl is not None
+
+    def path(self, name: str) -> str:
+        if os.sep in name or "/" in name or not name.endswith(SUFFIX):
+            raise ContentError(f"not a content file name: {name!r}")
+        return os.path.join(self.folder, name)
+
+    # -- writing (the writer thread)
+    def append(self, contents: Sequence[bytes], still_used: Callable[[str], bool]) -> Tuple[str, List[int]]:
+        """Append contents to this thread's current file: (file name, offset of each). On an error
+        nothing that was written counts, and the caller stores no row pointing at it."""
+        current = self._current(still_used)
+        fd, name, size = current
+        offsets = []
+        at = size
+        for c in contents:
+            offsets.append(at)
+            at += len(c)
+        try:
+            _write_all(fd, contents)
+            if self.durable:
+                os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+        except OSError as exc:
+            self._drop_current(still_used)  # a half-written tail stays unreferenced; start afresh
+            raise ContentError(exc.errno, exc.strerror) from exc
+        self._local.current = (fd, name, at)
+        return name, offsets
+
+    def _current(self, still_used) -> Tuple[int, str, int]:
+        current = getattr(self._local, "current", None)
+        if current is not None:
+            fd, name, size = current
+            if size < self.max_bytes and time.monotonic() - self._local.opened < self.max_age:
+                return current
+            self._drop_current(still_used)
+        name = f"{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}"
+        final = os.path.join(self.folder, name)
+        tmp = final + _TMP
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0),
+                         0o600)
+        except OSError as exc:
+            raise ContentError(exc.errno, exc.strerror) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rename(tmp, final)
+        except OSError as exc:
+            os.close(fd)
+            raise ContentError(exc.errno, exc.strerror) from exc
+        self._local.current = (fd, name, 0)
+        self._local.opened = time.monotonic()
+        return self._local.current
+
+    def _drop_current(self, still_used) -> None:
+        current = getattr(self._local, "current", None)
+        self._local.current = None
+        if current is not None:
+            os.close(current[0])  # releases the lock
+            self.collect(current[1], still_used)
+
+    def close(self, still_used: Optional[Callable[[str], bool]] = None) -> None:
+        """Stop appending from this thread (its file is removed when nothing in it is used)."""
+        current = getattr(self._local, "current", None)
+        self._local.current = None
+        if current is not None:
+            os.close(current[0])
+            if still_used is not None:
+                self.collect(current[1], still_used)
+
+    # -- reading and deleting (any thread or process)
+    def read(self, name: str, offset: int, size: int) -> bytes:
+        try:
+            fd = os.open(self.path(name), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise ContentError(exc.errno, exc.strerror) from exc
+        try:
+            data = os.pread(fd, size, offset)
+        finally:
+            os.close(fd)
+        if len(data) != size:
+            raise ContentError(f"content file {name} is shorter than its items")
+        return data
+
+    def erase(self, name: str, offset: int, size: int) -> None:
+        """Overwrite one item's bytes with zeros (best effort: a missing file has nothing to erase)."""
+        try:
+            fd = os.open(self.path(name), os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return
+        try:
+            zeros = bytes(min(size, 1 << 20))
+            done = 0
+            while done < size:
+                n = os.pwrite(fd, zeros[:size - done], offset + done)
+                if n <= 0:
+                    break
+                done += n
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def collect(self, name: str, still_used: Callable[[str], bool]) -> bool:
+        """Remove the file when no writer holds it and ``still_used(name)`` is false. True if removed."""
+        try:
+            fd = os.open(self.path(name), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return False
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # a writer still appends to it
+            if still_used(name):
+                return False
+            try:
+                os.unlink(self.path(name))
+            except OSError:
+                return False
+            return True
+        finally:
+            os.close(fd)
+
+    def names(self) -> Iterable[str]:
+        try:
+            return sorted(n for n in os.listdir(self.folder) if n.endswith(SUFFIX))
+        except OSError:
+            return []
+
+    def sweep(self, still_used: Callable[[str], bool]) -> int:
+        """At start-up: remove every file nobody holds or uses, and temporary files a crash left."""
+        removed = 0
+        for name in self.names():
+            removed += self.collect(name, still_used)
+        try:
+            leftovers = [n for n in os.listdir(self.folder) if n.endswith(SUFFIX + _TMP)]
+        except OSError:
+            leftovers = []
+        for n in leftovers:
+            path = os.path.join(self.folder, n)
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(path)
+                removed += 1
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+        return removed
+
+
+def _write_all(fd: int, contents: Sequence[bytes]) -> None:
+    """All of ``contents`` in as few system calls as the OS allows (writev, then what is left)."""
+    pending = [memoryview(c) for c in contents if len(c)]
+    while pending:
+        batch = pending[:512]
+        n = os.writev(fd, batch) if hasattr(os, "writev") else os.write(fd, batch[0])
+        if n <= 0:
+            raise OSError(5, "write returned nothing")
+        while n and pending:
+            head = pending[0]
+            if n >= len(head):
+                n -= len(head)
+                pending.pop(0)
+            else:
+                pending[0] = head[n:]
+                n = 0
