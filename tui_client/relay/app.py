@@ -15,9 +15,7 @@ import json
 import logging
 import os
 import re
-import threading
-from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -26,7 +24,9 @@ from pydantic import BaseModel
 from tui_client.core import route as routing
 from tui_client.core import wire
 from tui_client.relay import identity
-from tui_client.relay.envelope import Refused, check_sealed
+from tui_client.relay.envelope import Refused
+from tui_client.relay.settings import SETTINGS_ENV, RelaySettings  # noqa: F401 (server.py imports them here)
+from tui_client.relay.writer import ItemWriter, StoreClient
 from tui_client.relay.storage import Conflict, Gone, NewItem, NotFound, Storage, StorageError, open_storage
 
 log = logging.getLogger("tsunagi.relay")
@@ -169,94 +169,7 @@ class Arrivals:
             pass
 
 
-class ItemWriter:
-    """Checks and stores uploads in groups, on a thread of its own: every upload that arrives while
-    one group is being written joins the next, and a group is one transaction (one commit), so the
-    event loop keeps reading requests meanwhile. An upload is answered only after its group has
-    committed. (``tsunagi relay`` uses the store process instead, ``storeproc.py``: the same work
-    without sharing the event loop's GIL.)"""
-
-    def __init__(self, storage: Storage, arrivals: Optional["Arrivals"] = None, max_group: int = 64):
-        import queue
-
-        self.storage = storage
-        self.arrivals = arrivals
-        self.max_group = max_group
-        self._queue: "queue.SimpleQueue" = queue.SimpleQueue()
-        self._thread: Optional[threading.Thread] = None
-        self._lock = threading.Lock()
-
-    async def put(self, item: NewItem, content: bytes):
-        """(id, duplicate), or raises Refused (digest or envelope wrong), Conflict or StorageError."""
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self._queue.put((item, content, future, loop))
-        if self._thread is None:
-            self._start()
-        result = await future
-        if isinstance(result, Exception):
-            raise result
-        if self.arrivals is not None and not result[1]:
-            self.arrivals.notify(item.recipient)
-        return result
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="relay-writer", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        import queue
-
-        while True:
-            group = [self._queue.get()]
-            while len(group) < self.max_group:
-                try:
-                    group.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            results = store_group(self.storage, [(item, content) for item, content, _, _ in group])
-            by_loop: dict = {}
-            for (_, _, future, loop), result in zip(group, results):
-                by_loop.setdefault(loop, []).append((future, result))
-            for loop, pairs in by_loop.items():
-                try:
-                    loop.call_soon_threadsafe(_settle, pairs)
-                except RuntimeError:  # that event loop has closed: nobody is waiting any more
-                    pass
-
-
-def store_group(storage: Storage, group: Sequence[Tuple[NewItem, bytes]]) -> list:
-    """Check and store a group of uploads in one transaction: for each, (id, duplicate) or the
-    exception to raise for it (Refused, Conflict, StorageError). Logs one record for the group."""
-    results: list = [check_sealed(item.digest, content) for item, content in group]
-    results = [Refused(*r) if r else None for r in results]
-    todo = [i for i, r in enumerate(results) if r is None]
-    if todo:
-        try:
-            stored = storage.put_items([group[i] for i in todo])
-        except Exception as exc:  # StorageError, or a bug: every upload of the group gets it
-            if not isinstance(exc, StorageError):
-                log.exception("storing uploads failed")
-            stored = [exc] * len(todo)
-        for i, r in zip(todo, stored):
-            results[i] = r
-    if log.isEnabledFor(logging.INFO):
-        lines = [f"  upload id={r[0]} name={item.name} size={item.size} sha256={item.digest[:16]} dup={r[1]}"
-                 for (item, _), r in zip(group, results) if not isinstance(r, Exception)]
-        if lines:  # one record per group, a line per upload: records cost more than their lines
-            log.info("stored %d upload(s)\n%s", len(lines), "\n".join(lines))
-    return results
-
-
-def _settle(pairs) -> None:
-    for future, result in pairs:
-        if not future.done():
-            future.set_result(result)
-
-
-async def accept_upload(writer: ItemWriter, directory: DirectoryCache, client_cert: Optional[bytes], name: str,
+async def accept_upload(writer: ItemWriter | StoreClient, directory: DirectoryCache, client_cert: Optional[bytes], name: str,
                         declared: str, length: Optional[str], chunks, max_item_bytes: int):
     """The upload operation, whatever carries it: (HTTP status, JSON body).
 
@@ -313,7 +226,7 @@ class FastUpload:
 
     def __init__(self, app: FastAPI):
         self.app = app
-        self.writer: ItemWriter = app.state.writer
+        self.writer: ItemWriter | StoreClient = app.state.writer
         self.directory: DirectoryCache = app.state.directory
         self.max_item_bytes: int = app.state.max_item_bytes
 
@@ -362,23 +275,6 @@ class FastUpload:
         await send({"type": "http.response.body", "body": payload})
 
 
-@dataclass
-class RelaySettings:
-    database: str
-    max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES
-    max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)
-    #: Offices put on the system at start-up: [{"office", "services", "name", "certificate_pem"}].
-    seed_offices: List[dict] = field(default_factory=list)
-
-    def to_env(self) -> str:
-        return json.dumps(self.__dict__)
-
-    @classmethod
-    def from_env(cls, text: str) -> "RelaySettings":
-        return cls(**json.loads(text))
-
-
-SETTINGS_ENV = "TSUNAGI_RELAY_SETTINGS"
 
 
 def seed_offices(storage: Storage, entries: Sequence[dict]) -> None:
@@ -393,12 +289,13 @@ def app_from_env() -> FastUpload:
     """uvicorn factory: each worker process builds its app from the settings in the environment."""
     settings = RelaySettings.from_env(os.environ[SETTINGS_ENV])
     storage = open_storage(settings.database)
-    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes, max_wait=settings.max_wait))
+    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes, max_wait=settings.max_wait,
+                                 store_socket=settings.store_socket))
 
 
 def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES,
                receipt_check: Optional[ReceiptCheck] = None,
-               max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)) -> FastAPI:
+               max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT), store_socket: str = "") -> FastAPI:
     check_receipt = receipt_check or identity.check_receipt
     app = FastAPI(
         title="Tsunagi relay",
@@ -411,7 +308,7 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
     app.state.storage = storage
     dir_cache = DirectoryCache(storage)
     arrivals = Arrivals()
-    writer = ItemWriter(storage, arrivals)
+    writer = StoreClient(store_socket, arrivals) if store_socket else ItemWriter(storage, arrivals)
     app.state.writer, app.state.directory, app.state.max_item_bytes = writer, dir_cache, max_item_bytes
 
     def caller(request: Request) -> Optional[str]:

@@ -30,6 +30,8 @@ class ServerOptions:
     max_item_bytes: int = 0
     max_wait: float = 25.0           # longest a mailbox request waits for arrivals
     seed_offices: List[dict] = field(default_factory=list)
+    #: Check and store uploads in a store process (writer.py) rather than a thread of each worker.
+    store_process: bool = True
 
 
 def _loop() -> str:
@@ -64,10 +66,9 @@ def configure_identity(ca_certs: str, crl: str = "") -> None:
 
 
 def run(opts: ServerOptions) -> None:
-    import uvicorn
-
     from tui_client.core import wire
-    from tui_client.relay.app import SETTINGS_ENV, RelaySettings
+    from tui_client.relay.settings import SETTINGS_ENV, RelaySettings
+    from tui_client.relay.writer import StoreProcess
 
     settings = RelaySettings(opts.database, opts.max_item_bytes or wire.DEFAULT_MAX_ITEM_BYTES,
                              max_wait=opts.max_wait)
@@ -84,6 +85,22 @@ def run(opts: ServerOptions) -> None:
     seed_offices(storage, opts.seed_offices)
     storage.close()
     _setup_logging(opts.log_level)
+    store = None
+    if opts.store_process and StoreProcess.supported():
+        # Uploads are checked and stored in a process of their own, shared by every worker.
+        store = StoreProcess(opts.log_level).start()
+        settings.store_socket = store.path
+        os.environ[SETTINGS_ENV] = settings.to_env()
+    try:
+        _serve(opts)
+    finally:
+        if store is not None:
+            store.stop()
+
+
+def _serve(opts: ServerOptions) -> None:
+    import uvicorn
+
     config = uvicorn.Config(
         "tui_client.relay.server:worker_app",
         factory=True,

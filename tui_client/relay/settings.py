@@ -1,0 +1,31 @@
+"""The relay's settings, handed from ``tsunagi relay`` to its workers and store process through the
+environment (a uvicorn worker is a fresh process)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import List
+
+from tui_client.core import wire
+
+
+@dataclass
+class RelaySettings:
+    database: str
+    max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES
+    max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)
+    #: Offices put on the system at start-up: [{"office", "services", "name", "certificate_pem"}].
+    seed_offices: List[dict] = field(default_factory=list)
+    #: The store process's socket (``writer.StoreProcess``); empty: a writer thread in each worker.
+    store_socket: str = ""
+
+    def to_env(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_env(cls, text: str) -> "RelaySettings":
+        return cls(**json.loads(text))
+
+
+SETTINGS_ENV = "TSUNAGI_RELAY_SETTINGS"
