@@ -39,12 +39,63 @@ def _nodelay(transport) -> None:
             pass
 
 
+class _Coalescing:
+    """A transport that sends what is written during one turn of the event loop as one write.
+
+    uvicorn writes a response's head and body separately; with TLS and TCP_NODELAY each write is a
+    TLS record, a system call and a packet that wakes the client. Here they go out together, at the
+    end of the turn (before any close). Everything else is the wrapped transport's."""
+
+    __slots__ = ("_transport", "_pending", "_loop")
+
+    def __init__(self, transport, loop):
+        self._transport = transport
+        self._pending: list = []
+        self._loop = loop
+
+    def write(self, data) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+
+    def writelines(self, lines) -> None:
+        for data in lines:
+            self.write(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(len(d) for d in self._pending)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._pending = []
+        self._transport.abort()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
 class _CertMixin:
-    """Per connection, wrap the app so every request on it carries the connection's TLS facts."""
+    """Per connection, wrap the app so every request on it carries the connection's TLS facts, and
+    the transport so a response goes out in one write."""
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)  # type: ignore[misc]
+        import asyncio
+
         _nodelay(transport)
+        transport = _Coalescing(transport, asyncio.get_running_loop())
+        super().connection_made(transport)  # type: ignore[misc]
         der = _peer_certificate(transport)
         tls = {"client_cert": der} if der else {}
         inner = self.app  # type: ignore[attr-defined]
