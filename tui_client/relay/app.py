@@ -211,7 +211,45 @@ async def accept_upload(writer: ItemWriter | StoreClient, directory: DirectoryCa
         return _refusal(exc.code, exc.detail)
     except Conflict:
         return _refusal(wire.NAME_CONFLICT, "name already stored with other content")
-    return (200 if duplicate else 201), wire.UploadResult(item_id, duplicate).to_json()
+    return (200 if duplicate else 201), _upload_answer(item_id, duplicate)
+
+
+def _upload_answer(item_id: str, duplicate: bool) -> str:
+    """``wire.UploadResult(item_id, duplicate).to_json()`` as JSON text, written out directly (an id
+    is 32 hex digits: nothing to escape)."""
+    return f'{{"id":"{item_id}","duplicate":{"true" if duplicate else "false"}}}'
+
+
+def _payload(body) -> bytes:
+    """The bytes of what ``accept_upload`` answered: JSON text as it is, a refusal's dict encoded."""
+    if isinstance(body, str):
+        return body.encode("ascii")
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
+def _name_parameter(qs: bytes) -> str:
+    """The ``name`` query parameter. Plain ``name=…`` (what clients send) without parsing; anything
+    else as ``urllib.parse.parse_qs`` reads it."""
+    if qs.startswith(b"name=") and not any(c in qs for c in (b"&", b"%", b"+")):
+        return qs[5:].decode("latin-1")
+    if not qs:
+        return ""
+    from urllib.parse import parse_qs
+
+    try:
+        return parse_qs(qs.decode("latin-1"), keep_blank_values=True).get("name", [""])[0]
+    except ValueError:
+        return ""
+
+
+async def _body_chunks(receive):
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        yield message.get("body", b"")
+        more = message.get("more_body", False)
 
 
 def _refusal(code: str, detail: str, findings: Sequence[str] = ()):
@@ -233,15 +271,7 @@ class FastUpload:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != wire.ITEMS or scope["method"] != "POST":
             return await self.app(scope, receive, send)
-        from urllib.parse import parse_qs
-
-        name = ""
-        qs = scope.get("query_string") or b""
-        if qs:
-            try:
-                name = parse_qs(qs.decode("latin-1"), keep_blank_values=True).get("name", [""])[0]
-            except ValueError:
-                name = ""
+        name = _name_parameter(scope.get("query_string") or b"")
         declared = ""
         length = None
         for k, v in scope["headers"]:
@@ -251,24 +281,15 @@ class FastUpload:
                 length = v.decode("latin-1")
         cert = scope.get("extensions", {}).get("tls", {}).get("client_cert")
 
-        async def chunks():
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                yield message.get("body", b"")
-                more = message.get("more_body", False)
-
         try:
             status, body = await accept_upload(self.writer, self.directory, cert, name, declared, length,
-                                               chunks(), self.max_item_bytes)
+                                               _body_chunks(receive), self.max_item_bytes)
         except StorageError:
             status, body = _refusal(wire.UNAVAILABLE, "storage busy or unavailable; retry later")
         except Exception:  # a bug: logged, answered as the FastAPI app would
             log.exception("internal error on upload")
             status, body = _refusal(wire.INTERNAL, "internal error")
-        payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        payload = _payload(body)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode("ascii"))]})
@@ -355,7 +376,7 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
             writer, dir_cache, tls.get("client_cert"), request.query_params.get("name", ""),
             request.headers.get(wire.H_DIGEST, ""), request.headers.get("content-length"),
             request.stream(), max_item_bytes)
-        return JSONResponse(body, status_code=status)
+        return Response(_payload(body), status_code=status, media_type="application/json")
 
     def _bad_id(item_id: str) -> Optional[JSONResponse]:
         return None if _ID.match(item_id) else refuse(wire.NOT_FOUND, "no such item")

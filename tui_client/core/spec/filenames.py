@@ -24,6 +24,8 @@ from tui_client.core.spec.kinds import PREFIXES_LONGEST_FIRST, FileKind, KINDS
 _DIGITS = re.compile(r"[0-9]+\Z")
 _SERVICE = re.compile(r"[0-9A-Z]{2}\Z")
 # Windows Explorer and browsers rename copies: "name (1).CSV", "name - コピー.CSV", "name(2).csv".
+#: The kind's prefix at the start of a name (longest first, as PREFIXES_LONGEST_FIRST), then "_" or the end.
+_PREFIX = re.compile("(" + "|".join(re.escape(p) for p in PREFIXES_LONGEST_FIRST) + r")(?:_|\Z)")
 _COPY_SUFFIX = re.compile(r"(?:\s*\(\d+\)|\s*-\s*\S+)\Z")
 
 #: Service month from which the V4 form (with service-type codes) applies.
@@ -120,11 +122,8 @@ def parse_filename(name: str) -> Tuple[Optional[ParsedName], List[Finding]]:
 
     stem, ext = _split_extension(base)
     upper = stem.upper()
-    kind = None
-    for prefix in PREFIXES_LONGEST_FIRST:
-        if upper == prefix or upper.startswith(prefix + "_"):
-            kind = KINDS[prefix]
-            break
+    m = _PREFIX.match(upper)
+    kind = KINDS[m.group(1)] if m else None
     if kind is None:
         return err("E-NAME-001", prefixes="、".join(k for k in KINDS))
     if ext.lower() != kind.extension:
