@@ -3,8 +3,8 @@
 Set-up choices (measured, see docs/benchmarks.md): uvloop + httptools, our protocol subclass that
 passes the client certificate to the app and sets TCP_NODELAY on every connection (with several
 workers the shared socket otherwise loses it: ~44 ms per request, uvicorn issue #3149), access log
-off (the relay logs its own routing facts). Several workers share the listening socket; with SQLite
-they share one WAL file, with PostgreSQL one database.
+off (the relay logs its own routing facts). Several workers share the listening socket and one store
+process (writer.py), which checks and stores every upload: SQLite has one writer.
 """
 
 from __future__ import annotations

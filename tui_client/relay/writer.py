@@ -39,8 +39,8 @@ class ItemWriter:
     """Checks and stores uploads in groups, on a thread of its own: every upload that arrives while
     one group is being written joins the next, and a group is one transaction (one commit), so the
     event loop keeps reading requests meanwhile. An upload is answered only after its group has
-    committed. (``tsunagi relay`` uses the store process instead, ``storeproc.py``: the same work
-    without sharing the event loop's GIL.)"""
+    committed. (``tsunagi relay`` uses the store process instead, ``StoreProcess`` below: the same
+    work without sharing the event loop's GIL.)"""
 
     def __init__(self, storage: Storage, arrivals=None, max_group: int = GROUP_ITEMS):
         import queue
