@@ -59,12 +59,7 @@ class ItemWriter:
         self._queue.put((item, content, future, loop))
         if self._thread is None:
             self._start()
-        result = await future
-        if isinstance(result, Exception):
-            raise result
-        if self.arrivals is not None and not result[1]:
-            self.arrivals.notify(item.recipient)
-        return result
+        return _outcome(await future, item, self.arrivals)
 
     def _start(self) -> None:
         with self._lock:
@@ -114,6 +109,16 @@ def store_group(storage: Storage, group: Sequence[Tuple[NewItem, bytes]]) -> lis
         if lines:  # one record per group, a line per upload: records cost more than their lines
             log.info("stored %d upload(s)\n%s", len(lines), "\n".join(lines))
     return results
+
+
+def _outcome(result, item: NewItem, arrivals):
+    """What a writer's ``put`` returns for one upload: (id, duplicate), or the exception raised; a new
+    item wakes its recipient's waiting mailbox requests in this process."""
+    if isinstance(result, Exception):
+        raise result
+    if arrivals is not None and not result[1]:
+        arrivals.notify(item.recipient)
+    return result
 
 
 def _settle(pairs) -> None:
@@ -263,12 +268,7 @@ class StoreClient:
         future = asyncio.get_running_loop().create_future()
         conn.waiting[seq] = future
         conn.transport.writelines(encode_request(seq, item, content))
-        result = await future
-        if isinstance(result, Exception):
-            raise result
-        if self.arrivals is not None and not result[1]:
-            self.arrivals.notify(item.recipient)
-        return result
+        return _outcome(await future, item, self.arrivals)
 
 
 class _Peer:
