@@ -297,6 +297,7 @@ def serve(path: str, storage: Storage, *, max_body: int, parent_fd: Optional[int
     sel.register(listener, selectors.EVENT_READ, None)
     if parent_fd is not None:
         sel.register(parent_fd, selectors.EVENT_READ, "parent")
+    scratch = memoryview(bytearray(1 << 20))  # one buffer for every read
     if ready is not None:
         ready()
     try:
@@ -313,7 +314,7 @@ def serve(path: str, storage: Storage, *, max_body: int, parent_fd: Optional[int
                     if mask & selectors.EVENT_WRITE:
                         _flush(peer, sel)
                     if mask & selectors.EVENT_READ:
-                        _read(peer, sel, pending, max_body)
+                        _read(peer, sel, pending, max_body, scratch)
             for start in _groups(pending):
                 group = pending[start[0]:start[1]]
                 results = store_group(storage, [(item, body) for _, _, item, body in group])
@@ -354,13 +355,10 @@ def _accept(listener, sel) -> None:
         sel.register(sock, selectors.EVENT_READ, peer)
 
 
-_SCRATCH = memoryview(bytearray(1 << 20))
-
-
-def _read(peer: _Peer, sel, pending: list, max_body: int) -> None:
+def _read(peer: _Peer, sel, pending: list, max_body: int, scratch: memoryview) -> None:
     while True:
         try:
-            n = peer.sock.recv_into(_SCRATCH)
+            n = peer.sock.recv_into(scratch)
         except (BlockingIOError, InterruptedError):
             break
         except OSError:
@@ -368,8 +366,8 @@ def _read(peer: _Peer, sel, pending: list, max_body: int) -> None:
         if not n:
             _drop(peer, sel)
             return
-        peer.inbuf += _SCRATCH[:n]
-        if n < len(_SCRATCH):
+        peer.inbuf += scratch[:n]
+        if n < len(scratch):
             break
     try:
         requests, used = decode_requests(peer.inbuf, max_body)
