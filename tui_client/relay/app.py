@@ -25,7 +25,7 @@ from tui_client.core import route as routing
 from tui_client.core import wire
 from tui_client.relay import identity
 from tui_client.relay.envelope import Refused
-from tui_client.relay.settings import SETTINGS_ENV, RelaySettings  # noqa: F401 (server.py imports them here)
+from tui_client.relay.settings import SETTINGS_ENV, RelaySettings
 from tui_client.relay.writer import ItemWriter, StoreClient
 from tui_client.relay.storage import Conflict, Gone, NewItem, NotFound, Storage, StorageError, open_storage
 
@@ -117,7 +117,7 @@ def refuse(code: str, detail: str = "", findings: Sequence[str] = ()) -> JSONRes
     return JSONResponse(wire.error_body(code, detail, tuple(findings)), status_code=wire.ERRORS[code].status)
 
 
-# --- checks -----------------------------------------------------------------------------------
+# --- who is on the system, who waits for what ---------------------------------------------
 
 class DirectoryCache:
     """Who is on the system, cached for a few seconds: every upload asks, registrations are rare.

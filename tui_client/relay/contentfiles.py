@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 try:
     import fcntl
@@ -78,7 +78,7 @@ class ContentFiles:
             if self.durable:
                 os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
         except OSError as exc:
-            self._drop_current(still_used)  # a half-written tail stays unreferenced; start afresh
+            self.close(still_used)  # a half-written tail stays unreferenced; start afresh
             raise ContentError(exc.errno, exc.strerror) from exc
         self._local.current = (fd, name, at)
         return name, offsets
@@ -89,7 +89,7 @@ class ContentFiles:
             fd, name, size = current
             if size < self.max_bytes and time.monotonic() - self._local.opened < self.max_age:
                 return current
-            self._drop_current(still_used)
+            self.close(still_used)
         name = f"{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}"
         final = os.path.join(self.folder, name)
         tmp = final + _TMP
@@ -108,19 +108,12 @@ class ContentFiles:
         self._local.opened = time.monotonic()
         return self._local.current
 
-    def _drop_current(self, still_used) -> None:
-        current = getattr(self._local, "current", None)
-        self._local.current = None
-        if current is not None:
-            os.close(current[0])  # releases the lock
-            self.collect(current[1], still_used)
-
     def close(self, still_used: Optional[Callable[[str], bool]] = None) -> None:
         """Stop appending from this thread (its file is removed when nothing in it is used)."""
         current = getattr(self._local, "current", None)
         self._local.current = None
         if current is not None:
-            os.close(current[0])
+            os.close(current[0])  # releases the lock
             if still_used is not None:
                 self.collect(current[1], still_used)
 
@@ -159,55 +152,39 @@ class ContentFiles:
 
     def collect(self, name: str, still_used: Callable[[str], bool]) -> bool:
         """Remove the file when no writer holds it and ``still_used(name)`` is false. True if removed."""
-        try:
-            fd = os.open(self.path(name), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return False
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                return False  # a writer still appends to it
-            if still_used(name):
-                return False
-            try:
-                os.unlink(self.path(name))
-            except OSError:
-                return False
-            return True
-        finally:
-            os.close(fd)
-
-    def names(self) -> Iterable[str]:
-        try:
-            return sorted(n for n in os.listdir(self.folder) if n.endswith(SUFFIX))
-        except OSError:
-            return []
+        return _unlink_if_free(self.path(name), lambda: still_used(name))
 
     def sweep(self, still_used: Callable[[str], bool]) -> int:
         """At start-up: remove every file nobody holds or uses, and temporary files a crash left."""
-        removed = 0
-        for name in self.names():
-            removed += self.collect(name, still_used)
         try:
-            leftovers = [n for n in os.listdir(self.folder) if n.endswith(SUFFIX + _TMP)]
+            listing = sorted(os.listdir(self.folder))
         except OSError:
-            leftovers = []
-        for n in leftovers:
-            path = os.path.join(self.folder, n)
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                os.unlink(path)
-                removed += 1
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            return 0
+        removed = 0
+        for n in listing:
+            if n.endswith(SUFFIX):
+                removed += self.collect(n, still_used)
+            elif n.endswith(SUFFIX + _TMP):
+                removed += _unlink_if_free(os.path.join(self.folder, n), lambda: False)
         return removed
+
+
+def _unlink_if_free(path: str, still_used: Callable[[], bool]) -> bool:
+    """Remove ``path`` if no one holds its lock (a writer appending) and ``still_used()`` is false."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if still_used():
+            return False
+        os.unlink(path)
+        return True
+    except OSError:  # locked by a writer, or gone meanwhile
+        return False
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, contents: Sequence[bytes]) -> None:

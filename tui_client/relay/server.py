@@ -72,7 +72,6 @@ def run(opts: ServerOptions) -> None:
 
     settings = RelaySettings(opts.database, opts.max_item_bytes or wire.DEFAULT_MAX_ITEM_BYTES,
                              max_wait=opts.max_wait)
-    os.environ[SETTINGS_ENV] = settings.to_env()
     os.environ["TSUNAGI_RELAY_CA"] = opts.ca_certs
     os.environ["TSUNAGI_RELAY_CRL"] = opts.crl
     os.environ["TSUNAGI_RELAY_LOG_LEVEL"] = opts.log_level
@@ -87,10 +86,13 @@ def run(opts: ServerOptions) -> None:
     _setup_logging(opts.log_level)
     store = None
     if opts.store_process and StoreProcess.supported():
-        # Uploads are checked and stored in a process of their own, shared by every worker.
-        store = StoreProcess(opts.log_level).start()
+        # Uploads are checked and stored in a process of their own, shared by every worker; it
+        # reads the settings (and its log level) from the environment too.
+        store = StoreProcess()
         settings.store_socket = store.path
-        os.environ[SETTINGS_ENV] = settings.to_env()
+    os.environ[SETTINGS_ENV] = settings.to_env()
+    if store is not None:
+        store.start()
     try:
         _serve(opts)
     finally:

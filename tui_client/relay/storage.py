@@ -20,7 +20,6 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, List, Optional, Sequence, Tuple, Union
@@ -213,8 +212,7 @@ class Storage:
 
         def store(run) -> list:
             out: list = []
-            for item, content in batch:
-                new_id = uuid.uuid4().hex
+            for new_id, (item, content) in zip(_new_ids(len(batch)), batch):
                 _, count = run(
                     "INSERT INTO items (id, kind, name, digest, size, sender, sender_service, recipient, "
                     "recipient_service, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -225,9 +223,7 @@ class Storage:
                     out.append((new_id, False))
                     continue
                 rows, _ = run("SELECT id, digest FROM items WHERE name = ?", (item.name,))
-                if not rows:  # rows are never deleted, so this cannot happen; never guess
-                    raise StorageError("item vanished")
-                out.append((rows[0][0], True) if rows[0][1] == item.digest else Conflict(rows[0][0]))
+                out.append(_name_taken(rows[0] if rows else None, item.digest))
             return out
 
         return self._transaction(store)
@@ -415,12 +411,7 @@ class SQLiteStorage(Storage):
             out: list = []
             for row in rows:
                 hit = stored.get(row[2])
-                if hit is None:  # rows are never deleted, so this cannot happen; never guess
-                    raise StorageError("item vanished")
-                if hit[0] == row[0]:
-                    out.append((row[0], False))
-                else:
-                    out.append((hit[0], True) if hit[1] == row[3] else Conflict(hit[0]))
+                out.append((row[0], False) if hit is not None and hit[0] == row[0] else _name_taken(hit, row[3]))
             return out
 
         try:
@@ -482,6 +473,14 @@ _INSERT_ROWS = (
     "created_at, content_file, content_offset, content_length) SELECT "
     + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(13))
     + " FROM json_each(?) WHERE true ON CONFLICT (name) DO NOTHING")
+
+
+def _name_taken(stored: Optional[Sequence], digest: str) -> Union[Tuple[str, bool], Conflict]:
+    """The answer for an item whose name another row holds, ``stored`` = that row's (id, digest):
+    a duplicate with the same digest, a Conflict with another."""
+    if stored is None:  # rows are never deleted, so this cannot happen; never guess
+        raise StorageError("item vanished")
+    return (stored[0], True) if stored[1] == digest else Conflict(stored[0])
 
 
 def _new_ids(n: int) -> List[str]:

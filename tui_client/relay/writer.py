@@ -409,12 +409,11 @@ class StoreProcess:
     """Starts the store process for ``tsunagi relay`` and keeps it running: a process that exits
     is started again. Its socket is in a folder only this user can enter."""
 
-    def __init__(self, log_level: str = "info"):
+    def __init__(self):
         import tempfile
 
         self.folder = tempfile.mkdtemp(prefix="tsunagi-store-")
         self.path = os.path.join(self.folder, "store.sock")
-        self.log_level = log_level
         self.proc = None
         self._stopping = threading.Event()
         self._watcher: Optional[threading.Thread] = None
