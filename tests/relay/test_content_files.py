@@ -161,3 +161,50 @@ def test_a_database_from_before_content_files_is_upgraded_and_its_rows_still_ser
         assert storage.stored_content_count() == 1
     finally:
         storage.close()
+
+
+def test_direct_writes_end_each_group_on_a_block_boundary_and_read_back(tmp_path):
+    db = tmp_path / "relay.sqlite3"
+    storage = open_storage(str(db))
+    try:
+        a, b = b"SEALED-A" * 700, b"SEALED-B" * 10          # 5,600 and 80 bytes: neither a block
+        ida = _put(storage, 1, a)
+        if not storage.files.direct:
+            pytest.skip("this file system takes no O_DIRECT writes: plain appends (tested below)")
+        idb = _put(storage, 2, b)
+        data = _on_disk(db)
+        assert len(data) == 3 * 4096                        # a: two blocks, b: one, zero-padded
+        assert data[:len(a)] == a and data[2 * 4096:2 * 4096 + len(b)] == b
+        assert data[len(a):2 * 4096] == bytes(2 * 4096 - len(a))
+        assert storage.download(ida, HC)[1] == a and storage.download(idb, HC)[1] == b
+    finally:
+        storage.close()
+
+
+def test_where_direct_writes_are_refused_plain_appends_store_the_same(tmp_path, monkeypatch):
+    """Some file systems accept O_DIRECT at open and refuse the write (EINVAL): the upload is
+    stored all the same, and every later one is appended without padding."""
+    import errno
+    import fcntl
+
+    refused = []
+    real_pwrite = os.pwrite
+
+    def pwrite_refusing_direct(fd, data, offset):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):
+            refused.append(offset)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(contentfiles.os, "pwrite", pwrite_refusing_direct)
+    db = tmp_path / "relay.sqlite3"
+    storage = open_storage(str(db))
+    try:
+        a, b = b"SEALED-A" * 700, b"SEALED-B" * 10
+        ida, idb = _put(storage, 1, a), _put(storage, 2, b)
+        assert storage.files.direct is False
+        assert storage.download(ida, HC)[1] == a and storage.download(idb, HC)[1] == b
+        assert len(_on_disk(db)) == len(a) + len(b)        # no padding: plain appends
+        assert refused or not getattr(os, "O_DIRECT", 0)
+    finally:
+        storage.close()
