@@ -1,14 +1,17 @@
 """Uploads are stored in groups (one transaction per group): the answers and the atomicity of a
-group, on both backends, and the writer thread that forms the groups."""
+group, on both backends; the two writers that form the groups; several writers on one SQLite file."""
 
 import asyncio
 import functools
+import os
+import sys
+import threading
 
 import pytest
 
 from tui_client import sample_certs
 from tui_client.core import seal, wire
-from tui_client.relay.app import ItemWriter
+from tui_client.relay.writer import ItemWriter, LoopWriter
 from tui_client.relay.envelope import Refused
 from tui_client.relay.storage import Conflict, NewItem, open_storage
 
@@ -79,10 +82,14 @@ def test_a_group_that_fails_stores_nothing(database):
         storage.close()
 
 
-def test_the_writer_groups_concurrent_uploads_and_answers_each(database):
+WRITERS = pytest.mark.parametrize("writer_class", [ItemWriter, LoopWriter])
+
+
+@WRITERS
+def test_the_writer_groups_concurrent_uploads_and_answers_each(database, writer_class):
     storage = open_storage(database)
     counting = CountingStorage(storage)
-    writer = ItemWriter(counting)
+    writer = writer_class(counting)
 
     async def main():
         uploads = [_upload(i) for i in range(100)]
@@ -96,14 +103,16 @@ def test_the_writer_groups_concurrent_uploads_and_answers_each(database):
         assert again == [(i, True) for i, _ in first[:10]]
         assert sum(counting.groups) == 110
         assert max(counting.groups) > 1, counting.groups  # 100 waiting uploads were not stored one by one
+        assert max(counting.groups) <= 64
         assert storage.stored_content_count() == 100
     finally:
         storage.close()
 
 
-def test_a_failed_group_answers_every_upload_in_it_and_the_writer_goes_on(tmp_path):
+@WRITERS
+def test_a_failed_group_answers_every_upload_in_it_and_the_writer_goes_on(tmp_path, writer_class):
     storage = open_storage(str(tmp_path / "relay.sqlite3"))
-    writer = ItemWriter(storage)
+    writer = writer_class(storage)
 
     async def main():
         good, content = _upload(2)
@@ -120,9 +129,10 @@ def test_a_failed_group_answers_every_upload_in_it_and_the_writer_goes_on(tmp_pa
         storage.close()
 
 
-def test_the_writer_refuses_a_wrong_digest_or_an_unsealed_body_and_stores_the_rest(database):
+@WRITERS
+def test_the_writer_refuses_a_wrong_digest_or_an_unsealed_body_and_stores_the_rest(database, writer_class):
     storage = open_storage(database)
-    writer = ItemWriter(storage)
+    writer = writer_class(storage)
     good, content = _upload(1)
     plain = b"1,2,3\r\n"
 
@@ -142,3 +152,70 @@ def test_the_writer_refuses_a_wrong_digest_or_an_unsealed_body_and_stores_the_re
         assert storage.download(stored[0], HC)[1] == content
     finally:
         storage.close()
+
+
+def test_the_loop_writer_stores_a_lone_upload_at_once_and_waits_for_uploads_still_coming(tmp_path):
+    """One upload: stored on the next turns of the loop, not after a timer. Uploads arriving turn after
+    turn (other connections' requests being read) join the same group, up to its limit."""
+    storage = open_storage(str(tmp_path / "relay.sqlite3"))
+    counting = CountingStorage(storage)
+    writer = LoopWriter(counting, max_group=8)
+
+    async def trickle(n: int):
+        tasks = []
+        for i in range(n):
+            tasks.append(asyncio.ensure_future(writer.put(*_upload(100 + i))))
+            await asyncio.sleep(0)  # one upload per turn of the loop
+        return await asyncio.gather(*tasks)
+
+    async def main():
+        lone = await asyncio.wait_for(writer.put(*_upload(1)), timeout=5)
+        groups_after_lone = list(counting.groups)
+        trickled = await asyncio.wait_for(trickle(20), timeout=10)
+        return lone, groups_after_lone, trickled
+
+    try:
+        lone, groups_after_lone, trickled = asyncio.run(main())
+        assert lone[1] is False and groups_after_lone == [1]
+        assert len({i for i, _ in trickled}) == 20
+        assert sum(counting.groups[1:]) == 20 and max(counting.groups) == 8, counting.groups
+    finally:
+        storage.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the lock file needs fcntl")
+def test_sqlite_writers_queue_on_the_lock_file_instead_of_failing(tmp_path):
+    """Several workers write one SQLite file: a writer that finds another committing waits for it
+    (on ``<database>.lock``) and then stores, however long the other takes."""
+    import fcntl
+
+    db = str(tmp_path / "relay.sqlite3")
+    storage = open_storage(db)
+    other = open_storage(db)
+    done = threading.Event()
+    result = []
+    lock = os.open(db + ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker in the middle of its commit
+        thread = threading.Thread(target=lambda: (result.append(storage.put_item(*_upload(1))), done.set()))
+        thread.start()
+        assert not done.wait(0.3), "the writer did not wait for the lock"
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        assert done.wait(10), "the writer did not go on once the lock was free"
+        thread.join(10)
+        assert result[0][1] is False
+
+        # Two storages on the same file, each from its own thread, all at once: every upload stored.
+        def burst(st, first):
+            for i in range(first, first + 40):
+                st.put_items([_upload(i)])
+        threads = [threading.Thread(target=burst, args=(st, first)) for st, first in ((storage, 10), (other, 50))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert storage.stored_content_count() == 81
+    finally:
+        os.close(lock)
+        storage.close()
+        other.close()

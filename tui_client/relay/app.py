@@ -26,7 +26,7 @@ from tui_client.core import wire
 from tui_client.relay import identity
 from tui_client.relay.envelope import Refused
 from tui_client.relay.settings import SETTINGS_ENV, RelaySettings
-from tui_client.relay.writer import ItemWriter, StoreClient
+from tui_client.relay.writer import ItemWriter, LoopWriter
 from tui_client.relay.storage import Conflict, Gone, NewItem, NotFound, Storage, StorageError, open_storage
 
 log = logging.getLogger("tsunagi.relay")
@@ -169,7 +169,7 @@ class Arrivals:
             pass
 
 
-async def accept_upload(writer: ItemWriter | StoreClient, directory: DirectoryCache, client_cert: Optional[bytes], name: str,
+async def accept_upload(writer: ItemWriter | LoopWriter, directory: DirectoryCache, client_cert: Optional[bytes], name: str,
                         declared: str, length: Optional[str], chunks, max_item_bytes: int):
     """The upload operation, whatever carries it: (HTTP status, JSON body).
 
@@ -264,7 +264,7 @@ class FastUpload:
 
     def __init__(self, app: FastAPI):
         self.app = app
-        self.writer: ItemWriter | StoreClient = app.state.writer
+        self.writer: ItemWriter | LoopWriter = app.state.writer
         self.directory: DirectoryCache = app.state.directory
         self.max_item_bytes: int = app.state.max_item_bytes
 
@@ -310,13 +310,12 @@ def app_from_env() -> FastUpload:
     """uvicorn factory: each worker process builds its app from the settings in the environment."""
     settings = RelaySettings.from_env(os.environ[SETTINGS_ENV])
     storage = open_storage(settings.database)
-    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes, max_wait=settings.max_wait,
-                                 store_socket=settings.store_socket))
+    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes, max_wait=settings.max_wait))
 
 
 def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES,
                receipt_check: Optional[ReceiptCheck] = None,
-               max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT), store_socket: str = "") -> FastAPI:
+               max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)) -> FastAPI:
     check_receipt = receipt_check or identity.check_receipt
     app = FastAPI(
         title="Tsunagi relay",
@@ -329,7 +328,7 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
     app.state.storage = storage
     dir_cache = DirectoryCache(storage)
     arrivals = Arrivals()
-    writer = StoreClient(store_socket, arrivals) if store_socket else ItemWriter(storage, arrivals)
+    writer = (LoopWriter if storage.quick_writes else ItemWriter)(storage, arrivals)
     app.state.writer, app.state.directory, app.state.max_item_bytes = writer, dir_cache, max_item_bytes
 
     def caller(request: Request) -> Optional[str]:

@@ -1,7 +1,7 @@
 """Is an upload what it says it is: its SHA-256 and the shape of a sealed item (CMS EnvelopedData).
 
-Used where uploads are stored (the writer thread or the store process), so the event loop that reads
-requests does not pay for hashing. Imports neither FastAPI nor asn1crypto until needed.
+Used where uploads are stored (``writer.store_group``), once per group. Imports neither FastAPI nor
+asn1crypto until needed.
 """
 
 from __future__ import annotations

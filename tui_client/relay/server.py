@@ -3,8 +3,8 @@
 Set-up choices (measured, see docs/benchmarks.md): uvloop + httptools, our protocol subclass that
 passes the client certificate to the app and sets TCP_NODELAY on every connection (with several
 workers the shared socket otherwise loses it: ~44 ms per request, uvicorn issue #3149), access log
-off (the relay logs its own routing facts). Several workers share the listening socket and one store
-process (writer.py), which checks and stores every upload: SQLite has one writer.
+off (the relay logs its own routing facts). Several workers share the listening socket; each checks and
+stores its own uploads (writer.py), and SQLite orders their commits with a lock file.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ class ServerOptions:
     max_item_bytes: int = 0
     max_wait: float = 25.0           # longest a mailbox request waits for arrivals
     seed_offices: List[dict] = field(default_factory=list)
-    #: Check and store uploads in a store process (writer.py) rather than a thread of each worker.
-    store_process: bool = True
 
 
 def _loop() -> str:
@@ -68,7 +66,6 @@ def configure_identity(ca_certs: str, crl: str = "") -> None:
 def run(opts: ServerOptions) -> None:
     from tui_client.core import wire
     from tui_client.relay.settings import SETTINGS_ENV, RelaySettings
-    from tui_client.relay.writer import StoreProcess
 
     settings = RelaySettings(opts.database, opts.max_item_bytes or wire.DEFAULT_MAX_ITEM_BYTES,
                              max_wait=opts.max_wait)
@@ -84,20 +81,8 @@ def run(opts: ServerOptions) -> None:
     seed_offices(storage, opts.seed_offices)
     storage.close()
     _setup_logging(opts.log_level)
-    store = None
-    if opts.store_process and StoreProcess.supported():
-        # Uploads are checked and stored in a process of their own, shared by every worker; it
-        # reads the settings (and its log level) from the environment too.
-        store = StoreProcess()
-        settings.store_socket = store.path
     os.environ[SETTINGS_ENV] = settings.to_env()
-    if store is not None:
-        store.start()
-    try:
-        _serve(opts)
-    finally:
-        if store is not None:
-            store.stop()
+    _serve(opts)
 
 
 def _serve(opts: ServerOptions) -> None:

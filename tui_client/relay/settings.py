@@ -1,4 +1,4 @@
-"""The relay's settings, handed from ``tsunagi relay`` to its workers and store process through the
+"""The relay's settings, handed from ``tsunagi relay`` to its workers through the
 environment (a uvicorn worker is a fresh process)."""
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ class RelaySettings:
     max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)
     #: Offices put on the system at start-up: [{"office", "services", "name", "certificate_pem"}].
     seed_offices: List[dict] = field(default_factory=list)
-    #: The store process's socket (``writer.StoreProcess``); empty: a writer thread in each worker.
-    store_socket: str = ""
 
     def to_env(self) -> str:
         return json.dumps(self.__dict__)

@@ -15,7 +15,6 @@ both commit atomically); SQLite's ``synchronous=NORMAL`` survives a process cras
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import threading
@@ -26,6 +25,11 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from tui_client.core import wire
 from tui_client.relay.contentfiles import ContentError, ContentFiles
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's own locking alone
+    fcntl = None  # type: ignore[assignment]
 
 
 class StorageError(Exception):
@@ -135,6 +139,9 @@ class Storage:
     blob = "BLOB"
     #: Where contents live when not in the rows (SQLite beside its file); None: in the rows.
     files: Optional[ContentFiles] = None
+    #: True where storing a group waits for neither the disk nor the network (it is then stored in
+    #: the event loop's thread, ``writer.LoopWriter``); False: a writer thread waits instead.
+    quick_writes: bool = False
 
     # -- plumbing: subclasses provide _execute(sql, params) -> (rows, rowcount)
     def _execute(self, sql: str, params: Sequence = (), *, fetch: bool = True) -> Tuple[list, int]:
@@ -361,15 +368,16 @@ class SQLiteStorage(Storage):
                  content_files: bool = True):
         self.path = path
         self.durable = durable
+        self.quick_writes = not durable  # commits reach the WAL in the page cache, no fsync
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        in_memory = path == ":memory:" or path.startswith("file:") or not path
+        self._in_memory = in_memory = path == ":memory:" or path.startswith("file:") or not path
         use_files = content_files and not in_memory and ContentFiles.available()
         # Page size of a new file (an existing one keeps its own). Rows of routing facts: SQLite's
         # 4 KiB; contents in rows: 16 KiB, a 20 KB sealed item then spans 2 pages instead of 6.
         self._page_size = 4096 if use_files else 16384
         self.create_schema()
-        if use_files and self._has_json():
+        if use_files:
             self.files = ContentFiles(path + ".content", durable=durable)
             self.files.sweep(self._file_used)
 
@@ -378,17 +386,9 @@ class SQLiteStorage(Storage):
         if column not in {r[1] for r in rows}:
             self._execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}", fetch=False)
 
-    def _has_json(self) -> bool:
-        try:
-            rows, _ = self._execute("SELECT json_extract(value, '$[0]') FROM json_each('[[7]]')")
-            return rows == [(7,)]
-        except (StorageError, sqlite3.Error):
-            return False
-
     def put_items(self, batch):
         """As ``Storage.put_items``; with content files, the group's contents are one append, and
-        its rows one INSERT (the statement runs without Python in between: with a busy event loop
-        in the same process, every return to Python costs the writer a wait for the GIL)."""
+        its rows one ``executemany``."""
         if self.files is None or not batch:
             return super().put_items(batch)
         try:
@@ -402,11 +402,10 @@ class SQLiteStorage(Storage):
                 for new_id, (item, content), offset in zip(ids, batch, offsets)]
 
         def store(run) -> list:
-            _, count = run(_INSERT_ROWS, (json.dumps(rows),))
-            if count == len(rows):
+            if self._insert_rows(rows) == len(rows):
                 return [(new_id, False) for new_id in ids]
-            found, _ = run("SELECT name, id, digest FROM items WHERE name IN (SELECT value FROM json_each(?))",
-                           (json.dumps([r[2] for r in rows]),))
+            found, _ = run(f"SELECT name, id, digest FROM items WHERE name IN ({', '.join('?' * len(rows))})",
+                           [r[2] for r in rows])
             stored = {name: (id_, digest) for name, id_, digest in found}
             out: list = []
             for row in rows:
@@ -446,18 +445,50 @@ class SQLiteStorage(Storage):
         except sqlite3.OperationalError as exc:  # locked / disk full / unreadable
             raise StorageError(str(exc)) from exc
 
+    def _insert_rows(self, rows: Sequence[Sequence]) -> int:
+        """INSERT content-file rows (names already held are skipped); how many went in."""
+        try:
+            return self._conn().executemany(_INSERT_ROWS, rows).rowcount
+        except sqlite3.OperationalError as exc:
+            raise StorageError(str(exc)) from exc
+
     def _transaction(self, work):
         # One connection per thread: the statements of ``work`` run inside this transaction.
-        self._execute("BEGIN IMMEDIATE", fetch=False)
+        # Writers of all threads and processes first queue on a lock file: SQLite alone makes a
+        # writer that finds the database busy sleep and poll (1, 2, 5, 10 ms...), which with
+        # several relay workers cost more time than the writes; a blocked flock wakes the moment
+        # the holder lets go.
+        lock = self._write_lock()
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            result = work(self._execute)
-            self._execute("COMMIT", fetch=False)
-        except BaseException:
-            conn = self._conn()
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            self._execute("BEGIN IMMEDIATE", fetch=False)
+            try:
+                result = work(self._execute)
+                self._execute("COMMIT", fetch=False)
+            except BaseException:
+                conn = self._conn()
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         return result
+
+    def _write_lock(self) -> Optional[int]:
+        """This thread's descriptor of ``<database>.lock`` (flock excludes descriptors, so threads
+        need their own), or None: no fcntl, or an in-memory database."""
+        if fcntl is None or self._in_memory:
+            return None
+        fd = getattr(self._local, "lockfd", None)
+        if fd is None:
+            try:
+                fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+            except OSError as exc:
+                raise StorageError(f"lock file: {exc}") from exc
+            self._local.lockfd = fd
+        return fd
 
     def close(self) -> None:
         if self.files is not None:
@@ -466,13 +497,16 @@ class SQLiteStorage(Storage):
         if conn is not None:
             conn.close()
             self._local.conn = None
+        lockfd = getattr(self._local, "lockfd", None)
+        if lockfd is not None:
+            os.close(lockfd)
+            self._local.lockfd = None
 
 
 _INSERT_ROWS = (
     "INSERT INTO items (id, kind, name, digest, size, sender, sender_service, recipient, recipient_service, "
-    "created_at, content_file, content_offset, content_length) SELECT "
-    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(13))
-    + " FROM json_each(?) WHERE true ON CONFLICT (name) DO NOTHING")
+    "created_at, content_file, content_offset, content_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (name) DO NOTHING")
 
 
 def _name_taken(stored: Optional[Sequence], digest: str) -> Union[Tuple[str, bool], Conflict]:
