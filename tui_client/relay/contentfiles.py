@@ -19,8 +19,8 @@ Rules that keep this safe with several writers, processes and crashes:
 Where the OS and file system allow it (Linux, ext4/xfs/btrfs), contents are written with ``O_DIRECT``
 through one reused, aligned buffer: they go to the disk without filling the page cache, which a relay
 never reads them back from soon enough to be worth it (a recipient downloads minutes or hours later),
-and copying a 20 KB upload into fresh page-cache memory was a third of the store process's time on the
-reference box (docs/benchmarks.md). Each group then ends on a 4 KiB boundary: the gap is zeros no row
+and copying a 20 KB upload into fresh page-cache memory was a third of the time spent storing it on
+the reference box (docs/benchmarks.md). Each group then ends on a 4 KiB boundary: the gap is zeros no row
 points at. Where ``O_DIRECT`` is refused, ordinary buffered appends are used; readers cannot tell.
 
 Only where ``fcntl`` exists (Linux, macOS, BSD); elsewhere the relay keeps contents in the database.
