@@ -7,9 +7,9 @@ digest are in the row already. PostgreSQL keeps contents in its rows (several ho
 
 Rules that keep this safe with several writers, processes and crashes:
 
-- A content file is appended to by one writer (a relay process's writer thread), which holds an
-  exclusive ``flock`` on it for as long as it may still append. A file is created under a temporary
-  name, locked, then renamed, so nobody can find it unlocked before its writer is done with it.
+- A content file is appended to by one writer (the thread that stores a worker's uploads), which
+  holds an exclusive ``flock`` on it for as long as it may still append. A file is created under a
+  temporary name, locked, then renamed, so nobody can find it unlocked before its writer is done.
 - Contents are written (and with ``durable``, ``fdatasync``-ed) before the rows pointing at them are
   committed: a crash in between leaves bytes no row points at, never a row without its content.
 - Deleting an item's content (a receipt, a withdrawal) overwrites its bytes with zeros at once. A file
@@ -20,8 +20,8 @@ Where the OS and file system allow it (Linux, ext4/xfs/btrfs), contents are writ
 through one reused, aligned buffer: they go to the disk without filling the page cache, which a relay
 never reads them back from soon enough to be worth it (a recipient downloads minutes or hours later),
 and copying a 20 KB upload into fresh page-cache memory was a third of the time spent storing it on
-the reference box (docs/benchmarks.md). Each group then ends on a 4 KiB boundary: the gap is zeros no row
-points at. Where ``O_DIRECT`` is refused, ordinary buffered appends are used; readers cannot tell.
+the reference box (docs/benchmarks.md). Each group then ends on a 4 KiB boundary: the gap is zeros
+no row points at. Where ``O_DIRECT`` is refused, ordinary buffered appends are used; readers cannot tell.
 
 Only where ``fcntl`` exists (Linux, macOS, BSD); elsewhere the relay keeps contents in the database.
 """
@@ -53,8 +53,8 @@ class ContentError(OSError):
 
 
 class ContentFiles:
-    """The content files of one database, in ``folder``. ``append`` is meant for one writer thread
-    per process; every other method may be called from any thread or process."""
+    """The content files of one database, in ``folder``. Each thread that calls ``append`` has a
+    current file of its own; every other method may be called from any thread or process."""
 
     #: A writer moves on to a new file after this many bytes or seconds, so old files can go.
     max_bytes = 64 << 20
@@ -77,7 +77,7 @@ class ContentFiles:
             raise ContentError(f"not a content file name: {name!r}")
         return os.path.join(self.folder, name)
 
-    # -- writing (the writer thread)
+    # -- writing (the thread that stores uploads)
     def append(self, contents: Sequence[bytes], still_used: Callable[[str], bool]) -> Tuple[str, List[int]]:
         """Append contents to this thread's current file: (file name, offset of each). On an error
         nothing that was written counts, and the caller stores no row pointing at it."""

@@ -139,7 +139,7 @@ class Storage:
     blob = "BLOB"
     #: Where contents live when not in the rows (SQLite beside its file); None: in the rows.
     files: Optional[ContentFiles] = None
-    #: True where storing a group waits for neither the disk nor the network (it is then stored in
+    #: True where storing a group waits for neither fsync nor the network (it is then stored in
     #: the event loop's thread, ``writer.LoopWriter``); False: a writer thread waits instead.
     quick_writes: bool = False
 

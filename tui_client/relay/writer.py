@@ -4,7 +4,7 @@ each upload is answered only after its group has committed.
 Two writers with one interface, ``await writer.put(item, content)`` → (id, duplicate), or raises
 Refused (wrong digest, not sealed), Conflict (name stored with other content) or StorageError:
 
-- ``LoopWriter``: in the event loop's own thread, for storage that never waits for the disk or the
+- ``LoopWriter``: in the event loop's own thread, for storage that waits for neither fsync nor the
   network (``Storage.quick_writes``: SQLite, not durable), which is what ``tsunagi relay`` runs by
   default. Handing uploads to a thread costs a wait for the GIL after every call into C, and to a
   process costs copying them over a socket; both cost more than storing them (docs/benchmarks.md).
@@ -84,9 +84,10 @@ class ItemWriter:
 
 
 class LoopWriter:
-    """Checks and stores uploads in the event loop's own thread: every upload that arrives during
-    one turn of the loop joins one group, stored (one transaction) in a callback of the next turn;
-    then each is answered. For storage whose writes do not wait for the disk or the network
+    """Checks and stores uploads in the event loop's own thread, in a callback: uploads that arrive
+    while it waits form one group; it waits one more turn of the loop for as long as each turn brings
+    more, up to ``max_group``, then stores the group (one transaction) and answers each upload; a
+    lone upload goes within two turns. For storage that does not wait for fsync or the network
     (``Storage.quick_writes``: SQLite with ``synchronous=NORMAL``, content through O_DIRECT), where
     handing the group to another thread or process costs more than storing it (docs/benchmarks.md).
     """
