@@ -1,0 +1,5 @@
+"""Catalogue entries of the Textual app (`ui/`): tabs, screens, keys, notices."""
+
+FINDINGS = {}
+
+TEXT = {}

@@ -1,0 +1,1 @@
+"""One screen per module: home, inbox, outbox, batch, compose, drafts, archive, …"""

@@ -1,0 +1,1 @@
+"""Reusable pieces: findings list, day grid, partner picker, progress."""
