@@ -49,7 +49,7 @@ class ReceivingPart:
         cancel = self._cancel_event(cancel)
         self._ensure_registered()
         try:
-            self.inbox.fetch(self.client, service, cancel=cancel)
+            self.inbox_queue.fetch(self.client, service, cancel=cancel)
         except TransportError as exc:
             report.findings.append(self._net(exc))
             # items already on disk are still processed below
@@ -57,7 +57,7 @@ class ReceivingPart:
             report.findings.append(make("E-RECV-002", reason=getattr(exc, "strerror", None) or type(exc).__name__))
             return report
         try:
-            result = self.inbox.process(self.client, lambda info, data: self._open_and_check(info, data, report),
+            result = self.inbox_queue.process(self.client, lambda info, data: self._open_and_check(info, data, report),
                                         cancel=cancel)
         except TransportError as exc:
             report.findings.append(self._net(exc))

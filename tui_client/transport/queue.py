@@ -305,7 +305,8 @@ class Inbox:
         except (OSError, sqlite3.Error) as exc:
             fresh = [info for _, info, _, a in group if a is not None]
             out.kept += fresh
-            err = exc if isinstance(exc, OSError) else OSError(str(exc))
+            err = exc if isinstance(exc, OSError) else OSError(
+                0, getattr(exc, "sqlite_errorname", "") or type(exc).__name__)
             out.unstored += [(info.name, err) for info in fresh]
             group.clear()
             return False
