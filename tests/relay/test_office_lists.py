@@ -124,3 +124,31 @@ def test_certificate_days_left_relay_reachable_and_partners(relay, tmp_path):
     assert datetime.now(timezone.utc) < status.not_after
     cm.close()
     hc.close()
+
+
+def test_status_searches_the_archive_and_discards_from_the_shelf(relay, tmp_path, run_cli, monkeypatch):
+    from tui_client.core import seal
+
+    home = str(tmp_path / "pcs")
+    monkeypatch.setenv("TSUNAGI_HOME", home)
+    cm, hc = _open("cm", relay, home), _open("homecare", relay, home)
+    files, people = _bundle()
+    assert len(cm.send(files).sent) == 3
+    assert len(hc.receive().received) == 3
+    name = "UPPLAN_202505_1370100011_43_1399999999_11_20250425103000.CSV"      # not on the system
+    sealed, _ = seal.seal(b"x", name, cm.keystore, [sample_certs.certificate("homecare")],
+                          recipient_office="1370100029")
+    cm.outbox_queue.enqueue(name, bytes(sealed))
+    cm.flush()
+    cm.close()
+    hc.close()
+    code, out, err = run_cli("status", "--office", HC, "--month", "202505", "--user", people[1].insured)
+    assert code == 0 and "保管: " in out and "受信済み" not in err, out + err
+    shown = [line.strip() for line in out.splitlines() if line.startswith("  ") and not line.startswith("    ")]
+    assert shown and all(n in [f for f, _ in files] for n in shown)
+    code, out, _ = run_cli("status", "--office", HC, "--month", "209912")
+    assert code == 0 and "条件に合うものはありません" in out
+    code, out, _ = run_cli("status", "--office", CM, "--offline")
+    assert code == 2 and "エラーの棚: 1件" in out
+    code, out, _ = run_cli("status", "--office", CM, "--offline", "--discard", name)
+    assert code == 0 and "エラーの棚: 0件" in out and "送信済み: 3件" in out, out
