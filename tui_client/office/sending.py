@@ -78,7 +78,7 @@ class SendingPart:
         if same is not None:
             return "sent", same
         other = self.db.archive_record("sent", name)
-        if other is not None and other.get("state") not in (wire.RECEIVED, wire.WITHDRAWN):
+        if other is not None:        # the relay keeps every name it stored, whatever its state
             return "conflict", other
         return "", None
 
