@@ -152,3 +152,33 @@ def test_status_searches_the_archive_and_discards_from_the_shelf(relay, tmp_path
     assert code == 2 and "エラーの棚: 1件" in out
     code, out, _ = run_cli("status", "--office", CM, "--offline", "--discard", name)
     assert code == 0 and "エラーの棚: 0件" in out and "送信済み: 3件" in out, out
+
+
+def test_lists_may_be_read_from_another_thread_while_a_send_runs(relay, tmp_path):
+    """What the app does: a worker thread sends while the screen's thread lists the outbox."""
+    import threading
+
+    home = str(tmp_path / "pcs")
+    cm = _open("cm", relay, home)
+    _open("homecare", relay, home).close()
+    files = [f for unit in range(6) for f in _bundle(seed=unit, serial=f"2025042511{unit:02d}00")[0]]
+    result, errors = [], []
+
+    def worker():
+        try:
+            result.append(cm.send(files))
+        except BaseException as exc:      # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    seen = []
+    while t.is_alive() or not seen:
+        page = cm.outbox(ListQuery(limit=100))
+        seen.append(page.total)
+        assert len({i.name for i in page.items}) == len(page.items)      # never an item twice
+        cm.certificate_status()
+    t.join()
+    assert not errors and len(result[0].sent) == 18, (errors, result and result[0].findings)
+    assert cm.outbox(ListQuery(state="sent")).total == 18
+    cm.close()

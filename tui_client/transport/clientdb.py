@@ -194,6 +194,24 @@ class ClientDB:
                     conn.execute("ROLLBACK")
                 raise
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the store (no write of this process or another
+        between them): a deferred read transaction, under the lock."""
+        with self._lock:
+            conn = self._connect()
+            if self._depth:
+                yield
+                return
+            conn.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
     def _read(self, sql: str, args: Sequence = ()) -> List[tuple]:
         with self._lock:
             return self._connect().execute(sql, tuple(args)).fetchall()
@@ -242,12 +260,13 @@ class ClientDB:
 
     def outbox_entry(self, name: str) -> Optional[Tuple[Record, bytes, Optional[bytes]]]:
         """(record, sealed, plain) of an outbox item."""
-        rows = self._read("SELECT o.seq, o.state, o.record, s.data, o.plain FROM outbox o"
-                          " JOIN blobs s ON s.sha256 = o.sealed WHERE o.name = ?", (name,))
+        rows = self._read("SELECT o.seq, o.state, o.record, s.data, p.data FROM outbox o"
+                          " JOIN blobs s ON s.sha256 = o.sealed LEFT JOIN blobs p ON p.sha256 = o.plain"
+                          " WHERE o.name = ?", (name,))
         if not rows:
             return None
         seq, state, rec, sealed, plain = rows[0]
-        return dict(_load(rec), seq=seq, shelf=state), bytes(sealed), self.blob(plain)
+        return dict(_load(rec), seq=seq, shelf=state), bytes(sealed), None if plain is None else bytes(plain)
 
     def outbox_update(self, name: str, record: Record, state: Optional[str] = None) -> None:
         rec = {k: v for k, v in record.items() if k not in ("seq", "shelf")}
@@ -313,8 +332,8 @@ class ClientDB:
         return [r[0] for r in self._read("SELECT id FROM inbox ORDER BY seq")]
 
     def inbox_payload(self, key: str) -> Optional[bytes]:
-        rows = self._read("SELECT sealed FROM inbox WHERE id = ?", (key,))
-        return self.blob(rows[0][0]) if rows else None
+        rows = self._read("SELECT b.data FROM inbox i JOIN blobs b ON b.sha256 = i.sealed WHERE i.id = ?", (key,))
+        return bytes(rows[0][0]) if rows else None
 
     def inbox_record(self, key: str) -> Optional[Record]:
         rows = self._read("SELECT record FROM inbox WHERE id = ?", (key,))
@@ -415,8 +434,9 @@ class ClientDB:
         return dict(_load(rows[0][2]), seq=rows[0][0], archive_state=rows[0][1])
 
     def archive_content(self, direction: str, name: str) -> Optional[bytes]:
-        rows = self._read("SELECT content FROM archive WHERE direction = ? AND name = ?", (direction, name))
-        return self.blob(rows[0][0]) if rows else None
+        rows = self._read("SELECT b.data FROM archive a JOIN blobs b ON b.sha256 = a.content"
+                          " WHERE a.direction = ? AND a.name = ?", (direction, name))
+        return bytes(rows[0][0]) if rows else None
 
     def archive_receipt(self, direction: str, name: str) -> Optional[bytes]:
         rows = self._read("SELECT receipt FROM archive WHERE direction = ? AND name = ?", (direction, name))
