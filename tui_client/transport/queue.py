@@ -1,14 +1,19 @@
 """The outbox and the inbox: what makes "sent" and "received" survive crashes and dropped lines.
 
-Outbox: a sealed item is written to disk first (``enqueue``), then uploaded with its idempotency key
-(name + SHA-256 of the sealed bytes, the same on every retry because the sealed bytes are kept),
-and leaves only after the relay confirmed it with an id (the confirmation is recorded in ``sent``
-before the entry is removed). A refusal that retrying cannot fix, or a failure that keeps coming
-back, moves the item to the error shelf, where a person sees it; nothing vanishes.
+Both stand on the office database (``transport/clientdb.py``).
 
-Inbox: a downloaded item is written to disk before anything else happens; it is acknowledged only
-after the caller has opened, validated and stored it (``Inbox.process``), and removed only after the
-relay accepted the receipt.
+Outbox: a sealed item is committed first (``enqueue``), then uploaded with its idempotency key
+(name + SHA-256 of the sealed bytes, the same on every retry because the sealed bytes are kept); the
+relay's id is recorded in the sent archive and the outbox row removed in one transaction. A refusal
+that retrying cannot fix, or a failure that keeps coming back, moves the item to the error shelf
+(``state='error'``), where a person sees it; nothing vanishes. A 409 "same name, other content" for
+an item whose plain content the sent archive already holds means it was delivered: it counts as sent.
+
+Inbox: downloads are committed a group at a time before anything else happens; an item is
+acknowledged only after the caller has opened, validated and stored it (``Inbox.process``: archive
+record and receipt in one transaction), and removed only after the relay accepted the receipt.
+
+Loops take ``cancel`` (a ``threading.Event``), checked between items.
 """
 
 from __future__ import annotations
