@@ -3,6 +3,8 @@ group, on both backends; the two writers that form the groups; several writers o
 
 import asyncio
 import functools
+import os
+import sys
 import threading
 
 import pytest
@@ -152,13 +154,29 @@ def test_the_writer_refuses_a_wrong_digest_or_an_unsealed_body_and_stores_the_re
         storage.close()
 
 
-def test_sqlite_writers_on_one_file_wait_for_each_other_instead_of_failing(tmp_path):
-    """Several workers write one SQLite file, each from its own thread, all at once: every upload is
-    stored (SQLite's busy timeout makes a writer wait for the other's commit)."""
+@pytest.mark.skipif(sys.platform == "win32", reason="the lock file needs fcntl")
+def test_sqlite_writers_queue_on_the_lock_file_instead_of_failing(tmp_path):
+    """Several workers write one SQLite file: a writer that finds another committing waits for it
+    (on ``<database>.lock``) and then stores, however long the other takes."""
+    import fcntl
+
     db = str(tmp_path / "relay.sqlite3")
     storage = open_storage(db)
     other = open_storage(db)
+    done = threading.Event()
+    result = []
+    lock = os.open(db + ".lock", os.O_RDWR | os.O_CREAT)
     try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker in the middle of its commit
+        thread = threading.Thread(target=lambda: (result.append(storage.put_item(*_upload(1))), done.set()))
+        thread.start()
+        assert not done.wait(0.3), "the writer did not wait for the lock"
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        assert done.wait(10), "the writer did not go on once the lock was free"
+        thread.join(10)
+        assert result[0][1] is False
+
+        # Two storages on the same file, each from its own thread, all at once: every upload stored.
         def burst(st, first):
             for i in range(first, first + 40):
                 st.put_items([_upload(i)])
@@ -167,8 +185,9 @@ def test_sqlite_writers_on_one_file_wait_for_each_other_instead_of_failing(tmp_p
             t.start()
         for t in threads:
             t.join(60)
-        assert storage.stored_content_count() == 80
+        assert storage.stored_content_count() == 81
     finally:
+        os.close(lock)
         storage.close()
         other.close()
 

@@ -29,6 +29,11 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from tui_client.core import wire
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's own locking alone
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger("tsunagi.relay")
 
 
@@ -337,8 +342,9 @@ class SQLiteStorage(Storage):
         self.durable = durable
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
+        self._in_memory = path == ":memory:" or path.startswith("file:") or not path
         self.create_schema()
-        if not (path == ":memory:" or path.startswith("file:") or not path):
+        if not self._in_memory:
             self._absorb_content_files()
 
     def _add_column(self, table, column, kind):
@@ -398,22 +404,50 @@ class SQLiteStorage(Storage):
 
     def _transaction(self, work):
         # One connection per thread: the statements of ``work`` run inside this transaction.
-        self._execute("BEGIN IMMEDIATE", fetch=False)
+        # Writers of all threads and processes (``--workers N``) first queue on a lock file: SQLite
+        # alone makes a writer that finds the database busy sleep and poll (1, 2, 5, 10 … 100 ms),
+        # however soon the other commits; a blocked flock wakes the moment its holder lets go.
+        lock = self._write_lock()
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            result = work(self._execute)
-            self._execute("COMMIT", fetch=False)
-        except BaseException:
-            conn = self._conn()
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            self._execute("BEGIN IMMEDIATE", fetch=False)
+            try:
+                result = work(self._execute)
+                self._execute("COMMIT", fetch=False)
+            except BaseException:
+                conn = self._conn()
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         return result
+
+    def _write_lock(self) -> Optional[int]:
+        """This thread's descriptor of ``<database>.lock`` (flock excludes descriptors, so threads
+        need their own), or None: no fcntl (Windows), or an in-memory database."""
+        if fcntl is None or self._in_memory:
+            return None
+        fd = getattr(self._local, "lockfd", None)
+        if fd is None:
+            try:
+                fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+            except OSError as exc:
+                raise StorageError(f"lock file: {exc}") from exc
+            self._local.lockfd = fd
+        return fd
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+        lockfd = getattr(self._local, "lockfd", None)
+        if lockfd is not None:
+            os.close(lockfd)
+            self._local.lockfd = None
 
 
 def _read_part(path: str, offset: int, length: int) -> Optional[bytes]:
