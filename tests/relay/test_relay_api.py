@@ -175,3 +175,118 @@ def test_several_relay_processes_share_one_database(database, tmp_path, trust):
             o.close()
         a.stop()
         b.stop()
+
+
+def office_tls(office):
+    """A client TLS context presenting the office's certificate (as its RelayClient does)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tui_client import sample_certs
+    from tui_client.transport.client import tls_context
+
+    return tls_context(str(sample_certs.path("demo-ca.cert.pem")),
+                       office.keystore.certificate.public_bytes(serialization.Encoding.PEM), office.keystore.key)
+
+
+def _raw(office, method: str, path: str, body: bytes = b"", headers=None):
+    """One request over the office's TLS context, straight to the relay: (status, JSON body)."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    url = urlsplit(office.client.base_url)
+    conn = http.client.HTTPSConnection(url.hostname, url.port, context=office_tls(office), timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read() or b"null")
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("prefix", ["../", "x/", "x\\", "/", "..\\..\\"])
+def test_upload_names_must_be_bare_file_names(office_client, prefix):
+    """The filename grammar reads the last path part only: a name with a folder part used to be
+    stored under the bare name. It is refused, naming the field, and nothing is stored."""
+    from urllib.parse import quote
+
+    from tui_client import sample_certs
+
+    cm, home = office_client("cm"), office_client("homecare")
+    bare = UPJSK.format(s=home.number, ss="11", r=cm.number, rs="43")
+    sealed = _seal(home, sample_certs.certificate("cm"), bare)
+    status, body = _raw(home, "POST", f"{wire.ITEMS}?name={quote(prefix + bare, safe='')}", sealed,
+                        {wire.H_DIGEST: wire.digest(sealed), "Content-Type": wire.CONTENT_TYPE_SEALED})
+    assert status == 422 and body["error"]["code"] == wire.BAD_NAME
+    assert wire.error_field(body) == "name"
+    assert cm.client.mailbox() == [] and home.client.sent() == []
+
+
+def test_a_refusal_names_the_field_that_is_wrong(office_client):
+    """A 300-character office name used to be answered "services must be 2-character service-type
+    codes". Each refusal now names its field, and the client still reads code and detail."""
+    import json
+
+    cm = office_client("cm")
+
+    def put(body):
+        return _raw(cm, "PUT", wire.DIRECTORY_SELF, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+    status, body = put({"services": ["43"], "name": "あ" * 300})
+    assert status == 422 and wire.error_field(body) == "name" and "name" in body["error"]["detail"]
+    assert "services" not in body["error"]["detail"]
+    status, body = put({"services": ["4"], "name": ""})
+    assert status == 422 and wire.error_field(body) == "services"
+    status, body = put({"services": "43", "name": ""})  # not a list: the validator's refusal
+    assert status == 422 and wire.error_field(body) == "services"
+    assert wire.parse_error_body(body)[0] == wire.BAD_PARAMETER
+
+    status, body = _raw(cm, "GET", wire.MAILBOX + "?service=x")
+    assert status == 422 and wire.error_field(body) == "service"
+    status, body = _raw(cm, "GET", wire.MAILBOX + "?wait=-1")
+    assert status == 422 and wire.error_field(body) == "wait"
+    status, body = _raw(cm, "GET", wire.DIRECTORY_ENTRY.format(office="12"))
+    assert status == 422 and wire.error_field(body) == "office"
+    status, body = _raw(cm, "GET", wire.DIRECTORY + "?offices=1,2")
+    assert status == 422 and wire.error_field(body) == "offices"
+    status, body = _raw(cm, "POST", wire.ITEMS + "?name=hello.csv", b"x", {wire.H_DIGEST: "0" * 64})
+    assert status == 422 and wire.error_field(body) == "name"
+    name = UPJSK.format(s=cm.number, ss="43", r="1370100029", rs="11")
+    status, body = _raw(cm, "POST", f"{wire.ITEMS}?name={name}", b"x", {wire.H_DIGEST: "nothex"})
+    assert status == 400 and wire.error_field(body) == wire.H_DIGEST
+    assert cm.client.register_self(["43"], "あ" * 200).name == "あ" * 200   # the limit itself is fine
+
+
+def test_every_route_checks_the_caller_through_one_dependency():
+    """The office-certificate check is one FastAPI dependency (``calling_office``) that every route
+    of the API declares, not a check repeated in each handler."""
+    from fastapi.routing import APIRoute
+
+    from tui_client.relay.app import calling_office, create_app
+    from tui_client.relay.storage import SQLiteStorage
+
+    def calls(dependant) -> set:
+        found = {dependant.call}
+        for d in dependant.dependencies:
+            found |= calls(d)
+        return found
+
+    routes = [r for r in create_app(SQLiteStorage(":memory:")).routes if isinstance(r, APIRoute)]
+    assert len(routes) == 11
+    missing = [r.path for r in routes if calling_office not in calls(r.dependant)]
+    assert missing == []
+
+
+def test_item_info_has_one_definition_and_the_api_description_is_made_from_it():
+    import dataclasses
+
+    from tui_client.relay.app import create_app
+    from tui_client.relay.storage import SQLiteStorage
+
+    schemas = create_app(SQLiteStorage(":memory:")).openapi()["components"]["schemas"]
+    described = {k for k, v in schemas.items() if set(v.get("properties", {})) >= {"digest", "recipient_service"}}
+    assert described == {"ItemInfo"}
+    assert list(schemas["ItemInfo"]["properties"]) == [f.name for f in dataclasses.fields(wire.ItemInfo)]
+    item_list = schemas["ItemList"]["properties"]["items"]["items"]
+    assert item_list == {"$ref": "#/components/schemas/ItemInfo"}
+    assert set(schemas["ErrorDetail"]["properties"]) == {"code", "detail", "retry", "findings", "field"}

@@ -11,7 +11,7 @@ import pytest
 
 from tui_client import sample_certs
 from tui_client.core import seal, wire
-from tui_client.relay.writer import ItemWriter, LoopWriter
+from tui_client.relay.writer import ItemWriter
 from tui_client.relay.envelope import Refused
 from tui_client.relay.storage import Conflict, NewItem, open_storage
 
@@ -82,7 +82,7 @@ def test_a_group_that_fails_stores_nothing(database):
         storage.close()
 
 
-WRITERS = pytest.mark.parametrize("writer_class", [ItemWriter, LoopWriter])
+WRITERS = pytest.mark.parametrize("writer_class", [ItemWriter])
 
 
 @WRITERS
@@ -154,35 +154,6 @@ def test_the_writer_refuses_a_wrong_digest_or_an_unsealed_body_and_stores_the_re
         storage.close()
 
 
-def test_the_loop_writer_stores_a_lone_upload_at_once_and_waits_for_uploads_still_coming(tmp_path):
-    """One upload: stored on the next turns of the loop, not after a timer. Uploads arriving turn after
-    turn (other connections' requests being read) join the same group, up to its limit."""
-    storage = open_storage(str(tmp_path / "relay.sqlite3"))
-    counting = CountingStorage(storage)
-    writer = LoopWriter(counting, max_group=8)
-
-    async def trickle(n: int):
-        tasks = []
-        for i in range(n):
-            tasks.append(asyncio.ensure_future(writer.put(*_upload(100 + i))))
-            await asyncio.sleep(0)  # one upload per turn of the loop
-        return await asyncio.gather(*tasks)
-
-    async def main():
-        lone = await asyncio.wait_for(writer.put(*_upload(1)), timeout=5)
-        groups_after_lone = list(counting.groups)
-        trickled = await asyncio.wait_for(trickle(20), timeout=10)
-        return lone, groups_after_lone, trickled
-
-    try:
-        lone, groups_after_lone, trickled = asyncio.run(main())
-        assert lone[1] is False and groups_after_lone == [1]
-        assert len({i for i, _ in trickled}) == 20
-        assert sum(counting.groups[1:]) == 20 and max(counting.groups) == 8, counting.groups
-    finally:
-        storage.close()
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="the lock file needs fcntl")
 def test_sqlite_writers_queue_on_the_lock_file_instead_of_failing(tmp_path):
     """Several workers write one SQLite file: a writer that finds another committing waits for it
@@ -219,3 +190,35 @@ def test_sqlite_writers_queue_on_the_lock_file_instead_of_failing(tmp_path):
         os.close(lock)
         storage.close()
         other.close()
+
+
+def _refuse_service(storage, database: str, service: str) -> None:
+    """Make the database refuse to store one service code, as a failing disk or a lost connection
+    would refuse a statement in the middle of a registration."""
+    if database.startswith("postgresql://"):
+        storage._execute("CREATE OR REPLACE FUNCTION refuse_svc() RETURNS trigger LANGUAGE plpgsql AS "
+                         f"$$ BEGIN IF NEW.service = '{service}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                         "RETURN NEW; END $$", (), fetch=False)
+        storage._execute("CREATE TRIGGER refuse_svc BEFORE INSERT ON office_services FOR EACH ROW "
+                         "EXECUTE FUNCTION refuse_svc()", (), fetch=False)
+    else:
+        storage._execute("CREATE TRIGGER refuse_svc BEFORE INSERT ON office_services "
+                         f"WHEN NEW.service = '{service}' BEGIN SELECT RAISE(ABORT, 'refused'); END", (),
+                         fetch=False)
+
+
+def test_registering_an_office_is_one_transaction(database):
+    """Replacing an office's sites deletes the old ones and inserts the new: a failure half-way must
+    leave the office as it was, not without sites (which routes every item to the whole office)."""
+    storage = open_storage(database)
+    try:
+        storage.register_office(HC, ["11", "13"], "old name")
+        _refuse_service(storage, database, "99")
+        with pytest.raises(Exception):
+            storage.register_office(HC, ["11", "15", "99"], "new name")
+        assert storage.services(HC) == ["11", "13"]
+        assert storage.office_entry(HC)[1] == "old name"
+        storage.register_office(HC, ["15"], "new name")
+        assert storage.services(HC) == ["15"]
+    finally:
+        storage.close()

@@ -1,13 +1,14 @@
-"""The upload fast path reads the query and writes its answer without the general parsers: it must
-read and write exactly what they do."""
+"""The upload fast path in front of FastAPI reads the query and writes its answer without the
+general parsers: it must read and write exactly what they do."""
 
-import json
 from urllib.parse import parse_qs
 
 import pytest
 
+import json
+
 from tui_client.core import wire
-from tui_client.relay.app import _name_parameter, _payload, _upload_answer
+from tui_client.relay.app import _name_parameter, _payload, _upload_answer, bare_name_problem
 
 NAME = "UPPLAN_202505_1370100011_43_1370100029_11_20250425100000.CSV"
 
@@ -27,5 +28,13 @@ def test_the_upload_answer_is_the_wire_format(duplicate):
     text = _upload_answer(item_id, duplicate)
     assert json.loads(text) == wire.UploadResult(item_id, duplicate).to_json()
     assert json.loads(_payload(text)) == json.loads(text)
-    refusal = wire.error_body(wire.BAD_NAME, "bad", ("E-NAME-001",))
+    refusal = wire.error_body(wire.BAD_NAME, "bad", ("E-NAME-001",), "name")
     assert json.loads(_payload(refusal)) == refusal
+
+
+@pytest.mark.parametrize("name, bare", [
+    (NAME, True), ("../" + NAME, False), ("x/" + NAME, False), ("x\\" + NAME, False), ("/" + NAME, False),
+    (NAME + "\x00", False), ("\n" + NAME, False), ("", False), ("あ.CSV", True),
+])
+def test_a_name_is_bare_or_refused(name, bare):
+    assert (bare_name_problem(name) is None) == bare

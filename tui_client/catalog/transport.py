@@ -201,4 +201,6 @@ TEXT = {
     "demo.keep": "中継サーバーは動いたままです。別の画面で TSUNAGI_HOME={home} を付けると、練習用の事業所として"
                  "送受信できます（例: TSUNAGI_HOME={home} tsunagi receive --office 1370100029）。"
                  "終了するには Ctrl+C を押してください。",
+    # relay (issue 14)
+    "net.arg.idle_timeout": "相手が何も送らなくなった接続を切るまでの秒数（既定 30）",
 }

@@ -24,6 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help=t("net.arg.workers"))
     p.add_argument("--max-item-mb", type=int, default=32, help=t("net.arg.max_item_mb"))
     p.add_argument("--max-wait", type=float, default=25.0, metavar="SECONDS", help=t("net.arg.max_wait"))
+    p.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS", help=t("net.arg.idle_timeout"))
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.add_argument("--demo-offices", action="store_true", help=t("net.arg.demo_offices"))
     p.add_argument("--register", action="append", default=[], metavar="OFFICE[:SVC,SVC]",
@@ -97,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         run_server(ServerOptions(database=database, host=args.host, port=port, certfile=certfile,
                                  keyfile=keyfile, ca_certs=ca, crl=crl, workers=max(1, args.workers),
                                  log_level=args.log_level, max_item_bytes=args.max_item_mb * 1024 * 1024,
-                                 max_wait=max(0.0, min(args.max_wait, 60.0)), seed_offices=seed))
+                                 max_wait=max(0.0, min(args.max_wait, 60.0)), seed_offices=seed,
+                                 idle_timeout=max(0.05, args.idle_timeout)))
     except OSError as exc:
         print(t("relay.start_failed", reason=exc.strerror or str(exc)), file=sys.stderr)
         return 3

@@ -124,11 +124,13 @@ ALREADY_RECEIVED = "E-RELAY-015"
 INTERNAL = "E-RELAY-016"
 
 
-def error_body(code: str, detail: str = "", findings: Tuple[str, ...] = ()) -> dict:
+def error_body(code: str, detail: str = "", findings: Tuple[str, ...] = (), field: Optional[str] = None) -> dict:
     """The JSON body of every refusal. ``detail`` is an English hint for operators (never personal
-    data); ``findings`` lists finding codes (e.g. ``E-NAME-003``) when the name was refused."""
+    data); ``findings`` lists finding codes (e.g. ``E-NAME-003``) when the name was refused;
+    ``field`` names the request part that is wrong (``name``, ``services``, a header …), or None."""
     e = ERRORS[code]
-    return {"error": {"code": code, "detail": detail, "retry": e.retry, "findings": list(findings)}}
+    return {"error": {"code": code, "detail": detail, "retry": e.retry, "findings": list(findings),
+                      "field": field}}
 
 
 def parse_error_body(body: object) -> Optional[Tuple[str, str, bool, List[str]]]:
@@ -140,6 +142,13 @@ def parse_error_body(body: object) -> Optional[Tuple[str, str, bool, List[str]]]
         return None
     findings = [str(x) for x in err.get("findings") or [] if isinstance(x, str)]
     return err["code"], str(err.get("detail") or ""), bool(err.get("retry")), findings
+
+
+def error_field(body: object) -> Optional[str]:
+    """The ``field`` a refusal names (None when it names none or is not one of ours)."""
+    err = body.get("error") if isinstance(body, dict) else None
+    field_ = err.get("field") if isinstance(err, dict) else None
+    return field_ if isinstance(field_, str) else None
 
 
 def digest(data: bytes) -> str:
@@ -163,7 +172,9 @@ class UploadResult:
 
 @dataclass(frozen=True)
 class ItemInfo:
-    """What the relay knows about an item: routing facts only."""
+    """What the relay knows about an item: routing facts only. The one definition: the relay's
+    storage builds it, its routes answer with it (and their OpenAPI description is made from it),
+    the client reads it back with ``from_json``."""
 
     id: str
     kind: str
@@ -215,6 +226,42 @@ class SelfRegistration:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ItemList:
+    """GET ``MAILBOX`` / ``SENT``."""
+
+    items: List[ItemInfo]
+
+
+@dataclass(frozen=True)
+class DirectoryList:
+    """GET ``DIRECTORY``."""
+
+    offices: List[DirectoryEntry]
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    office: str
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """The inside of every refusal (``error_body``)."""
+
+    code: str
+    detail: str
+    retry: bool
+    findings: List[str]
+    field: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    error: ErrorDetail
 
 
 # --- message payload (inside the seal; the relay never reads it) ------------------------------

@@ -6,6 +6,14 @@ connection from the TLS transport (``ssl_object.getpeercert(binary_form=True)``)
 TLS extension proposes. They also set TCP_NODELAY on every accepted socket: with ``--workers N``
 the shared listening socket otherwise loses it on some loops (uvicorn issue #3149), and every
 response then waits ~40 ms for the peer's delayed ACK.
+
+They also drop a connection that stays silent: no byte received for ``timeout_keep_alive`` seconds
+(the relay's ``--idle-timeout``) while the relay waits for the peer — a request not yet begun, a
+request head or body left half-sent — closes it. uvicorn's own keep-alive timer covers only the
+time between requests, so a peer with a valid certificate could otherwise hold a connection (a
+descriptor and its buffers) for ever by sending nothing or stopping mid-body. A request the app is
+still answering (a mailbox waiting for arrivals) is not the peer's silence and is never cut. The
+TLS handshake itself comes before ``connection_made``; asyncio bounds it (60 s).
 """
 
 from __future__ import annotations
@@ -88,14 +96,21 @@ class _Coalescing:
 
 class _CertMixin:
     """Per connection, wrap the app so every request on it carries the connection's TLS facts, and
-    the transport so a response goes out in one write."""
+    the transport so a response goes out in one write; drop the connection when the peer falls
+    silent (module docstring)."""
+
+    _idle_handle = None
+    _heard = 0.0
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         import asyncio
 
         _nodelay(transport)
-        transport = _Coalescing(transport, asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        transport = _Coalescing(transport, loop)
         super().connection_made(transport)  # type: ignore[misc]
+        self._heard = loop.time()
+        self._idle_handle = loop.call_later(self.timeout_keep_alive, self._idle_check)  # type: ignore[attr-defined]
         der = _peer_certificate(transport)
         tls = {"client_cert": der} if der else {}
         inner = self.app  # type: ignore[attr-defined]
@@ -105,6 +120,44 @@ class _CertMixin:
             await inner(scope, receive, send)
 
         self.app = app  # instance attribute: this connection only
+
+    def data_received(self, data: bytes) -> None:
+        self._heard = self.loop.time()  # type: ignore[attr-defined]
+        super().data_received(data)  # type: ignore[misc]
+
+    def resume_writing(self) -> None:
+        self._heard = self.loop.time()  # type: ignore[attr-defined]  # the peer reads what we send
+        super().resume_writing()  # type: ignore[misc]
+
+    def connection_lost(self, exc) -> None:
+        if self._idle_handle is not None:
+            self._idle_handle.cancel()
+            self._idle_handle = None
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _waiting_for_peer(self) -> bool:
+        """True when the next move is the peer's: no request under way, a request still being
+        received, or an answer the peer does not read."""
+        cycle = self.cycle  # type: ignore[attr-defined]
+        flow = self.flow  # type: ignore[attr-defined]
+        if flow is not None and flow.read_paused and not flow.write_paused:
+            return False  # we stopped reading (the app is behind), not the peer
+        if flow is not None and flow.write_paused:
+            return True
+        return cycle is None or cycle.response_complete or cycle.more_body
+
+    def _idle_check(self) -> None:
+        self._idle_handle = None
+        transport = self.transport  # type: ignore[attr-defined]
+        if transport is None or transport.is_closing():
+            return
+        timeout = self.timeout_keep_alive  # type: ignore[attr-defined]
+        now = self.loop.time()  # type: ignore[attr-defined]
+        if now - self._heard >= timeout and self._waiting_for_peer():
+            transport.close()
+            return
+        self._idle_handle = self.loop.call_later(  # type: ignore[attr-defined]
+            max(timeout - (now - self._heard), timeout / 10), self._idle_check)
 
 
 class H11CertProtocol(_CertMixin, H11Protocol):

@@ -4,7 +4,8 @@ Set-up choices (measured, see docs/benchmarks.md): uvloop + httptools, our proto
 passes the client certificate to the app and sets TCP_NODELAY on every connection (with several
 workers the shared socket otherwise loses it: ~44 ms per request, uvicorn issue #3149), access log
 off (the relay logs its own routing facts). Several workers share the listening socket; each checks and
-stores its own uploads (writer.py), and SQLite orders their commits with a lock file.
+stores its own uploads on its writer thread (writer.py), and SQLite orders their commits with a lock
+file. A connection whose peer falls silent is closed after ``idle_timeout`` (protocol.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class ServerOptions:
     log_level: str = "info"
     max_item_bytes: int = 0
     max_wait: float = 25.0           # longest a mailbox request waits for arrivals
+    idle_timeout: float = 30.0       # a silent peer's connection is closed after this (protocol.py)
     seed_offices: List[dict] = field(default_factory=list)
 
 
@@ -103,7 +105,7 @@ def _serve(opts: ServerOptions) -> None:
         access_log=False,
         proxy_headers=False,  # offices connect directly: TLS client certificates do not pass proxies
         log_level=opts.log_level,
-        timeout_keep_alive=30,
+        timeout_keep_alive=opts.idle_timeout,  # and our protocol's timer for silent peers
         lifespan="off",
         timeout_graceful_shutdown=3,
     )

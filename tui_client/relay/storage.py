@@ -8,14 +8,18 @@ their certificates (several per office during a rollover).
 Every operation is one statement (or one short transaction), so several relay processes can share
 one database: idempotency rests on the unique item name, not on anything held in memory.
 A SIGKILL at any point leaves either the whole statement or none of it (SQLite WAL and PostgreSQL
-both commit atomically); SQLite's ``synchronous=NORMAL`` survives a process crash, and
-``synchronous=FULL`` (``durable=True``) also survives a power cut.
+both commit atomically). What a method has returned is on disk: SQLite runs with
+``synchronous=FULL`` (every commit syncs the WAL, sealed contents included, before it returns), so
+a power cut loses nothing the relay has acknowledged. PostgreSQL's
+own commit is durable (unless its server runs with ``fsync=off``, as the tests' throwaway one does).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -24,12 +28,13 @@ from datetime import datetime, timezone
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from tui_client.core import wire
-from tui_client.relay.contentfiles import ContentError, ContentFiles
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: SQLite's own locking alone
     fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger("tsunagi.relay")
 
 
 class StorageError(Exception):
@@ -106,13 +111,18 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS items_sender ON items (sender, created_at)",
 ]
 
-#: Columns added after the first release: (name, type), added to older databases at start-up.
+#: Columns added after the first release: (name, type), added to older databases at start-up. The
+#: content_* columns told where a content file held an item's content (relays of late 2026-11); a
+#: start-up moves such contents back into their rows (``SQLiteStorage._absorb_content_files``).
 _ADDED_COLUMNS = (("content_file", "TEXT"), ("content_offset", "BIGINT"), ("content_length", "BIGINT"))
 _AFTER_COLUMNS = [
     "CREATE INDEX IF NOT EXISTS items_content_file ON items (content_file) WHERE content_file IS NOT NULL",
 ]
 #: What deleting an item's content sets.
 _NO_CONTENT = "content = NULL, content_file = NULL, content_offset = NULL, content_length = NULL"
+
+_ADD_CERTIFICATE = ("INSERT INTO certificates (fingerprint, office, der, added_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (fingerprint) DO NOTHING")
 
 _INFO_COLUMNS = ("id, kind, name, digest, size, sender, sender_service, recipient, recipient_service, "
                  "created_at, downloaded_at, received_at, withdrawn_at")
@@ -137,11 +147,6 @@ class Storage:
 
     placeholder = "?"
     blob = "BLOB"
-    #: Where contents live when not in the rows (SQLite beside its file); None: in the rows.
-    files: Optional[ContentFiles] = None
-    #: True where storing a group waits for neither fsync nor the network (it is then stored in
-    #: the event loop's thread, ``writer.LoopWriter``); False: a writer thread waits instead.
-    quick_writes: bool = False
 
     # -- plumbing: subclasses provide _execute(sql, params) -> (rows, rowcount)
     def _execute(self, sql: str, params: Sequence = (), *, fetch: bool = True) -> Tuple[list, int]:
@@ -170,20 +175,25 @@ class Storage:
     # -- directory
     def register_office(self, office: str, services: Sequence[str], name: str = "",
                         certificate_der: Optional[bytes] = None) -> None:
-        """Put an office on the system (or update it): its sites and, if given, a certificate."""
+        """Put an office on the system (or update it): its sites and, if given, a certificate. One
+        transaction: nobody sees the office without its sites, and a failure changes nothing."""
         t = now()
-        self._run("INSERT INTO offices (office, name, registered_at) VALUES (?, ?, ?) "
-                  "ON CONFLICT (office) DO UPDATE SET name = excluded.name", office, name, t)
-        self._run("DELETE FROM office_services WHERE office = ?", office)
-        for svc in sorted(set(services)):
-            self._run("INSERT INTO office_services (office, service) VALUES (?, ?) "
-                      "ON CONFLICT DO NOTHING", office, svc)
-        if certificate_der:
-            self.add_certificate(office, certificate_der)
+
+        def work(run) -> list:
+            run("INSERT INTO offices (office, name, registered_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (office) DO UPDATE SET name = excluded.name", (office, name, t))
+            run("DELETE FROM office_services WHERE office = ?", (office,))
+            for svc in sorted(set(services)):
+                run("INSERT INTO office_services (office, service) VALUES (?, ?) "
+                    "ON CONFLICT DO NOTHING", (office, svc))
+            if certificate_der:
+                run(_ADD_CERTIFICATE, (fingerprint(certificate_der), office, certificate_der, t))
+            return []
+
+        self._transaction(work)
 
     def add_certificate(self, office: str, der: bytes) -> None:
-        self._run("INSERT INTO certificates (fingerprint, office, der, added_at) VALUES (?, ?, ?, ?) "
-                  "ON CONFLICT (fingerprint) DO NOTHING", fingerprint(der), office, der, now())
+        self._run(_ADD_CERTIFICATE, fingerprint(der), office, der, now())
 
     def is_registered(self, office: str) -> bool:
         rows, _ = self._run("SELECT 1 FROM offices WHERE office = ?", office)
@@ -261,46 +271,17 @@ class Storage:
         if not rows:
             raise NotFound(item_id)
         row = rows[0]
-        content, held = row[-4], row[-3:]
-        if content is None and held[0] is None:
+        content, held = row[-4], row[-3]
+        if content is None and held is None:
             raise Gone(item_id)
         info = _info(row[:-4])
-        data = bytes(content) if content is not None else self._read_held(info, *held)
+        if content is None:  # still in a content file that could not be moved into its row
+            raise StorageError(f"item {info.id}: content left in content file {held}")
+        data = bytes(content)
         if row[10] is None:
             self._run("UPDATE items SET downloaded_at = ? WHERE id = ? AND downloaded_at IS NULL",
                       now(), item_id)
         return info, data
-
-    def _read_held(self, info: wire.ItemInfo, name: str, offset: int, length: int) -> bytes:
-        """An item's content from its content file, checked against the digest it was stored with."""
-        if self.files is None:
-            raise StorageError(f"item {info.id}: its content file is not available here")
-        try:
-            data = self.files.read(name, int(offset), int(length))
-        except ContentError as exc:
-            raise StorageError(f"item {info.id}: content file {name}: {exc}") from exc
-        if wire.digest(data) != info.digest:
-            raise StorageError(f"item {info.id}: content in {name} does not match its digest")
-        return data
-
-    def _held(self, item_id: str, party: str, office: str) -> Optional[Tuple[str, int, int]]:
-        """(content file, offset, length) of an item whose content is still stored in a file."""
-        if self.files is None:
-            return None
-        rows, _ = self._run(f"SELECT content_file, content_offset, content_length FROM items WHERE id = ? "
-                            f"AND {party} = ? AND received_at IS NULL AND withdrawn_at IS NULL "
-                            "AND content_file IS NOT NULL", item_id, office)
-        return (rows[0][0], int(rows[0][1]), int(rows[0][2])) if rows else None
-
-    def _forget(self, held: Optional[Tuple[str, int, int]]) -> None:
-        """After the row no longer points at it: zero the content, and remove its file if now unused."""
-        if held is not None and self.files is not None:
-            self.files.erase(*held)
-            self.files.collect(held[0], self._file_used)
-
-    def _file_used(self, name: str) -> bool:
-        rows, _ = self._run("SELECT 1 FROM items WHERE content_file = ? LIMIT 1", name)
-        return bool(rows)
 
     def incoming_info(self, item_id: str, office: str) -> wire.ItemInfo:
         rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND recipient = ?",
@@ -312,12 +293,9 @@ class Storage:
     def acknowledge(self, item_id: str, office: str, receipt: bytes) -> wire.ItemInfo:
         """Store the (already verified) receipt and delete the content. Idempotent: acknowledging
         an item already received answers as the first time did."""
-        held = self._held(item_id, "recipient", office)
         _, count = self._run(
             f"UPDATE items SET {_NO_CONTENT}, receipt = ?, received_at = ? WHERE id = ? AND recipient = ? "
             "AND received_at IS NULL AND withdrawn_at IS NULL", receipt, now(), item_id, office)
-        if count == 1:
-            self._forget(held)
         info = self.incoming_info(item_id, office)
         if count == 0 and info.state == wire.WITHDRAWN:
             raise Gone(item_id)
@@ -341,11 +319,8 @@ class Storage:
         return _info(rows[0][:-1]), (bytes(r) if r is not None else None)
 
     def withdraw(self, item_id: str, office: str) -> wire.ItemInfo:
-        held = self._held(item_id, "sender", office)
-        _, count = self._run(f"UPDATE items SET {_NO_CONTENT}, withdrawn_at = ? WHERE id = ? AND sender = ? "
-                             "AND received_at IS NULL AND withdrawn_at IS NULL", now(), item_id, office)
-        if count == 1:
-            self._forget(held)
+        self._run(f"UPDATE items SET {_NO_CONTENT}, withdrawn_at = ? WHERE id = ? AND sender = ? "
+                  "AND received_at IS NULL AND withdrawn_at IS NULL", now(), item_id, office)
         rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND sender = ?", item_id, office)
         if not rows:
             raise NotFound(item_id)
@@ -359,77 +334,59 @@ class Storage:
 class SQLiteStorage(Storage):
     """One file, WAL mode, one connection per thread (the relay's threads and processes share the
     file; SQLite serialises writers, ``busy_timeout`` makes them wait instead of failing).
+    ``synchronous=FULL``: every commit syncs the WAL before it returns, so what the relay has
+    acknowledged survives a power cut (``durable=False`` is for throwaway relays only)."""
 
-    Sealed contents go to content files in ``<database>.content/`` (``contentfiles.py``); the rows
-    hold where. ``content_files=False``, an in-memory database or a system without ``fcntl`` keep
-    contents in the rows."""
-
-    def __init__(self, path: str, *, durable: bool = False, busy_timeout_ms: int = 10_000,
-                 content_files: bool = True):
+    def __init__(self, path: str, *, durable: bool = True, busy_timeout_ms: int = 10_000):
         self.path = path
         self.durable = durable
-        self.quick_writes = not durable  # commits reach the WAL in the page cache, no fsync
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        self._in_memory = in_memory = path == ":memory:" or path.startswith("file:") or not path
-        use_files = content_files and not in_memory and ContentFiles.available()
-        # Page size of a new file (an existing one keeps its own). Rows of routing facts: SQLite's
-        # 4 KiB; contents in rows: 16 KiB, a 20 KB sealed item then spans 2 pages instead of 6.
-        self._page_size = 4096 if use_files else 16384
+        self._in_memory = path == ":memory:" or path.startswith("file:") or not path
         self.create_schema()
-        if use_files:
-            self.files = ContentFiles(path + ".content", durable=durable)
-            self.files.sweep(self._file_used)
+        if not self._in_memory:
+            self._absorb_content_files()
 
     def _add_column(self, table, column, kind):
         rows, _ = self._execute(f"PRAGMA table_info({table})")
         if column not in {r[1] for r in rows}:
             self._execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}", fetch=False)
 
-    def put_items(self, batch):
-        """As ``Storage.put_items``; with content files, the group's contents are one append, and
-        its rows one ``executemany``."""
-        if self.files is None or not batch:
-            return super().put_items(batch)
-        try:
-            held, offsets = self.files.append([c for _, c in batch], self._file_used)
-        except ContentError as exc:
-            raise StorageError(f"content file: {exc}") from exc
-        created = now()
-        ids = _new_ids(len(batch))
-        rows = [[new_id, item.kind, item.name, item.digest, item.size, item.sender, item.sender_service or "",
-                 item.recipient, item.recipient_service or "", created, held, offset, len(content)]
-                for new_id, (item, content), offset in zip(ids, batch, offsets)]
+    def _absorb_content_files(self) -> None:
+        """Relays of late 2026-11 kept waiting items' contents in ``<database>.content/`` files:
+        move each into its row (checked against its digest; one transaction), then remove the
+        folder. A content that is missing or damaged stays where it is, is logged, and its download
+        is a storage error (never wrong bytes); the folder then stays too."""
+        folder = self.path + ".content"
+        if not os.path.isdir(folder):
+            return
 
-        def store(run) -> list:
-            if self._insert_rows(rows) == len(rows):
-                return [(new_id, False) for new_id in ids]
-            found, _ = run(f"SELECT name, id, digest FROM items WHERE name IN ({', '.join('?' * len(rows))})",
-                           [r[2] for r in rows])
-            stored = {name: (id_, digest) for name, id_, digest in found}
-            out: list = []
-            for row in rows:
-                hit = stored.get(row[2])
-                out.append((row[0], False) if hit is not None and hit[0] == row[0] else _name_taken(hit, row[3]))
-            return out
+        def work(run) -> list:
+            rows, _ = run("SELECT id, digest, content_file, content_offset, content_length FROM items "
+                          "WHERE content_file IS NOT NULL AND content IS NULL", ())
+            left = []
+            for item_id, digest, name, offset, length in rows:
+                data = _read_part(os.path.join(folder, os.path.basename(name)), int(offset), int(length))
+                if data is None or wire.digest(data) != digest:
+                    left.append(item_id)
+                    continue
+                run("UPDATE items SET content = ?, content_file = NULL, content_offset = NULL, "
+                    "content_length = NULL WHERE id = ?", (data, item_id))
+            return left
 
-        try:
-            results = self._transaction(store)
-        except BaseException:
-            for row in rows:
-                self.files.erase(held, row[11], row[12])
-            raise
-        for row, result in zip(rows, results):  # a duplicate or conflict: its bytes are not kept
-            if isinstance(result, Exception) or result[0] != row[0]:
-                self.files.erase(held, row[11], row[12])
-        return results
+        left = self._transaction(work)
+        if left:
+            log.warning("content files: %d item(s) could not be moved into the database: %s",
+                        len(left), ",".join(left))
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=self.busy_timeout_ms / 1000)
-            conn.execute(f"PRAGMA page_size={self._page_size}")
+            conn.execute("PRAGMA page_size=16384")  # a new file: a 20 KB sealed item spans 2 pages, not 6
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
@@ -445,19 +402,11 @@ class SQLiteStorage(Storage):
         except sqlite3.OperationalError as exc:  # locked / disk full / unreadable
             raise StorageError(str(exc)) from exc
 
-    def _insert_rows(self, rows: Sequence[Sequence]) -> int:
-        """INSERT content-file rows (names already held are skipped); how many went in."""
-        try:
-            return self._conn().executemany(_INSERT_ROWS, rows).rowcount
-        except sqlite3.OperationalError as exc:
-            raise StorageError(str(exc)) from exc
-
     def _transaction(self, work):
         # One connection per thread: the statements of ``work`` run inside this transaction.
-        # Writers of all threads and processes first queue on a lock file: SQLite alone makes a
-        # writer that finds the database busy sleep and poll (1, 2, 5, 10 ms...), which with
-        # several relay workers cost more time than the writes; a blocked flock wakes the moment
-        # the holder lets go.
+        # Writers of all threads and processes (``--workers N``) first queue on a lock file: SQLite
+        # alone makes a writer that finds the database busy sleep and poll (1, 2, 5, 10 … 100 ms),
+        # however soon the other commits; a blocked flock wakes the moment its holder lets go.
         lock = self._write_lock()
         if lock is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -478,7 +427,7 @@ class SQLiteStorage(Storage):
 
     def _write_lock(self) -> Optional[int]:
         """This thread's descriptor of ``<database>.lock`` (flock excludes descriptors, so threads
-        need their own), or None: no fcntl, or an in-memory database."""
+        need their own), or None: no fcntl (Windows), or an in-memory database."""
         if fcntl is None or self._in_memory:
             return None
         fd = getattr(self._local, "lockfd", None)
@@ -491,8 +440,6 @@ class SQLiteStorage(Storage):
         return fd
 
     def close(self) -> None:
-        if self.files is not None:
-            self.files.close(self._file_used)
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
@@ -503,10 +450,15 @@ class SQLiteStorage(Storage):
             self._local.lockfd = None
 
 
-_INSERT_ROWS = (
-    "INSERT INTO items (id, kind, name, digest, size, sender, sender_service, recipient, recipient_service, "
-    "created_at, content_file, content_offset, content_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (name) DO NOTHING")
+def _read_part(path: str, offset: int, length: int) -> Optional[bytes]:
+    """``length`` bytes at ``offset`` of a file, or None when the file or the bytes are missing."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+    except OSError:
+        return None
+    return data if len(data) == length else None
 
 
 def _name_taken(stored: Optional[Sequence], digest: str) -> Union[Tuple[str, bool], Conflict]:
@@ -597,13 +549,13 @@ class PostgresStorage(Storage):
             self._local.conn = None
 
 
-def open_storage(url: str) -> Storage:
+def open_storage(url: str, *, durable: bool = True) -> Storage:
     """``postgresql://…`` → PostgreSQL; anything else is a SQLite file path (``sqlite:///path``
-    or a bare path)."""
+    or a bare path), durable unless ``durable=False`` (tests)."""
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStorage(url)
     if url.startswith("sqlite:///"):
         url = url[len("sqlite:///"):]
         if not url.startswith("/"):
             url = "/" + url
-    return SQLiteStorage(url)
+    return SQLiteStorage(url, durable=durable)

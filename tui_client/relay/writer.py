@@ -1,15 +1,11 @@
-"""Where uploads are checked and stored: in groups, one transaction (``store_group``) each, and
-each upload is answered only after its group has committed.
+"""Where uploads are checked and stored: in groups, one transaction (``store_group``) each, on a
+thread of its own, and each upload is answered only after its group has committed — that is, after
+its content and its row are on disk (SQLite: ``fdatasync`` of the content, then a commit with
+``synchronous=FULL``; PostgreSQL: its commit). The event loop never waits for a disk: it keeps
+reading the next requests, which join the next group, so one sync covers many uploads.
 
-Two writers with one interface, ``await writer.put(item, content)`` → (id, duplicate), or raises
-Refused (wrong digest, not sealed), Conflict (name stored with other content) or StorageError:
-
-- ``LoopWriter``: in the event loop's own thread, for storage that waits for neither fsync nor the
-  network (``Storage.quick_writes``: SQLite, not durable), which is what ``tsunagi relay`` runs by
-  default. Handing uploads to a thread costs a wait for the GIL after every call into C, and to a
-  process costs copying them over a socket; both cost more than storing them (docs/benchmarks.md).
-- ``ItemWriter``: a thread of its own, for storage that waits (PostgreSQL, durable SQLite): the
-  event loop keeps reading requests meanwhile.
+``await writer.put(item, content)`` → (id, duplicate), or raises Refused (wrong digest, not
+sealed), Conflict (name stored with other content) or StorageError.
 
 Several workers (processes) each have their own writer; SQLite orders their commits with a lock
 file (``SQLiteStorage._transaction``).
@@ -33,9 +29,8 @@ GROUP_ITEMS = 64
 
 class ItemWriter:
     """Checks and stores uploads in groups, on a thread of its own: every upload that arrives while
-    one group is being written joins the next, and a group is one transaction (one commit), so the
-    event loop keeps reading requests meanwhile. An upload is answered only after its group has
-    committed."""
+    one group is being written (and synced) joins the next, and a group is one transaction (one
+    commit, one sync). An upload is answered only after its group has committed."""
 
     def __init__(self, storage: Storage, arrivals=None, max_group: int = GROUP_ITEMS):
         import queue
@@ -81,51 +76,6 @@ class ItemWriter:
                     loop.call_soon_threadsafe(_settle, pairs)
                 except RuntimeError:  # that event loop has closed: nobody is waiting any more
                     pass
-
-
-class LoopWriter:
-    """Checks and stores uploads in the event loop's own thread, in a callback: uploads that arrive
-    while it waits form one group; it waits one more turn of the loop for as long as each turn brings
-    more, up to ``max_group``, then stores the group (one transaction) and answers each upload; a
-    lone upload goes within two turns. For storage that does not wait for fsync or the network
-    (``Storage.quick_writes``: SQLite with ``synchronous=NORMAL``, content through O_DIRECT), where
-    handing the group to another thread or process costs more than storing it (docs/benchmarks.md).
-    """
-
-    def __init__(self, storage: Storage, arrivals=None, max_group: int = GROUP_ITEMS):
-        self.storage = storage
-        self.arrivals = arrivals
-        self.max_group = max_group
-        self._pending: list = []
-        self._counted = 0  # uploads waiting at the last look
-
-    async def put(self, item: NewItem, content: bytes):
-        """(id, duplicate), or raises Refused (digest or envelope wrong), Conflict or StorageError."""
-        future = asyncio.get_running_loop().create_future()
-        if not self._pending:
-            self._counted = 0
-            future.get_loop().call_soon(self._store)
-        self._pending.append((item, content, future))
-        return _outcome(await future, item, self.arrivals)
-
-    def _store(self) -> None:
-        waiting = len(self._pending)
-        if self._counted < waiting < self.max_group:
-            # Uploads came in during the last turn: more may be on their way (the other
-            # connections' requests being read), so wait one more turn. When a turn brings none, or
-            # the group is full, store: one commit for many.
-            self._counted = waiting
-            asyncio.get_running_loop().call_soon(self._store)
-            return
-        pending, self._pending = self._pending, []
-        for start in range(0, len(pending), self.max_group):
-            group = pending[start:start + self.max_group]
-            try:
-                results = store_group(self.storage, [(item, content) for item, content, _ in group])
-            except Exception as exc:  # a bug: the uploads fail, the relay goes on
-                log.exception("storing uploads failed")
-                results = [StorageError(str(exc))] * len(group)
-            _settle([(future, result) for (_, _, future), result in zip(group, results)])
 
 
 def store_group(storage: Storage, group: Sequence[Tuple[NewItem, bytes]]) -> list:
