@@ -187,3 +187,28 @@ def test_excel_style_damage_is_named_with_the_excel_hint():
     assert set(by_code) == {"E-FLD-006", "E-FLD-004"}
     assert "Excel" in finding_message(by_code["E-FLD-006"])[1]
     assert "2025/5/1" in finding_message(by_code["E-FLD-004"])[1]
+
+
+class _Watching(dict):
+    """Registered services that note whether the cyclic collector is on while the check asks."""
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.gc_states = []
+
+    def __contains__(self, key):
+        import gc
+
+        self.gc_states.append(gc.isenabled())
+        return super().__contains__(key)
+
+
+def test_validation_leaves_the_garbage_collector_alone():
+    # It used to switch the collector off for the whole process during a check (every thread).
+    import gc
+
+    name, data = samples.big_plan(2000)
+    watching = _Watching({"9999999999": ["11"]})
+    assert gc.isenabled()
+    validate_file(data, name, registered_services=watching)
+    assert watching.gc_states and all(watching.gc_states)
