@@ -12,7 +12,7 @@ from tui_client.core.validate import validate_file, validate_set
 from tui_client.filecheck import check_bytes
 
 #: Codes raised outside the pure validator (paths that cannot be read): proven in test_cli_check.
-PATH_CODES = {"E-FILE-004", "E-FILE-005"}
+PATH_CODES = {"E-FILE-004", "E-FILE-005", "E-FILE-006", "E-FILE-007", "E-FILE-008", "W-FILE-009"}
 #: Needs the office's registered services (directory): proven below.
 CONTEXT_CODES = {"E-NAME-015"}
 VALIDATION_AREAS = ("NAME", "FILE", "ENC", "CSV", "FLD", "ROW", "VER", "BND", "MORE")

@@ -83,6 +83,22 @@ FINDINGS = {
         "フォルダ「{value}」に CSV ファイルがありません。",
         "介護ソフトが出力したフォルダを指定してください。",
     ),
+    "E-FILE-006": (
+        "「{value}」はふつうのファイルではありません（{what}）。読み込みませんでした。",
+        "介護ソフトが出力したファイルそのものを指定してください。",
+    ),
+    "E-FILE-007": (
+        "ファイル「{value}」は {size} あり、中継サーバーが受け付ける大きさ（{limit}）を超えています。このままでは送れません。",
+        "介護ソフトで、月ごと・送り先ごとに分けて出力し直してください。",
+    ),
+    "E-FILE-008": (
+        "ファイル「{value}」は {size} あり、この種類のファイルとしては大きすぎます（上限 {limit}）。",
+        "証明書・鍵・受領書のファイルを指定しているか確かめてください。",
+    ),
+    "W-FILE-009": (
+        "フォルダ「{value}」の中のフォルダ {count}個（{names}）は調べていません。",
+        "その中のファイルも送る場合は、そのフォルダを指定して確かめてください。",
+    ),
     # --- characters --------------------------------------------------------------------------
     "E-ENC-001": (
         "Shift_JIS（MS932）として読めない文字があります（{row}行目あたり、先頭から {offset} バイト目、値 {value}）。",
@@ -320,6 +336,11 @@ TEXT.update({
     "reason.not_found": "見つかりません",
     "reason.permission": "開く権限がありません",
     "reason.is_directory": "フォルダです",
+    "reason.name_too_long": "名前が長すぎます",
+    "reason.bad_name": "名前に使えない文字があります",
+    "reason.fifo": "名前付きパイプです",
+    "reason.socket": "ソケットです",
+    "reason.device": "装置ファイルです",
     "check.file_header": "{file}",
     "check.file_kind": "  {kind}{month}  送信元 {sender} → 送信先 {recipient}",
     "check.month": "（{year}年{month}月分）",
@@ -390,6 +411,10 @@ TEXT.update({
     "ph.serial": "ファイル連番",
     "ph.others": "ほかのファイル",
     "ph.months": "対象年月の一覧",
+    "ph.what": "ファイルの種類",
+    "ph.size": "大きさ",
+    "ph.limit": "上限",
+    "ph.names": "フォルダ名",
     "ph.parent": "親のファイル",
     "ph.dependant": "一緒に送るファイル",
     "ph.newer": "新しいファイル連番",

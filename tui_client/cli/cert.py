@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Optional
 
 def add_password_arguments(p: argparse.ArgumentParser) -> None:
     from tui_client.catalog import t
@@ -59,22 +60,17 @@ def exit_code(findings) -> int:
     return worst_exit_code(findings)
 
 
-def read_file(path: str) -> bytes:
-    from tui_client.catalog import t
+def read_file(path: str, limit: Optional[int] = None) -> bytes:
+    """A file the user named, through the one safe reader (regular files only, never more than
+    ``limit``: certificate-sized by default); what is wrong goes to stderr as findings and the
+    command ends with exit code 3 (``Unusable``)."""
+    from tui_client.filecheck import SMALL_FILE_LIMIT, read_user_file
 
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        reason = t("reason.not_found")
-    except PermissionError:
-        reason = t("reason.permission")
-    except IsADirectoryError:
-        reason = t("reason.is_directory")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-    sys.stderr.write(t("cert.unreadable", file=path, reason=reason) + "\n")
-    raise Unusable(path)
+    data, findings = read_user_file(path, SMALL_FILE_LIMIT if limit is None else limit)
+    if data is None:
+        show_findings(findings, out=sys.stderr)
+        raise Unusable(path)
+    return data
 
 
 def password_for(args, path: str):

@@ -36,6 +36,7 @@ def run(args) -> int:
     from tui_client.cli.cert import (Unusable, exit_code, load_keystore, read_file, show_findings,
                                      trust_from)
     from tui_client.core import certs, seal
+    from tui_client.filecheck import CONTENT_LIMIT
 
     try:
         trust, findings = trust_from(args)
@@ -51,7 +52,7 @@ def run(args) -> int:
             found, f = certs.load_certificates(read_file(path), os.path.basename(path))
             findings += f
             recipients += found
-        content = read_file(args.path)
+        content = read_file(args.path, CONTENT_LIMIT)
     except Unusable:
         return 3
     if findings:
@@ -96,6 +97,7 @@ def run_open(args) -> int:
     from tui_client.catalog import t
     from tui_client.cli.cert import Unusable, exit_code, load_keystore, read_file, show_findings, trust_from
     from tui_client.core import receipts, seal
+    from tui_client.filecheck import CONTENT_LIMIT
 
     try:
         trust, findings = trust_from(args, required=True)
@@ -109,7 +111,7 @@ def run_open(args) -> int:
                 show_findings(f)
                 return exit_code(f)
             keystores.append(ks)
-        data = read_file(args.path)
+        data = read_file(args.path, CONTENT_LIMIT)
     except Unusable:
         return 3
     name = args.name or os.path.basename(_strip_p7m(args.path))
@@ -156,6 +158,7 @@ def run_receipt(args) -> int:
     from tui_client.catalog import t
     from tui_client.cli.cert import Unusable, exit_code, read_file, show_findings, trust_from
     from tui_client.core import receipts
+    from tui_client.filecheck import CONTENT_LIMIT
 
     try:
         trust, findings = trust_from(args, required=True)
@@ -163,7 +166,7 @@ def run_receipt(args) -> int:
             show_findings(findings)
             return exit_code(findings)
         data = read_file(args.path)
-        content = read_file(args.file)
+        content = read_file(args.file, CONTENT_LIMIT)
     except Unusable:
         return 3
     name = args.name or os.path.basename(args.file)
