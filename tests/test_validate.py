@@ -212,3 +212,24 @@ def test_validation_leaves_the_garbage_collector_alone():
     assert gc.isenabled()
     validate_file(data, name, registered_services=watching)
     assert watching.gc_states and all(watching.gc_states)
+
+
+def test_a_service_type_missing_from_the_national_table_blocks_sending():
+    # It only warned offline (W-NAME-011), yet no mailbox can ever be registered under it.
+    name, data = samples.use_bundle("202505", samples.HOME_HELP, samples.users(2))[0]
+    bad = name.replace("_11_", "_99_")
+    report = validate_file(data, bad)
+    (f,) = [x for x in report.findings if x.code == "E-NAME-011"]
+    assert f.value == "99" and f.blocks_sending and report.has_errors
+    assert "送信先" in finding_message(f)[0]
+
+
+def test_actuals_of_another_provider_block_unless_it_is_one_of_the_senders_sites():
+    name, data = DEFECTS["E-ROW-031"]()[0]
+    report = validate_file(data, name)
+    (f,) = [x for x in report.findings if x.code == "E-ROW-031"]
+    assert f.value == "2712300999" and f.row == 1 and f.blocks_sending
+    assert f.param("expected") == samples.HOME_HELP.number
+    own = validate_file(data, name, sender_sites=["2712300999"])
+    assert not [x for x in own.findings if x.code == "E-ROW-031" or x.column == 20]
+    assert not any(x.blocks_sending for x in check_bytes([(name, data)], sender_sites=["2712300999"]).all_findings())

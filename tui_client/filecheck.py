@@ -177,7 +177,11 @@ def _reason(exc: OSError) -> str:
 
 
 def check_paths(paths: Sequence[PathLike],
-                registered_services: Optional[Mapping[str, Iterable[str]]] = None) -> CheckResult:
+                registered_services: Optional[Mapping[str, Iterable[str]]] = None,
+                sender_sites: Iterable[str] = ()) -> CheckResult:
+    """Check files and folders on disk. ``sender_sites``: the sender office's other registered site
+    numbers (see ``core.validate.validate_file``)."""
+    sender_sites = frozenset(sender_sites)
     files, problems = collect(paths)
     result = CheckResult(path_findings=problems)
     for path in files:
@@ -185,15 +189,19 @@ def check_paths(paths: Sequence[PathLike],
         if data is None:
             result.path_findings.extend(unreadable)
             continue
-        result.reports.append(validate_file(data, path.name, registered_services=registered_services))
+        result.reports.append(validate_file(data, path.name, registered_services=registered_services,
+                                            sender_sites=sender_sites))
     result.set_findings = validate_set(result.reports)
     return result
 
 
 def check_bytes(files: Sequence["tuple[str, bytes]"],
-                registered_services: Optional[Mapping[str, Iterable[str]]] = None) -> CheckResult:
+                registered_services: Optional[Mapping[str, Iterable[str]]] = None,
+                sender_sites: Iterable[str] = ()) -> CheckResult:
     """The same for files already in memory (drafts, tests, the demo, a send)."""
-    result = CheckResult(reports=[validate_file(d, n, registered_services=registered_services)
+    sender_sites = frozenset(sender_sites)
+    result = CheckResult(reports=[validate_file(d, n, registered_services=registered_services,
+                                                sender_sites=sender_sites)
                                   for n, d in files])
     result.set_findings = validate_set(result.reports)
     return result

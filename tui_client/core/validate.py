@@ -558,14 +558,18 @@ class _Table:
 
 
 def validate_file(data: bytes, filename: str, *,
-                  registered_services: Optional[Mapping[str, Iterable[str]]] = None) -> FileReport:
+                  registered_services: Optional[Mapping[str, Iterable[str]]] = None,
+                  sender_sites: Iterable[str] = ()) -> FileReport:
     """Check one file. ``registered_services`` maps an office number to the service-type codes it is
-    registered for (from the relay's directory or the office settings), when known."""
-    return _validate_file(data, filename, registered_services)
+    registered for (from the relay's directory or the office settings), when known.
+    ``sender_sites`` are the other office numbers the sender has registered as its own (a provider
+    with several sites): 実績 rows of those sites may travel in its file (else E-ROW-031)."""
+    return _validate_file(data, filename, registered_services, frozenset(sender_sites))
 
 
 def _validate_file(data: bytes, filename: str,
-                   registered_services: Optional[Mapping[str, Iterable[str]]]) -> FileReport:
+                   registered_services: Optional[Mapping[str, Iterable[str]]],
+                   sender_sites: FrozenSet[str] = frozenset()) -> FileReport:
     parsed, name_findings = parse_filename(filename)
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     kind = parsed.kind if parsed else kind_of(base)
@@ -627,7 +631,7 @@ def _validate_file(data: bytes, filename: str,
     _check_columns(layout, table)
     _check_versions(layout, parsed, table, sink)
     if parsed is not None:
-        _check_against_name(layout, parsed, table, sink, registered_services)
+        _check_against_name(layout, parsed, table, sink, registered_services, sender_sites)
     _check_rows(layout, table, parsed, sink)
     report.keys = frozenset(table.tuple_set(_key_columns(layout, parsed)))
     versions = table.distinct(0)
@@ -743,8 +747,14 @@ def _col(layout: Layout, name: str) -> Optional[int]:
     return None
 
 
+#: The provider column of 実績 files: a row of another provider would be imported by the care
+#: manager's software as that provider's actuals under the sender's name, so it blocks sending.
+_ACTUALS_PROVIDER = {"UPJSK": "サービス事業者コード", "DLTJSK": "サービス事業者コード"}
+
+
 def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink: _Sink,
-                        registered: Optional[Mapping[str, Iterable[str]]]) -> None:
+                        registered: Optional[Mapping[str, Iterable[str]]],
+                        sender_sites: FrozenSet[str] = frozenset()) -> None:
     fields = layout.fields
     # The month in the rows must be the month in the name (one month per file).
     if parsed.month is not None:
@@ -760,8 +770,12 @@ def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink:
         if i is None:
             continue
         expected = parsed.sender if role == "sender" else parsed.recipient
-        bad = {v: ("W-ROW-030", {"expected": expected, "role": role})
-               for v in table.distinct(i) if v and v != expected}
+        if _ACTUALS_PROVIDER.get(parsed.prefix) == name:
+            bad = {v: ("E-ROW-031", {"expected": expected})
+                   for v in table.distinct(i) if v and v != expected and v not in sender_sites}
+        else:
+            bad = {v: ("W-ROW-030", {"expected": expected, "role": role})
+                   for v in table.distinct(i) if v and v != expected}
         if bad:
             table.flag(fields[i], bad)
 
