@@ -233,3 +233,29 @@ def test_actuals_of_another_provider_block_unless_it_is_one_of_the_senders_sites
     own = validate_file(data, name, sender_sites=["2712300999"])
     assert not [x for x in own.findings if x.code == "E-ROW-031" or x.column == 20]
     assert not any(x.blocks_sending for x in check_bytes([(name, data)], sender_sites=["2712300999"]).all_findings())
+
+
+@pytest.mark.parametrize("encoding, label", [("utf-16", "UTF-16LE"), ("utf-16-le", "UTF-16LE"),
+                                             ("utf-16-be", "UTF-16BE")])
+def test_a_utf16_csv_is_called_a_csv_in_the_wrong_encoding(encoding, label):
+    # It used to be "not a CSV (PDF, Excel, an image)" (E-FILE-001), with and without a BOM.
+    name = DEFECTS["E-ENC-005"]()[0][0]
+    text = DEFECTS["E-ENC-003"]()[0][1].decode("utf-8")
+    if encoding == "utf-16-be":
+        text = "\ufeff" + text  # a BOM written by hand, big-endian
+    report = validate_file(text.encode(encoding), name)
+    assert [f.code for f in report.findings] == ["E-ENC-005"]
+    (f,) = report.findings
+    message, fix = finding_message(f)
+    assert f.value == label and "Shift_JIS" in message and "ANSI" in fix and "CSV（コンマ区切り）" in fix
+
+
+def test_a_utf8_csv_with_a_bom_is_named_utf8():
+    name, data = DEFECTS["E-ENC-003"]()[0]
+    assert [f.code for f in validate_file(b"\xef\xbb\xbf" + data, name).findings] == ["E-ENC-003"]
+
+
+def test_binary_with_zero_bytes_is_still_not_a_csv():
+    name = DEFECTS["E-ENC-005"]()[0][0]
+    blob = bytes([1, 0, 2, 0, 3, 0]) * 200  # zeros at one parity, but no text
+    assert [f.code for f in validate_file(blob, name).findings] == ["E-FILE-001"]

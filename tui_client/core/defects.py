@@ -213,6 +213,7 @@ DEFECTS: Dict[str, Recipe] = {
     "E-ENC-001": _bad_byte,
     "W-ENC-002": _ascii_with_bom,
     "E-ENC-003": lambda: [(_upplan()[0], s.render(LAYOUTS[("UPPLAN", "V4")], _plan_records()).encode("utf-8"))],
+    "E-ENC-005": lambda: [(_upplan()[0], s.render(LAYOUTS[("UPPLAN", "V4")], _plan_records()).encode("utf-16"))],
     "E-ENC-004": _one("サービス事業所名", "さくら\ue000訪問介護"),
     "E-CSV-001": lambda: [_upplan(text_mod=lambda t: t.replace('"山田　花子"', '"山田"花子', 1))],
     "E-CSV-002": lambda: [_upplan(text_mod=lambda t: t.replace("\r\n", ",extra\r\n", 1))],

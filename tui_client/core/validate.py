@@ -326,6 +326,38 @@ def _locate(data: bytes, offset: int) -> Tuple[int, int]:
     return line, data.count(b",", start, offset) + 1
 
 
+_TEXT_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _utf16(data: bytes) -> Optional[str]:
+    """"UTF-16LE" / "UTF-16BE" when the bytes are text in UTF-16 (with or without a BOM), else None.
+
+    Without a BOM: in a CSV most characters are digits and commas, so one byte of every pair is 0 and
+    nearly always the same one; the sample must then decode to text with commas or line breaks and no other
+    control characters (a binary file with zeros does not)."""
+    if data.startswith(b"\xff\xfe") and not data.startswith(b"\xff\xfe\x00\x00"):
+        return "UTF-16LE"
+    if data.startswith(b"\xfe\xff"):
+        return "UTF-16BE"
+    sample = data[:4096]
+    sample = sample[:len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    # (a few zeros on the other side: characters such as U+3000, the ideographic space)
+    if zeros_odd * 3 >= pairs and zeros_even * 8 <= zeros_odd:
+        encoding = "utf-16-le"
+    elif zeros_even * 3 >= pairs and zeros_odd * 8 <= zeros_even:
+        encoding = "utf-16-be"
+    else:
+        return None
+    text = sample.decode(encoding, errors="replace")
+    if ("," not in text and "\n" not in text) or _TEXT_CONTROLS.search(text):
+        return None
+    return "UTF-16LE" if encoding == "utf-16-le" else "UTF-16BE"
+
+
 def _decode(data: bytes, sink: _Sink) -> Optional[str]:
     """Strict cp932 with findings; returns the text (bad bytes replaced) or None when unusable."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -586,6 +618,12 @@ def _validate_file(data: bytes, filename: str,
     if kind is not None and kind.extension == "jpg":
         if not data.startswith(b"\xff\xd8\xff"):
             sink.add("E-FILE-003")
+        report.findings = sink.close()
+        return report
+    utf16 = _utf16(data)
+    if utf16 is not None:
+        # A CSV all the same, saved as "Unicode text": say so, not "this is not a CSV".
+        sink.add("E-ENC-005", value=utf16)
         report.findings = sink.close()
         return report
     if b"\x00" in data[:65536] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
