@@ -36,7 +36,7 @@ def _merge(target: dict, parts: Iterable[dict]) -> None:
             target[key] = value
 
 
-_merge(FINDINGS, (m.FINDINGS for m in (_validate, _certs, _transport, _office, _ui)))
+_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui)))
 _merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui)))
 
 
