@@ -36,6 +36,7 @@ def run(args) -> int:
     from tui_client.cli.cert import (Unusable, exit_code, load_keystore, read_file, show_findings,
                                      trust_from)
     from tui_client.core import certs, seal
+    from tui_client.core.safetext import printable
     from tui_client.filecheck import CONTENT_LIMIT
 
     try:
@@ -68,7 +69,7 @@ def run(args) -> int:
     with open(out, "wb") as fh:
         fh.write(sealed)
     chosen = len(certs.current_certificates(recipients, trust=trust))
-    sys.stdout.write(t("seal.done", path=out, size=len(sealed), count=chosen) + "\n")
+    sys.stdout.write(t("seal.done", path=printable(out), size=len(sealed), count=chosen) + "\n")
     return exit_code(findings)
 
 
@@ -97,6 +98,7 @@ def run_open(args) -> int:
     from tui_client.catalog import t
     from tui_client.cli.cert import Unusable, exit_code, load_keystore, read_file, show_findings, trust_from
     from tui_client.core import receipts, seal
+    from tui_client.core.safetext import printable
     from tui_client.filecheck import CONTENT_LIMIT
 
     try:
@@ -123,18 +125,18 @@ def run_open(args) -> int:
     out = args.output or os.path.join(os.path.dirname(args.path), name)
     with open(out, "wb") as fh:
         fh.write(opened.content)
-    sys.stdout.write(t("open.done", path=out, size=len(opened.content)) + "\n")
+    sys.stdout.write(t("open.done", path=printable(out), size=len(opened.content)) + "\n")
     info = opened.signer_certificate
     from tui_client.core import certs
 
-    sys.stdout.write(t("open.signer", office=opened.signer_office or "-",
-                       name=certs.describe(info).office_name,
+    sys.stdout.write(t("open.signer", office=printable(opened.signer_office or "-"),
+                       name=printable(certs.describe(info).office_name),
                        when=opened.signed_at.isoformat() if opened.signed_at else "-") + "\n")
     if args.receipt:
         receipt = receipts.make_receipt(name, opened.content_digest, keystores[0])
         with open(args.receipt, "wb") as fh:
             fh.write(receipt)
-        sys.stdout.write(t("receipt.written", path=args.receipt) + "\n")
+        sys.stdout.write(t("receipt.written", path=printable(args.receipt)) + "\n")
     return exit_code(findings)
 
 
@@ -158,6 +160,7 @@ def run_receipt(args) -> int:
     from tui_client.catalog import t
     from tui_client.cli.cert import Unusable, exit_code, read_file, show_findings, trust_from
     from tui_client.core import receipts
+    from tui_client.core.safetext import printable
     from tui_client.filecheck import CONTENT_LIMIT
 
     try:
@@ -174,6 +177,6 @@ def run_receipt(args) -> int:
                                                 expected_office=args.recipient_office)
     show_findings(findings)
     if receipt is not None:
-        sys.stdout.write(t("receipt.ok", office=receipt.recipient_office or "-",
-                           when=receipt.received_at.isoformat(), file=receipt.filename) + "\n")
+        sys.stdout.write(t("receipt.ok", office=printable(receipt.recipient_office or "-"),
+                           when=receipt.received_at.isoformat(), file=printable(receipt.filename)) + "\n")
     return exit_code(findings)
