@@ -192,7 +192,9 @@ def test_busy_answers_are_retried_by_urllib3_retry_then_refusal_is_reported():
         assert isinstance(adapter.max_retries, Retry) and adapter.max_retries.total == 2
         assert client.health() == {"status": "ok"} and server.requests == 3
         server.requests = 0
-        stubborn = make_client(f"https://127.0.0.1:{server.port}", retries=1, backoff=0.0)
+        stubborn = make_client(f"https://127.0.0.1:{server.port}", backoff=0.0)
+        stubborn.retries = 1  # set after construction, as the crash driver does: the adapter follows
+        assert stubborn.session.get_adapter(f"https://127.0.0.1:{server.port}/").max_retries.total == 1
         with pytest.raises(TransportError) as exc:
             stubborn.health()
         assert exc.value.code == wire.UNAVAILABLE and exc.value.retry and server.requests == 2

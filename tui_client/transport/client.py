@@ -257,19 +257,39 @@ class RelayClient:
         self.session = requests.Session()
         self.session.verify = ca_file
         self.session.trust_env = False  # no proxies or netrc for a relay on a care network
-        self.retries = retries
-        self.backoff = backoff
         self.deadline = deadline
-        retry = _BoundedRetry(total=retries, backoff_factor=backoff, backoff_max=10.0,
-                              status_forcelist=RETRY_STATUSES, allowed_methods=None,
-                              raise_on_status=False, respect_retry_after_header=True)
-        adapter = _ContextAdapter(context, pool_connections=pool_size, pool_maxsize=pool_size,
-                                  max_retries=retry)
-        self.session.mount("https://", adapter)
+        self._retries, self._backoff = retries, backoff
+        self._adapter = _ContextAdapter(context, pool_connections=pool_size, pool_maxsize=pool_size,
+                                        max_retries=self._retry_policy())
+        self.session.mount("https://", self._adapter)
         self.timeout = (connect_timeout, timeout)
         self._cancel_event = threading.Event()
         self._calls_lock = threading.Lock()
         self._calls: Set[_Call] = set()
+
+    # -- retries: attributes callers may set after construction (the adapter's Retry follows them)
+    def _retry_policy(self) -> Retry:
+        return _BoundedRetry(total=self._retries, backoff_factor=self._backoff, backoff_max=10.0,
+                             status_forcelist=RETRY_STATUSES, allowed_methods=None,
+                             raise_on_status=False, respect_retry_after_header=True)
+
+    @property
+    def retries(self) -> int:
+        return self._retries
+
+    @retries.setter
+    def retries(self, value: int) -> None:
+        self._retries = value
+        self._adapter.max_retries = self._retry_policy()
+
+    @property
+    def backoff(self) -> float:
+        return self._backoff
+
+    @backoff.setter
+    def backoff(self, value: float) -> None:
+        self._backoff = value
+        self._adapter.max_retries = self._retry_policy()
 
     # -- cancelling
     @property
