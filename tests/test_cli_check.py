@@ -87,7 +87,9 @@ def test_explain_known_and_unknown(run_cli):
 def test_sample_writes_valid_files_and_defects(tmp_path, run_cli):
     code, out, _ = run_cli("sample", tmp_path / "s", "--defects")
     assert code == 0
-    assert run_cli("check", tmp_path / "s")[0] == 0
+    code, out, _ = run_cli("check", tmp_path / "s")
+    # the valid files pass; the defects/ folder inside is named as not checked (a warning)
+    assert code == 1 and "W-FILE-009" in out and "defects" in out and "× エラー" not in out
     defect_dirs = sorted(p.name for p in (tmp_path / "s" / "defects").iterdir())
     assert defect_dirs == sorted(DEFECTS)
 
@@ -124,3 +126,82 @@ def test_output_cut_short_by_a_pipe_is_not_a_traceback(tmp_path):
     err = proc.stderr.read().decode("utf-8", "replace")
     assert proc.wait(timeout=60) in (0, 141)
     assert "Traceback" not in err
+
+
+# --- bad input on the command line (issue 14) ------------------------------------------------------
+
+def test_a_name_longer_than_the_file_system_allows_is_a_finding(tmp_path, run_cli):
+    code, out, err = run_cli("check", tmp_path / ("A" * 300 + ".CSV"))
+    assert code == 3 and "E-FILE-004" in out and "名前が長すぎます" in out
+    assert "Traceback" not in out + err
+
+
+def test_a_device_is_refused_without_reading_it(run_cli):
+    code, out, err = run_cli("check", "/dev/zero")
+    assert code == 3 and "E-FILE-006" in out and "Traceback" not in out + err
+
+
+def test_a_fifo_named_csv_does_not_block(tmp_path, run_cli):
+    import os
+
+    fifo = tmp_path / "UPPLAN_202505_1370100011_43_1370100029_11_20250428120000.CSV"
+    os.mkfifo(fifo)  # nobody ever writes to it: opening it for reading would block for ever
+    code, out, _ = run_cli("check", fifo)
+    assert code == 3 and "E-FILE-006" in out and "名前付きパイプ" in out
+    code, out, _ = run_cli("check", tmp_path)  # and found in a folder
+    assert code == 3 and "E-FILE-006" in out
+
+
+def test_a_file_bigger_than_the_relay_accepts_is_refused_unread(tmp_path, run_cli):
+    from tui_client.core import wire
+
+    big = tmp_path / "UPPLAN_202505_1370100011_43_1370100029_11_20250428120000.CSV"
+    with open(big, "wb") as fh:  # sparse: no disk space used, and nothing of it is read
+        fh.truncate(wire.DEFAULT_MAX_ITEM_BYTES + 1)
+    code, out, _ = run_cli("check", big)
+    assert code == 3 and "E-FILE-007" in out and "中継サーバー" in out and "32.0 MB" in out
+
+
+def test_read_user_file_limits_and_findings(tmp_path):
+    from tui_client.filecheck import read_user_file
+
+    small = tmp_path / "k.pem"
+    small.write_bytes(b"x" * 100)
+    assert read_user_file(small, 100) == (b"x" * 100, [])
+    data, f = read_user_file(small, 99)
+    assert data is None and [x.code for x in f] == ["E-FILE-008"] and f[0].unusable
+    data, f = read_user_file(tmp_path, 100)
+    assert data is None and [x.code for x in f] == ["E-FILE-004"]
+    data, f = read_user_file(str(tmp_path / "a\x00b"), 100)
+    assert data is None and [x.code for x in f] == ["E-FILE-004"]
+
+
+def test_subfolders_are_named_as_not_checked(tmp_path, run_cli):
+    folder = write(tmp_path / "out", samples.sample_month())
+    write(folder / "2025-04", DEFECTS["E-FLD-004"]())  # a defect nobody looked at
+    code, out, _ = run_cli("check", folder)
+    assert code == 1 and "W-FILE-009" in out and "2025-04" in out
+    assert "すべて送れます" not in out
+
+
+def test_control_characters_in_a_name_are_shown_escaped(tmp_path, run_cli):
+    name = "UPPLAN_\x1b[2J\u202eevil\n.CSV"
+    folder = write(tmp_path / "ctl", [(name, b"1,2,3\r\n")])
+    code, out, _ = run_cli("check", folder)
+    assert code >= 2
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "\\x1b[2J" in out and "<U+202E>" in out and "evil\\x0a" in out
+    code, out, _ = run_cli("check", "--json", folder)
+    messages = [f["message"] for f in json.loads(out)["files"][0]["findings"]]
+    assert messages and not any("\x1b" in m or "\u202e" in m for m in messages)
+
+
+def test_cert_show_and_open_refuse_devices_and_fifos(tmp_path, run_cli):
+    import os
+
+    code, out, err = run_cli("cert", "show", "/dev/zero")
+    assert code == 3 and "E-FILE-006" in out + err and "Traceback" not in out + err
+    fifo = tmp_path / "x.p7m"
+    os.mkfifo(fifo)
+    code, out, err = run_cli("open", fifo, "--keystore", "/dev/null", "--demo-trust", "--password", "x")
+    assert code == 3 and "E-FILE-006" in out + err

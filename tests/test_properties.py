@@ -61,3 +61,14 @@ def test_csv_shaped_text_never_raises(lines, name):
     text = "\r\n".join(lines)
     data = text.encode("cp932", errors="replace")
     validate_file(data, name)
+
+
+@given(st.text(alphabet=st.sampled_from(list('ab,"\r\n　\x0c\x1e\x85\u2028'))))
+def test_line_splitting_matches_stringio_newline_empty(text):
+    # The validator walks records over its own line splitter (no UCS-4 copy of the text); it must
+    # split exactly as io.StringIO(text, newline="") does, which the csv module documents.
+    import io
+
+    from tui_client.core.validate import _lines
+
+    assert list(_lines(text)) == io.StringIO(text, newline="").readlines()

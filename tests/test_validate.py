@@ -12,7 +12,7 @@ from tui_client.core.validate import validate_file, validate_set
 from tui_client.filecheck import check_bytes
 
 #: Codes raised outside the pure validator (paths that cannot be read): proven in test_cli_check.
-PATH_CODES = {"E-FILE-004", "E-FILE-005"}
+PATH_CODES = {"E-FILE-004", "E-FILE-005", "E-FILE-006", "E-FILE-007", "E-FILE-008", "W-FILE-009"}
 #: Needs the office's registered services (directory): proven below.
 CONTEXT_CODES = {"E-NAME-015"}
 VALIDATION_AREAS = ("NAME", "FILE", "ENC", "CSV", "FLD", "ROW", "VER", "BND", "MORE")
@@ -187,3 +187,75 @@ def test_excel_style_damage_is_named_with_the_excel_hint():
     assert set(by_code) == {"E-FLD-006", "E-FLD-004"}
     assert "Excel" in finding_message(by_code["E-FLD-006"])[1]
     assert "2025/5/1" in finding_message(by_code["E-FLD-004"])[1]
+
+
+class _Watching(dict):
+    """Registered services that note whether the cyclic collector is on while the check asks."""
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.gc_states = []
+
+    def __contains__(self, key):
+        import gc
+
+        self.gc_states.append(gc.isenabled())
+        return super().__contains__(key)
+
+
+def test_validation_leaves_the_garbage_collector_alone():
+    # It used to switch the collector off for the whole process during a check (every thread).
+    import gc
+
+    name, data = samples.big_plan(2000)
+    watching = _Watching({"9999999999": ["11"]})
+    assert gc.isenabled()
+    validate_file(data, name, registered_services=watching)
+    assert watching.gc_states and all(watching.gc_states)
+
+
+def test_a_service_type_missing_from_the_national_table_blocks_sending():
+    # It only warned offline (W-NAME-011), yet no mailbox can ever be registered under it.
+    name, data = samples.use_bundle("202505", samples.HOME_HELP, samples.users(2))[0]
+    bad = name.replace("_11_", "_99_")
+    report = validate_file(data, bad)
+    (f,) = [x for x in report.findings if x.code == "E-NAME-011"]
+    assert f.value == "99" and f.blocks_sending and report.has_errors
+    assert "送信先" in finding_message(f)[0]
+
+
+def test_actuals_of_another_provider_block_unless_it_is_one_of_the_senders_sites():
+    name, data = DEFECTS["E-ROW-031"]()[0]
+    report = validate_file(data, name)
+    (f,) = [x for x in report.findings if x.code == "E-ROW-031"]
+    assert f.value == "2712300999" and f.row == 1 and f.blocks_sending
+    assert f.param("expected") == samples.HOME_HELP.number
+    own = validate_file(data, name, sender_sites=["2712300999"])
+    assert not [x for x in own.findings if x.code == "E-ROW-031" or x.column == 20]
+    assert not any(x.blocks_sending for x in check_bytes([(name, data)], sender_sites=["2712300999"]).all_findings())
+
+
+@pytest.mark.parametrize("encoding, label", [("utf-16", "UTF-16LE"), ("utf-16-le", "UTF-16LE"),
+                                             ("utf-16-be", "UTF-16BE")])
+def test_a_utf16_csv_is_called_a_csv_in_the_wrong_encoding(encoding, label):
+    # It used to be "not a CSV (PDF, Excel, an image)" (E-FILE-001), with and without a BOM.
+    name = DEFECTS["E-ENC-005"]()[0][0]
+    text = DEFECTS["E-ENC-003"]()[0][1].decode("utf-8")
+    if encoding == "utf-16-be":
+        text = "\ufeff" + text  # a BOM written by hand, big-endian
+    report = validate_file(text.encode(encoding), name)
+    assert [f.code for f in report.findings] == ["E-ENC-005"]
+    (f,) = report.findings
+    message, fix = finding_message(f)
+    assert f.value == label and "Shift_JIS" in message and "ANSI" in fix and "CSV（コンマ区切り）" in fix
+
+
+def test_a_utf8_csv_with_a_bom_is_named_utf8():
+    name, data = DEFECTS["E-ENC-003"]()[0]
+    assert [f.code for f in validate_file(b"\xef\xbb\xbf" + data, name).findings] == ["E-ENC-003"]
+
+
+def test_binary_with_zero_bytes_is_still_not_a_csv():
+    name = DEFECTS["E-ENC-005"]()[0][0]
+    blob = bytes([1, 0, 2, 0, 3, 0]) * 200  # zeros at one parity, but no text
+    assert [f.code for f in validate_file(blob, name).findings] == ["E-FILE-001"]

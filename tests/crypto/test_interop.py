@@ -15,7 +15,7 @@ from tui_client.core import seal
 PLAIN = (FIXTURES / "plain.csv").read_bytes()
 
 
-@pytest.mark.parametrize("fixture", ["openssl-aes256.p7m", "openssl-aes128.p7m"])
+@pytest.mark.parametrize("fixture", ["openssl-aes256.p7m", "openssl-aes128.p7m", "openssl-aes256gcm.p7m"])
 def test_openssl_sealed_files_open(ks, trust, fixture):
     opened, f = seal.open_sealed((FIXTURES / fixture).read_bytes(), NAME, ks("homecare"), trust)
     assert f == [] and bytes(opened.content) == PLAIN and opened.signer_office == "1370100011"
@@ -30,6 +30,14 @@ def test_openssl_sealed_files_open(ks, trust, fixture):
 def test_openssl_fixtures_we_refuse(ks, trust, fixture, expected):
     opened, f = seal.open_sealed((FIXTURES / fixture).read_bytes(), NAME, ks("homecare"), trust)
     assert opened is None and codes(f) == [expected]
+
+
+def test_aes_gcm_envelope_with_a_changed_byte_is_tampered_not_unsigned(ks, trust):
+    # AuthEnvelopedData used to be refused as "not signed" (E-SEAL-009); now its tag is checked.
+    data = bytearray((FIXTURES / "openssl-aes256gcm.p7m").read_bytes())
+    data[-40] ^= 0x01  # inside the encrypted content, before the 16-byte tag
+    opened, f = seal.open_sealed(bytes(data), NAME, ks("homecare"), trust)
+    assert opened is None and codes(f) == ["E-SEAL-005"]
 
 
 def test_openssl_nocerts_opens_with_the_directorys_certificate(ks, trust, cert):

@@ -7,7 +7,9 @@ defined twice. Code elsewhere never inlines Japanese text.
 
 Placeholders are ``str.format`` fields. Finding messages may use ``{file}``, ``{row}``, ``{column}``,
 ``{field}``, ``{value}`` and any key of the finding's ``params``; a missing one renders as ``?``
-rather than raising, so a catalogue slip never crashes a user's screen.
+rather than raising, so a catalogue slip never crashes a user's screen. Those values come from
+users' files (names, field values), so they are shown through ``core.safetext.printable``: a control
+character or a bidi override in a file name reaches no face raw.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def _merge(target: dict, parts: Iterable[dict]) -> None:
             target[key] = value
 
 
-_merge(FINDINGS, (m.FINDINGS for m in (_validate, _certs, _transport, _office, _ui)))
+_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui)))
 _merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui)))
 
 
@@ -65,16 +67,18 @@ def excel_column(n: int) -> str:
 
 
 def finding_values(finding) -> dict:
+    from tui_client.core.safetext import printable
+
     values = {
         "code": finding.code,
-        "file": finding.file,
+        "file": printable(finding.file),
         "row": finding.row if finding.row is not None else "?",
         "line": finding.line if finding.line is not None else "?",
         "column": finding.column if finding.column is not None else "?",
-        "field": finding.field,
-        "value": finding.value,
+        "field": printable(finding.field),
+        "value": printable(finding.value),
     }
-    values.update(dict(finding.params))
+    values.update({k: printable(v) for k, v in finding.params})
     if "role" in values:  # "sender" / "recipient" are data; the user reads 送信元 / 送信先
         values["role"] = TEXT.get("role." + str(values["role"]), values["role"])
     return values
@@ -96,7 +100,10 @@ def finding_location(finding) -> str:
         parts.append(t("where.column", column=finding.column, letter=excel_column(finding.column)))
     where = "・".join(parts)
     if finding.field:
-        where = f"{where} {finding.field}" if where else finding.field
+        from tui_client.core.safetext import printable
+
+        field = printable(finding.field)
+        where = f"{where} {field}" if where else field
     return where
 
 

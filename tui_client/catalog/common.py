@@ -1,6 +1,11 @@
 """Catalogue entries shared by every face: locations, severities, generic words."""
 
-FINDINGS = {}
+FINDINGS = {
+    # A network call stopped on purpose (the app closing, the user pressing 中止): transport.client.
+    # Kept here, not in transport.py, because it belongs to no one screen or command.
+    "E-NET-007": ("中継サーバーとのやりとりを途中で止めました。",
+                  "もう一度送受信してください。送る予定のファイルは送信待ちに残っています。"),
+}
 
 TEXT = {
     "finding.unknown": "不明な指摘です（コード {code}）。",

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Optional
 
 def add_password_arguments(p: argparse.ArgumentParser) -> None:
     from tui_client.catalog import t
@@ -59,22 +60,17 @@ def exit_code(findings) -> int:
     return worst_exit_code(findings)
 
 
-def read_file(path: str) -> bytes:
-    from tui_client.catalog import t
+def read_file(path: str, limit: Optional[int] = None) -> bytes:
+    """A file the user named, through the one safe reader (regular files only, never more than
+    ``limit``: certificate-sized by default); what is wrong goes to stderr as findings and the
+    command ends with exit code 3 (``Unusable``)."""
+    from tui_client.filecheck import SMALL_FILE_LIMIT, read_user_file
 
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        reason = t("reason.not_found")
-    except PermissionError:
-        reason = t("reason.permission")
-    except IsADirectoryError:
-        reason = t("reason.is_directory")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-    sys.stderr.write(t("cert.unreadable", file=path, reason=reason) + "\n")
-    raise Unusable(path)
+    data, findings = read_user_file(path, SMALL_FILE_LIMIT if limit is None else limit)
+    if data is None:
+        show_findings(findings, out=sys.stderr)
+        raise Unusable(path)
+    return data
 
 
 def password_for(args, path: str):
@@ -158,17 +154,19 @@ def _certificate_of(args, path: str):
 
 
 def _describe_text(info, out) -> None:
+    # Names inside a certificate are someone else's text: shown with control characters escaped.
     from tui_client.catalog import t
+    from tui_client.core.safetext import printable
 
-    out.write(t("cert.show.office", value=info.office_number or "-") + "\n")
-    out.write(t("cert.show.name", value=info.office_name or "-") + "\n")
+    out.write(t("cert.show.office", value=printable(info.office_number or "-")) + "\n")
+    out.write(t("cert.show.name", value=printable(info.office_name or "-")) + "\n")
     if info.site:
-        out.write(t("cert.show.site", value=info.site) + "\n")
+        out.write(t("cert.show.site", value=printable(info.site)) + "\n")
     out.write(t("cert.show.kind", value=t("cert.kind." + info.kind)) + "\n")
     key = "cert.show.valid" if info.days_left >= 0 else "cert.show.expired"
     out.write(t(key, not_before=info.not_before.date().isoformat(),
                 not_after=info.not_after.date().isoformat(), days=info.days_left) + "\n")
-    out.write(t("cert.show.issuer", value=info.issuer) + "\n")
+    out.write(t("cert.show.issuer", value=printable(info.issuer)) + "\n")
     out.write(t("cert.show.serial", value=info.serial) + "\n")
     out.write(t("cert.show.fingerprint", value=info.fingerprint) + "\n")
 
@@ -176,6 +174,7 @@ def _describe_text(info, out) -> None:
 def _one(args, path: str, at, trust, out, as_json: bool):
     from tui_client.catalog import t
     from tui_client.core import certs
+    from tui_client.core.safetext import printable
 
     cert, chain, findings = _certificate_of(args, path)
     entry = {"file": path, "certificate": None}
@@ -185,10 +184,10 @@ def _one(args, path: str, at, trust, out, as_json: bool):
                                                       name=os.path.basename(path))
         entry["certificate"] = info.as_dict()
         if not as_json:
-            out.write(f"{path}\n")
+            out.write(f"{printable(path)}\n")
             _describe_text(info, out)
     elif not as_json:
-        out.write(f"{path}\n")
+        out.write(f"{printable(path)}\n")
     entry["findings"] = findings_json(findings)
     if not as_json:
         show_findings(findings, out)

@@ -39,11 +39,12 @@ def write_finding(out, f, *, with_file: bool = False) -> None:
     """One finding as every file-handling command prints it: severity and code (and the file, where
     the output is not grouped by file) and the place; what is wrong; the one thing to do."""
     from tui_client.catalog import finding_location, finding_message, t
+    from tui_client.core.safetext import printable
 
     message, fix = finding_message(f)
     head = t("check.error" if f.blocks_sending else "check.warning", code=f.code)
     if with_file and f.file:
-        head += f"  {f.file}"
+        head += f"  {printable(f.file)}"
     where = finding_location(f)
     if where:
         head += f"  {where}"
@@ -65,12 +66,13 @@ def finding_json(f) -> dict:
 def render_text(result, out) -> None:
     from tui_client.catalog import t
     from tui_client.core.findings import counts
+    from tui_client.core.safetext import printable
 
     for f in result.path_findings:
-        out.write(f"{f.file}\n")
+        out.write(f"{printable(f.file)}\n")
         write_finding(out, f)
     for report in result.reports:
-        out.write(t("check.file_header", file=report.filename) + "\n")
+        out.write(t("check.file_header", file=printable(report.filename)) + "\n")
         line = describe(report)
         if line:
             out.write(line + "\n")

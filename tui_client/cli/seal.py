@@ -36,6 +36,8 @@ def run(args) -> int:
     from tui_client.cli.cert import (Unusable, exit_code, load_keystore, read_file, show_findings,
                                      trust_from)
     from tui_client.core import certs, seal
+    from tui_client.core.safetext import printable
+    from tui_client.filecheck import CONTENT_LIMIT
 
     try:
         trust, findings = trust_from(args)
@@ -51,7 +53,7 @@ def run(args) -> int:
             found, f = certs.load_certificates(read_file(path), os.path.basename(path))
             findings += f
             recipients += found
-        content = read_file(args.path)
+        content = read_file(args.path, CONTENT_LIMIT)
     except Unusable:
         return 3
     if findings:
@@ -67,7 +69,7 @@ def run(args) -> int:
     with open(out, "wb") as fh:
         fh.write(sealed)
     chosen = len(certs.current_certificates(recipients, trust=trust))
-    sys.stdout.write(t("seal.done", path=out, size=len(sealed), count=chosen) + "\n")
+    sys.stdout.write(t("seal.done", path=printable(out), size=len(sealed), count=chosen) + "\n")
     return exit_code(findings)
 
 
@@ -96,6 +98,8 @@ def run_open(args) -> int:
     from tui_client.catalog import t
     from tui_client.cli.cert import Unusable, exit_code, load_keystore, read_file, show_findings, trust_from
     from tui_client.core import receipts, seal
+    from tui_client.core.safetext import printable
+    from tui_client.filecheck import CONTENT_LIMIT
 
     try:
         trust, findings = trust_from(args, required=True)
@@ -109,7 +113,7 @@ def run_open(args) -> int:
                 show_findings(f)
                 return exit_code(f)
             keystores.append(ks)
-        data = read_file(args.path)
+        data = read_file(args.path, CONTENT_LIMIT)
     except Unusable:
         return 3
     name = args.name or os.path.basename(_strip_p7m(args.path))
@@ -121,18 +125,18 @@ def run_open(args) -> int:
     out = args.output or os.path.join(os.path.dirname(args.path), name)
     with open(out, "wb") as fh:
         fh.write(opened.content)
-    sys.stdout.write(t("open.done", path=out, size=len(opened.content)) + "\n")
+    sys.stdout.write(t("open.done", path=printable(out), size=len(opened.content)) + "\n")
     info = opened.signer_certificate
     from tui_client.core import certs
 
-    sys.stdout.write(t("open.signer", office=opened.signer_office or "-",
-                       name=certs.describe(info).office_name,
+    sys.stdout.write(t("open.signer", office=printable(opened.signer_office or "-"),
+                       name=printable(certs.describe(info).office_name),
                        when=opened.signed_at.isoformat() if opened.signed_at else "-") + "\n")
     if args.receipt:
         receipt = receipts.make_receipt(name, opened.content_digest, keystores[0])
         with open(args.receipt, "wb") as fh:
             fh.write(receipt)
-        sys.stdout.write(t("receipt.written", path=args.receipt) + "\n")
+        sys.stdout.write(t("receipt.written", path=printable(args.receipt)) + "\n")
     return exit_code(findings)
 
 
@@ -156,6 +160,8 @@ def run_receipt(args) -> int:
     from tui_client.catalog import t
     from tui_client.cli.cert import Unusable, exit_code, read_file, show_findings, trust_from
     from tui_client.core import receipts
+    from tui_client.core.safetext import printable
+    from tui_client.filecheck import CONTENT_LIMIT
 
     try:
         trust, findings = trust_from(args, required=True)
@@ -163,7 +169,7 @@ def run_receipt(args) -> int:
             show_findings(findings)
             return exit_code(findings)
         data = read_file(args.path)
-        content = read_file(args.file)
+        content = read_file(args.file, CONTENT_LIMIT)
     except Unusable:
         return 3
     name = args.name or os.path.basename(args.file)
@@ -171,6 +177,6 @@ def run_receipt(args) -> int:
                                                 expected_office=args.recipient_office)
     show_findings(findings)
     if receipt is not None:
-        sys.stdout.write(t("receipt.ok", office=receipt.recipient_office or "-",
-                           when=receipt.received_at.isoformat(), file=receipt.filename) + "\n")
+        sys.stdout.write(t("receipt.ok", office=printable(receipt.recipient_office or "-"),
+                           when=receipt.received_at.isoformat(), file=printable(receipt.filename)) + "\n")
     return exit_code(findings)

@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 OID_DATA = "1.2.840.113549.1.7.1"
 OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 OID_ENVELOPED_DATA = "1.2.840.113549.1.7.3"
+#: AuthEnvelopedData (RFC 5083): what current openssl writes for ``cms -encrypt -aes-256-gcm``
+OID_AUTH_ENVELOPED_DATA = "1.2.840.113549.1.9.16.1.23"
 OID_SHA256 = "2.16.840.1.101.3.4.2.1"
 OID_RSA = "1.2.840.113549.1.1.1"
 OID_AES256_CBC = "2.16.840.1.101.3.4.1.42"
@@ -48,6 +50,7 @@ _CHUNK = 1 << 20  # encrypt/decrypt 1 MiB at a time: bounded temporaries, few Py
 #: asn1crypto algorithm names we accept when reading
 _DIGESTS = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 _AES_CBC = {"aes128_cbc": 16, "aes192_cbc": 24, "aes256_cbc": 32}
+_AES_GCM = {"aes128_gcm": 16, "aes192_gcm": 24, "aes256_gcm": 32}
 
 
 class CmsError(Exception):
@@ -342,7 +345,10 @@ def _content_info(buf, limit: int) -> Tuple[str, _Node]:
 # --- decrypting -----------------------------------------------------------------------------------
 
 def decrypt(data, recipients: Sequence[Tuple[object, x509.Certificate]]) -> bytearray:
-    """The content of a ContentInfo(EnvelopedData) for one of ``recipients`` (key, certificate)."""
+    """The content of a ContentInfo(EnvelopedData) for one of ``recipients`` (key, certificate).
+
+    Also reads AuthEnvelopedData with AES-GCM (RFC 5083/5084), which openssl 3 writes when asked for
+    ``-aes-256-gcm``: the tag is checked before the content is returned."""
     from asn1crypto import algos
     from asn1crypto import cms as acms
 
@@ -353,13 +359,23 @@ def decrypt(data, recipients: Sequence[Tuple[object, x509.Certificate]]) -> byte
         raise
     except Exception as exc:  # anything odd in the structure is damage, not a program error
         raise CmsError("damaged", type(exc).__name__) from None
-    if ctype != OID_ENVELOPED_DATA:
+    if ctype not in (OID_ENVELOPED_DATA, OID_AUTH_ENVELOPED_DATA):
         raise CmsError("wrong_type", ctype)
+    authenticated = ctype == OID_AUTH_ENVELOPED_DATA
     kids = _children(buf, _expect(ed, _SEQ))
     kids = [k for k in kids if k.tag != 0x02 and k.tag != _CTX0]  # version, originatorInfo
     if len(kids) < 2:
         raise CmsError("damaged", "enveloped data")
     ri_set, eci = _expect(kids[0], _SET), _expect(kids[1], _SEQ)
+    aad, mac = b"", None
+    if authenticated:
+        rest = kids[2:]
+        if rest and rest[0].tag == 0xA1:  # authAttrs: authenticated as their DER with a SET tag
+            aad = b"\x31" + _whole(buf, rest[0])[1:]
+            rest = rest[1:]
+        if not rest or rest[0].tag != _OCTETS:
+            raise CmsError("damaged", "auth enveloped data")
+        mac = bytes(buf[rest[0].start:rest[0].end])
 
     cek = None
     for ri_node in _children(buf, ri_set):
@@ -395,8 +411,13 @@ def decrypt(data, recipients: Sequence[Tuple[object, x509.Certificate]]) -> byte
         alg = algos.EncryptionAlgorithm.load(_whole(buf, parts[1]))
         alg_name = alg["algorithm"].native
         iv = alg["parameters"].native if alg_name in _AES_CBC else None
+        gcm = alg["parameters"].native if alg_name in _AES_GCM else None
     except Exception as exc:
         raise CmsError("damaged", type(exc).__name__) from None
+    if authenticated:
+        if alg_name not in _AES_GCM:
+            raise CmsError("unsupported", str(alg_name))
+        return _decrypt_gcm(buf, parts[2], cek, _AES_GCM[alg_name], gcm, aad, mac)
     if alg_name not in _AES_CBC:
         raise CmsError("unsupported", str(alg_name))
     if len(cek) != _AES_CBC[alg_name] or not isinstance(iv, bytes) or len(iv) != 16:
@@ -420,6 +441,39 @@ def decrypt(data, recipients: Sequence[Tuple[object, x509.Certificate]]) -> byte
     if not 1 <= pad <= 16 or out[-pad:] != bytes([pad]) * pad:
         raise CmsError("tampered", "padding")
     del out[-pad:]
+    return out
+
+
+def _decrypt_gcm(buf, content: _Node, cek: bytes, key_size: int, params, aad: bytes,
+                 mac: bytes) -> bytearray:
+    """AES-GCM content (RFC 5084): GCMParameters = nonce, ICV length (default 12); tag = the mac."""
+    try:
+        nonce = params["0"] if isinstance(params, dict) else None
+        icv_len = int(params.get("1") or 12) if isinstance(params, dict) else 12
+    except (TypeError, ValueError):
+        raise CmsError("damaged", "gcm parameters") from None
+    if len(cek) != key_size or not isinstance(nonce, bytes) or not 8 <= len(nonce) <= 64:
+        raise CmsError("tampered", "key or nonce size")
+    if not 12 <= icv_len <= 16 or len(mac) != icv_len:
+        raise CmsError("tampered", "tag length")
+    value = _octets(buf, content)
+    ct = buf[value[0]:value[1]] if isinstance(value, tuple) else memoryview(value)
+    out = bytearray(len(ct) + 15)
+    dec = Cipher(algorithms.AES(cek), modes.GCM(nonce, mac, min_tag_length=icv_len)).decryptor()
+    if aad:
+        dec.authenticate_additional_data(aad)
+    pos = 0
+    with memoryview(out) as mv:
+        for i in range(0, len(ct), _CHUNK):
+            pos += dec.update_into(ct[i:i + _CHUNK], mv[pos:])
+    try:
+        tail = dec.finalize()
+    except Exception:  # InvalidTag: the content or the tag was changed
+        raise CmsError("tampered", "gcm tag") from None
+    if tail:
+        out[pos:pos + len(tail)] = tail
+        pos += len(tail)
+    del out[pos:]
     return out
 
 

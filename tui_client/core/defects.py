@@ -201,7 +201,7 @@ DEFECTS: Dict[str, Recipe] = {
     "E-NAME-009": lambda: [("UP3KYO_2712300011_2712300029_20250328100000.CSV",
                             s.plan_bundle(s.HOME_HELP, PEOPLE)[2][1])],
     "E-NAME-010": _renamed("UPPLAN_202505_2712300011_43_2712300011_43_20250425103000.CSV"),
-    "W-NAME-011": _renamed("UPPLAN_202505_2712300011_43_2712300029_Z9_20250425103000.CSV"),
+    "E-NAME-011": _renamed("UPPLAN_202505_2712300011_43_2712300029_99_20250425103000.CSV"),
     "E-NAME-012": _renamed("UPPLAN_202505_2712300011_43_2712300029_11_20250425103000 (1).CSV"),
     "W-NAME-013": _renamed("UPPLAN_202505_2712300011_43_2712300029_51_20250425103000.CSV"),
     "W-NAME-014": lambda: [_upplan(name="UPPLAN_202505_2712300011_2712300029_20250425103000.CSV",
@@ -213,6 +213,7 @@ DEFECTS: Dict[str, Recipe] = {
     "E-ENC-001": _bad_byte,
     "W-ENC-002": _ascii_with_bom,
     "E-ENC-003": lambda: [(_upplan()[0], s.render(LAYOUTS[("UPPLAN", "V4")], _plan_records()).encode("utf-8"))],
+    "E-ENC-005": lambda: [(_upplan()[0], s.render(LAYOUTS[("UPPLAN", "V4")], _plan_records()).encode("utf-16"))],
     "E-ENC-004": _one("サービス事業所名", "さくら\ue000訪問介護"),
     "E-CSV-001": lambda: [_upplan(text_mod=lambda t: t.replace('"山田　花子"', '"山田"花子', 1))],
     "E-CSV-002": lambda: [_upplan(text_mod=lambda t: t.replace("\r\n", ",extra\r\n", 1))],
@@ -256,6 +257,8 @@ DEFECTS: Dict[str, Recipe] = {
     "W-ROW-023": _prevention_twin_in_plan,
     "W-ROW-024": _actuals(lambda recs: [{**recs[0], "サービスコード": "A21111"}] + recs[1:]),
     "W-ROW-030": _one("更新業者コード", "2712300999"),
+    # a provider's 実績 carrying a row of another provider (a sister office, a copy-paste)
+    "E-ROW-031": _actuals(lambda recs: [{**recs[0], "サービス事業者コード": "2712300999"}] + recs[1:]),
     # versions
     "E-VER-002": _one("CSVバージョン", "202504"),
     "W-VER-003": lambda: [_upplan(version="202410")],

@@ -18,7 +18,6 @@ only walked again to place a finding once a bad value is known. Nothing here rai
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 from collections import Counter, defaultdict
@@ -327,6 +326,38 @@ def _locate(data: bytes, offset: int) -> Tuple[int, int]:
     return line, data.count(b",", start, offset) + 1
 
 
+_TEXT_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _utf16(data: bytes) -> Optional[str]:
+    """"UTF-16LE" / "UTF-16BE" when the bytes are text in UTF-16 (with or without a BOM), else None.
+
+    Without a BOM: in a CSV most characters are digits and commas, so one byte of every pair is 0 and
+    nearly always the same one; the sample must then decode to text with commas or line breaks and no other
+    control characters (a binary file with zeros does not)."""
+    if data.startswith(b"\xff\xfe") and not data.startswith(b"\xff\xfe\x00\x00"):
+        return "UTF-16LE"
+    if data.startswith(b"\xfe\xff"):
+        return "UTF-16BE"
+    sample = data[:4096]
+    sample = sample[:len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    # (a few zeros on the other side: characters such as U+3000, the ideographic space)
+    if zeros_odd * 3 >= pairs and zeros_even * 8 <= zeros_odd:
+        encoding = "utf-16-le"
+    elif zeros_even * 3 >= pairs and zeros_odd * 8 <= zeros_even:
+        encoding = "utf-16-be"
+    else:
+        return None
+    text = sample.decode(encoding, errors="replace")
+    if ("," not in text and "\n" not in text) or _TEXT_CONTROLS.search(text):
+        return None
+    return "UTF-16LE" if encoding == "utf-16-le" else "UTF-16BE"
+
+
 def _decode(data: bytes, sink: _Sink) -> Optional[str]:
     """Strict cp932 with findings; returns the text (bad bytes replaced) or None when unusable."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -367,6 +398,26 @@ def _decode(data: bytes, sink: _Sink) -> Optional[str]:
     return text
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+#: Characters str.splitlines() also breaks at, which csv and io.StringIO(newline="") do not.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _lines(text: str):
+    """The lines of ``text`` with their endings, split as ``io.StringIO(text, newline="")`` splits
+    them (CRLF, CR or LF). Not a StringIO: that copies the whole text as UCS-4, four bytes a
+    character, the biggest single allocation for the largest file the relay takes. ``splitlines`` is
+    fastest and keeps each line in its own narrowest form; only when the text holds one of the other
+    characters it breaks at (form feed, U+2028 …) are lines cut one at a time by a pattern."""
+    if _OTHER_BREAKS.search(text) is None:
+        return iter(text.splitlines(True))
+    return map(_group0, _LINE.finditer(text))
+
+
+def _group0(match: "re.Match[str]") -> str:
+    return match.group()
+
+
 class _Records:
     """Where records come from: the text, parsed again each time it is walked (the fast path keeps no
     rows in memory), or, when the CSV is broken somewhere, a list made once (None = a broken record)."""
@@ -382,12 +433,12 @@ class _Records:
     def __iter__(self):
         if self.rows is not None:
             return iter(self.rows)
-        return csv.reader(io.StringIO(self.text, newline=""), strict=True)
+        return csv.reader(_lines(self.text), strict=True)
 
 
 def _broken_records(text: str, sink: _Sink) -> Tuple[List[Optional[List[str]]], List[int]]:
     """All records, None where one is broken (with a finding), and each record's first line."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_lines(text), strict=True)
     rows: List[Optional[List[str]]] = []
     lines: List[int] = []
     prev = 0
@@ -414,7 +465,7 @@ def _broken_records(text: str, sink: _Sink) -> Tuple[List[Optional[List[str]]], 
 
 def _record_lines(text: str) -> List[int]:
     """First physical line of each record (only computed when a finding needs it)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     lines, prev = [], 0
     try:
         for _ in reader:
@@ -431,8 +482,11 @@ def _looks_like_header(row: List[str]) -> bool:
 
 
 #: Records are scanned in chunks of this many: large enough for C-speed set building, small enough
-#: that a 30 MB file never sits in memory as 100,000 Python lists at once.
-_CHUNK = 4096
+#: that a 30 MB file never sits in memory as 100,000 Python lists at once, and below the cyclic
+#: collector's first threshold (700 new containers): a chunk's rows are freed before a collection
+#: would scan them, so the collector costs next to nothing here without being switched off (turning
+#: it off is process-wide and would stall every other thread of a long-running app).
+_CHUNK = 512
 
 #: A group of columns whose combinations a check needs, and when a chunk needs them collected
 #: (a test on that chunk's distinct values; None = always).
@@ -556,22 +610,18 @@ class _Table:
 
 
 def validate_file(data: bytes, filename: str, *,
-                  registered_services: Optional[Mapping[str, Iterable[str]]] = None) -> FileReport:
+                  registered_services: Optional[Mapping[str, Iterable[str]]] = None,
+                  sender_sites: Iterable[str] = ()) -> FileReport:
     """Check one file. ``registered_services`` maps an office number to the service-type codes it is
-    registered for (from the relay's directory or the office settings), when known."""
-    # A 100,000-row file makes 100,000 lists; the cyclic collector would rescan them again and again
-    # (half the run time). Nothing here makes cycles, so pause it for this call and restore it after.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _validate_file(data, filename, registered_services)
-    finally:
-        if was_enabled:
-            gc.enable()
+    registered for (from the relay's directory or the office settings), when known.
+    ``sender_sites`` are the other office numbers the sender has registered as its own (a provider
+    with several sites): 実績 rows of those sites may travel in its file (else E-ROW-031)."""
+    return _validate_file(data, filename, registered_services, frozenset(sender_sites))
 
 
 def _validate_file(data: bytes, filename: str,
-                   registered_services: Optional[Mapping[str, Iterable[str]]]) -> FileReport:
+                   registered_services: Optional[Mapping[str, Iterable[str]]],
+                   sender_sites: FrozenSet[str] = frozenset()) -> FileReport:
     parsed, name_findings = parse_filename(filename)
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     kind = parsed.kind if parsed else kind_of(base)
@@ -588,6 +638,12 @@ def _validate_file(data: bytes, filename: str,
     if kind is not None and kind.extension == "jpg":
         if not data.startswith(b"\xff\xd8\xff"):
             sink.add("E-FILE-003")
+        report.findings = sink.close()
+        return report
+    utf16 = _utf16(data)
+    if utf16 is not None:
+        # A CSV all the same, saved as "Unicode text": say so, not "this is not a CSV".
+        sink.add("E-ENC-005", value=utf16)
         report.findings = sink.close()
         return report
     if b"\x00" in data[:65536] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
@@ -633,7 +689,7 @@ def _validate_file(data: bytes, filename: str,
     _check_columns(layout, table)
     _check_versions(layout, parsed, table, sink)
     if parsed is not None:
-        _check_against_name(layout, parsed, table, sink, registered_services)
+        _check_against_name(layout, parsed, table, sink, registered_services, sender_sites)
     _check_rows(layout, table, parsed, sink)
     report.keys = frozenset(table.tuple_set(_key_columns(layout, parsed)))
     versions = table.distinct(0)
@@ -749,8 +805,14 @@ def _col(layout: Layout, name: str) -> Optional[int]:
     return None
 
 
+#: The provider column of 実績 files: a row of another provider would be imported by the care
+#: manager's software as that provider's actuals under the sender's name, so it blocks sending.
+_ACTUALS_PROVIDER = {"UPJSK": "サービス事業者コード", "DLTJSK": "サービス事業者コード"}
+
+
 def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink: _Sink,
-                        registered: Optional[Mapping[str, Iterable[str]]]) -> None:
+                        registered: Optional[Mapping[str, Iterable[str]]],
+                        sender_sites: FrozenSet[str] = frozenset()) -> None:
     fields = layout.fields
     # The month in the rows must be the month in the name (one month per file).
     if parsed.month is not None:
@@ -766,8 +828,12 @@ def _check_against_name(layout: Layout, parsed: ParsedName, table: _Table, sink:
         if i is None:
             continue
         expected = parsed.sender if role == "sender" else parsed.recipient
-        bad = {v: ("W-ROW-030", {"expected": expected, "role": role})
-               for v in table.distinct(i) if v and v != expected}
+        if _ACTUALS_PROVIDER.get(parsed.prefix) == name:
+            bad = {v: ("E-ROW-031", {"expected": expected})
+                   for v in table.distinct(i) if v and v != expected and v not in sender_sites}
+        else:
+            bad = {v: ("W-ROW-030", {"expected": expected, "role": role})
+                   for v in table.distinct(i) if v and v != expected}
         if bad:
             table.flag(fields[i], bad)
 

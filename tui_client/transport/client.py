@@ -6,6 +6,13 @@ TLS, the relay's ``E-RELAY-…`` for refusals) and ``retry`` saying whether tryi
 help; the façade turns it into a finding with a Japanese message. Nothing here prints or logs a
 person's data: only item names, ids and codes.
 
+Every call is bounded and cancellable. Retries are ``urllib3.util.Retry`` on the session's adapter
+(connection errors, 408/429/5xx, with backoff and Retry-After), and one *deadline* covers a whole
+call: all its attempts, the waits between them and reading the answer. A watchdog shuts the call's
+sockets down when the deadline passes, and :meth:`RelayClient.cancel` (or :meth:`close`, from any
+thread) does the same at once, so a call blocked on a relay that never answers returns promptly with
+``E-NET-002`` (deadline) or ``E-NET-007`` (cancelled) instead of after 4 × (5 s + 30 s) and back-off.
+
 The private key never touches the disk in the clear: ``ssl`` can only load a key from a file, so it
 is written encrypted (random one-time password) to a private temporary file, loaded, and removed.
 """
@@ -13,28 +20,50 @@ is written encrypted (random one-time password) to a private temporary file, loa
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 import tempfile
+import threading
 import time
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Set
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPSConnectionPool
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
 
 from tui_client.core import wire
 
 NET_CONNECT = "E-NET-001"      # cannot connect (relay down, wrong address, no network)
-NET_TIMEOUT = "E-NET-002"      # no answer in time
+NET_TIMEOUT = "E-NET-002"      # no answer in time (one attempt's timeout, or the call's deadline)
 NET_TLS_SERVER = "E-NET-003"   # the relay's certificate is not trusted (wrong relay or CA)
 NET_TLS_CLIENT = "E-NET-004"   # the relay refused our certificate during the handshake
 NET_RESPONSE = "E-NET-005"     # an answer we do not understand (proxy page, wrong server)
 NET_DIGEST = "E-NET-006"       # downloaded bytes do not match the digest the relay announced
+NET_CANCELLED = "E-NET-007"    # the call was cancelled (RelayClient.cancel / close from another thread)
+
+#: Slowest line a transfer is allowed for when its deadline is set: bytes / this = extra seconds.
+MIN_TRANSFER_RATE = 128 * 1024
+
+#: HTTP statuses worth another attempt (the relay says 503 busy / 500 internal with retry=true).
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 #: TLS alerts that mean "your certificate is not accepted" (OpenSSL reason strings).
 _CLIENT_CERT_ALERTS = ("ALERT_CERTIFICATE_EXPIRED", "ALERT_CERTIFICATE_REVOKED", "ALERT_UNKNOWN_CA",
                        "ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_REQUIRED", "ALERT_CERTIFICATE_UNKNOWN",
                        "ALERT_UNSUPPORTED_CERTIFICATE", "ALERT_ACCESS_DENIED", "ALERT_DECRYPT_ERROR")
+
+
+def _server_not_trusted(text: str) -> bool:
+    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
+
+
+def _client_refused(text: str) -> bool:
+    upper = text.upper()
+    return any(alert in upper for alert in _CLIENT_CERT_ALERTS)
 
 
 class TransportError(Exception):
@@ -48,6 +77,138 @@ class TransportError(Exception):
         self.findings = list(findings)
 
 
+# --- bounding and cancelling calls ------------------------------------------------------------------
+
+_local = threading.local()  # the call this thread is making (urllib3 runs in the caller's thread)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # a recv() blocked in another thread returns
+    except (OSError, ValueError):
+        pass  # already closed
+
+
+class _Call:
+    """One call in flight: its deadline and the sockets it has used, so that the deadline's watchdog
+    or :meth:`RelayClient.cancel` can shut them down from another thread."""
+
+    def __init__(self, owner: "RelayClient", seconds: float):
+        self.owner = owner
+        self.deadline = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: Set[socket.socket] = set()
+        self._timer = threading.Timer(seconds, self.expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def stopped(self) -> bool:
+        return self.expired or self.owner.cancelled or self.remaining() <= 0
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+        if self.stopped():
+            _shutdown(sock)
+
+    def abort(self) -> None:
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+    def expire(self) -> None:
+        self.expired = True
+        self.abort()
+
+    def __enter__(self) -> "_Call":
+        self._timer.start()
+        _local.call = self
+        self.owner._enter(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _local.call = None
+        self.owner._leave(self)
+
+
+def _current() -> Optional[_Call]:
+    return getattr(_local, "call", None)
+
+
+class _Stopped(Exception):
+    """Raised inside urllib3 when the call is cancelled or past its deadline: no further attempt."""
+
+
+class _BoundedRetry(Retry):
+    """``Retry`` that gives up when the call is cancelled or out of time, never retries a TLS trust
+    refusal (it will not pass), and waits between attempts on the cancel signal, never past the
+    deadline."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        call = _current()
+        if call is not None and call.stopped():
+            raise MaxRetryError(_pool, url, _Stopped("stopped"))
+        if error is not None and (_server_not_trusted(str(error)) or _client_refused(str(error))):
+            raise MaxRetryError(_pool, url, error)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def sleep(self, response=None) -> None:
+        call = _current()
+        delay = None
+        if response is not None and self.respect_retry_after_header:
+            delay = self.get_retry_after(response)
+        if delay is None:
+            delay = self.get_backoff_time()
+        if call is None:
+            time.sleep(delay)
+            return
+        delay = min(delay, max(0.0, call.remaining()))
+        if delay > 0:
+            call.owner._cancel_event.wait(delay)
+        if call.stopped():
+            raise MaxRetryError(None, None, _Stopped("stopped"))
+
+
+class _TrackedConnection(HTTPSConnection):
+    """An HTTPS connection whose socket the current call can shut down from another thread.
+
+    ``ssl`` detaches the plain socket when it wraps it, so a duplicate is kept: ``shutdown()`` acts on
+    the connection, not on one descriptor, and so reaches a TLS handshake or a read in progress."""
+
+    _handle: Optional[socket.socket] = None
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._handle = sock.dup()
+        call = _current()
+        if call is not None:
+            call.add(self._handle)
+        return sock
+
+    def request(self, *args, **kwargs):  # a pooled connection reused by a new call
+        call = _current()
+        if call is not None and self._handle is not None:
+            call.add(self._handle)
+        return super().request(*args, **kwargs)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            handle, self._handle = self._handle, None
+            if handle is not None:
+                handle.close()
+
+
+class _TrackedPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedConnection
+
+
 class _ContextAdapter(HTTPAdapter):
     def __init__(self, context: ssl.SSLContext, **kw):
         self._context = context
@@ -55,7 +216,9 @@ class _ContextAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs):
         kwargs["ssl_context"] = self._context
-        return super().init_poolmanager(*args, **kwargs)
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {**self.poolmanager.pool_classes_by_scheme,
+                                                   "https": _TrackedPool}
 
 
 def tls_context(ca_file: str, certificate_pem: bytes, key, chain_pem: bytes = b"") -> ssl.SSLContext:
@@ -81,84 +244,144 @@ def tls_context(ca_file: str, certificate_pem: bytes, key, chain_pem: bytes = b"
 
 
 class RelayClient:
-    """One office's connection to the relay (thread-safe enough for one user: one session)."""
+    """One office's connection to the relay (thread-safe enough for one user: one session).
+
+    ``retries``: further attempts after the first (urllib3 ``Retry``); ``deadline``: seconds one call
+    may take in all (transfers get ``MIN_TRANSFER_RATE`` on top for their size). :meth:`cancel` makes
+    the calls in flight and every later call raise ``E-NET-007`` at once; :meth:`resume` undoes it."""
 
     def __init__(self, base_url: str, context: ssl.SSLContext, ca_file: str, *,
                  timeout: float = 30.0, connect_timeout: float = 5.0, retries: int = 3,
-                 backoff: float = 0.5, pool_size: int = 4):
+                 backoff: float = 0.5, pool_size: int = 4, deadline: float = 60.0):
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.verify = ca_file
         self.session.trust_env = False  # no proxies or netrc for a relay on a care network
-        adapter = _ContextAdapter(context, pool_connections=pool_size, pool_maxsize=pool_size)
-        self.session.mount("https://", adapter)
+        self.deadline = deadline
+        self._retries, self._backoff = retries, backoff
+        self._adapter = _ContextAdapter(context, pool_connections=pool_size, pool_maxsize=pool_size,
+                                        max_retries=self._retry_policy())
+        self.session.mount("https://", self._adapter)
         self.timeout = (connect_timeout, timeout)
-        self.retries = retries
-        self.backoff = backoff
+        self._cancel_event = threading.Event()
+        self._calls_lock = threading.Lock()
+        self._calls: Set[_Call] = set()
+
+    # -- retries: attributes callers may set after construction (the adapter's Retry follows them)
+    def _retry_policy(self) -> Retry:
+        return _BoundedRetry(total=self._retries, backoff_factor=self._backoff, backoff_max=10.0,
+                             status_forcelist=RETRY_STATUSES, allowed_methods=None,
+                             raise_on_status=False, respect_retry_after_header=True)
+
+    @property
+    def retries(self) -> int:
+        return self._retries
+
+    @retries.setter
+    def retries(self, value: int) -> None:
+        self._retries = value
+        self._adapter.max_retries = self._retry_policy()
+
+    @property
+    def backoff(self) -> float:
+        return self._backoff
+
+    @backoff.setter
+    def backoff(self, value: float) -> None:
+        self._backoff = value
+        self._adapter.max_retries = self._retry_policy()
+
+    # -- cancelling
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel_event.is_set()
+
+    def cancel(self) -> None:
+        """Stop the calls in flight (from any thread) and refuse later ones (E-NET-007)."""
+        self._cancel_event.set()
+        with self._calls_lock:
+            calls = list(self._calls)
+        for call in calls:
+            call.abort()
+
+    def resume(self) -> None:
+        """Accept calls again after :meth:`cancel`."""
+        self._cancel_event.clear()
 
     def close(self) -> None:
+        """Cancel what is in flight and close the connections; safe from another thread."""
+        self.cancel()
         self.session.close()
+
+    def _enter(self, call: _Call) -> None:
+        with self._calls_lock:
+            self._calls.add(call)
+
+    def _leave(self, call: _Call) -> None:
+        with self._calls_lock:
+            self._calls.discard(call)
 
     # -- plumbing
     def _request(self, method: str, path: str, *, params=None, data=None, headers=None,
-                 expect_json: bool = True, read_timeout: Optional[float] = None):
-        """One request with retries for what can pass (network, 5xx, 503 busy); refusals raise."""
+                 expect_json: bool = True, read_timeout: Optional[float] = None,
+                 extra_seconds: float = 0.0):
+        """One call (urllib3 retries what can pass: network, 408/429/5xx); refusals raise."""
+        if self.cancelled:
+            raise TransportError(NET_CANCELLED, "cancelled")
         url = self.base_url + path
-        last: Optional[TransportError] = None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(min(self.backoff * (2 ** (attempt - 1)), 10.0))
+        read = self.timeout[1] if read_timeout is None else read_timeout
+        budget = self.deadline + extra_seconds
+        with _Call(self, budget) as call:
             try:
-                timeout = self.timeout if read_timeout is None else (self.timeout[0], read_timeout)
                 resp = self.session.request(method, url, params=params, data=data, headers=headers,
-                                            timeout=timeout)
-            except requests.exceptions.SSLError as exc:
-                text = str(exc)
-                if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-                    raise TransportError(NET_TLS_SERVER, "relay certificate not trusted") from None
-                if any(alert in text.upper() for alert in _CLIENT_CERT_ALERTS):
-                    # The relay refused our certificate (an alert during or just after the handshake).
-                    raise TransportError(NET_TLS_CLIENT, "client certificate refused") from None
-                # Anything else (EOF, reset mid-handshake: a relay restarting) is the line: retry.
-                last = TransportError(NET_CONNECT, "TLS connection failed", retry=True)
-                continue
-            except requests.exceptions.ConnectTimeout:
-                last = TransportError(NET_TIMEOUT, "connect timeout", retry=True)
-                continue
-            except requests.exceptions.ReadTimeout:
-                last = TransportError(NET_TIMEOUT, "read timeout", retry=True)
-                continue
-            except requests.exceptions.ConnectionError:
-                last = TransportError(NET_CONNECT, "connection failed", retry=True)
-                continue
-            except requests.exceptions.RequestException:
-                last = TransportError(NET_CONNECT, "request failed", retry=True)
-                continue
-            if resp.status_code < 400:
-                if not expect_json:
-                    return resp
-                try:
-                    return resp.json()
-                except ValueError:
-                    raise TransportError(NET_RESPONSE, "not JSON", status=resp.status_code) from None
+                                            timeout=(min(self.timeout[0], budget), min(read, budget)))
+            except requests.exceptions.RequestException as exc:
+                raise self._failure(exc, call) from None
+            except (OSError, ValueError) as exc:  # a socket shut down under the session's feet
+                raise self._failure(requests.exceptions.ConnectionError(str(exc)), call) from None
+            return self._answer(resp, expect_json)
+
+    def _failure(self, exc: Exception, call: _Call) -> TransportError:
+        if self.cancelled:
+            return TransportError(NET_CANCELLED, "cancelled")
+        if call.expired or call.remaining() <= 0:
+            return TransportError(NET_TIMEOUT, "deadline", retry=True)
+        if isinstance(exc, requests.exceptions.SSLError):
+            text = str(exc)
+            if _server_not_trusted(text):
+                return TransportError(NET_TLS_SERVER, "relay certificate not trusted")
+            if _client_refused(text):
+                # The relay refused our certificate (an alert during or just after the handshake).
+                return TransportError(NET_TLS_CLIENT, "client certificate refused")
+            # Anything else (EOF, reset mid-handshake: a relay restarting) is the line.
+            return TransportError(NET_CONNECT, "TLS connection failed", retry=True)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return TransportError(NET_TIMEOUT, "connect timeout", retry=True)
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return TransportError(NET_TIMEOUT, "read timeout", retry=True)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return TransportError(NET_CONNECT, "connection failed", retry=True)
+        return TransportError(NET_CONNECT, "request failed", retry=True)
+
+    @staticmethod
+    def _answer(resp, expect_json: bool):
+        if resp.status_code < 400:
+            if not expect_json:
+                return resp
             try:
-                parsed = wire.parse_error_body(resp.json())
+                return resp.json()
             except ValueError:
-                parsed = None
-            if parsed is None:
-                retry = resp.status_code >= 500 or resp.status_code in (408, 429)
-                last = TransportError(NET_RESPONSE, f"HTTP {resp.status_code}", retry=retry,
-                                      status=resp.status_code)
-                if retry:
-                    continue
-                raise last
-            code, detail, retry, findings = parsed
-            last = TransportError(code, detail, retry=retry, status=resp.status_code, findings=findings)
-            if retry:
-                continue
-            raise last
-        assert last is not None
-        raise last
+                raise TransportError(NET_RESPONSE, "not JSON", status=resp.status_code) from None
+        try:
+            parsed = wire.parse_error_body(resp.json())
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            retry = resp.status_code in RETRY_STATUSES
+            raise TransportError(NET_RESPONSE, f"HTTP {resp.status_code}", retry=retry,
+                                 status=resp.status_code)
+        code, detail, retry, findings = parsed
+        raise TransportError(code, detail, retry=retry, status=resp.status_code, findings=findings)
 
     # -- API
     def health(self) -> dict:
@@ -167,7 +390,8 @@ class RelayClient:
     def upload(self, name: str, sealed: bytes, digest: Optional[str] = None) -> wire.UploadResult:
         digest = digest or wire.digest(sealed)
         body = self._request("POST", wire.ITEMS, params={"name": name}, data=sealed,
-                             headers={wire.H_DIGEST: digest, "Content-Type": wire.CONTENT_TYPE_SEALED})
+                             headers={wire.H_DIGEST: digest, "Content-Type": wire.CONTENT_TYPE_SEALED},
+                             extra_seconds=len(sealed) / MIN_TRANSFER_RATE)
         return wire.UploadResult.from_json(body)
 
     def mailbox(self, service: Optional[str] = None, wait: float = 0) -> List[wire.ItemInfo]:
@@ -177,11 +401,13 @@ class RelayClient:
         if wait > 0:
             params["wait"] = min(wait, wire.MAX_MAILBOX_WAIT)
         body = self._request("GET", wire.MAILBOX, params=params or None,
-                             read_timeout=self.timeout[1] + params.get("wait", 0))
+                             read_timeout=self.timeout[1] + params.get("wait", 0),
+                             extra_seconds=params.get("wait", 0))
         return [wire.ItemInfo.from_json(d) for d in body["items"]]
 
     def download(self, item_id: str) -> bytes:
-        resp = self._request("GET", wire.MAILBOX_ITEM.format(item_id=item_id), expect_json=False)
+        resp = self._request("GET", wire.MAILBOX_ITEM.format(item_id=item_id), expect_json=False,
+                             extra_seconds=wire.DEFAULT_MAX_ITEM_BYTES / MIN_TRANSFER_RATE)
         data = resp.content
         announced = resp.headers.get(wire.H_DIGEST)
         if announced and announced != wire.digest(data):

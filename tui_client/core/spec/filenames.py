@@ -185,7 +185,8 @@ def parse_filename(name: str) -> Tuple[Optional[ParsedName], List[Finding]]:
             continue
         info = SERVICE_TYPES.get(svc)
         if info is None:
-            findings.append(make("W-NAME-011", base, value=svc, role=role))
+            # Not in the national table: no mailbox is registered under it, so it cannot be routed.
+            findings.append(make("E-NAME-011", base, value=svc, role=role))
         elif not info.in_scope:
             findings.append(make("W-NAME-013", base, value=svc, role=role, service_name=info.name))
     if form == "V3":
