@@ -156,3 +156,15 @@ def test_damaged_plan_gives_a_preview_never_an_exception(edits):
     assert p.problem or p.grid is not None
     if p.grid is not None:
         assert sum(u.total for u in p.grid.users) >= 0
+
+
+def test_bundle_gaps_mark_every_member_of_an_incomplete_bundle():
+    from tui_client.core.preview import bundle_gaps
+
+    people = samples.users(2)
+    bundle = [n for n, _ in samples.use_bundle("202505", samples.HOME_HELP, people)]
+    assert bundle_gaps(bundle) == {}
+    gaps = bundle_gaps(bundle[:2])              # 利用者補足 missing: both the 第6表 and the 第7表 say so
+    assert gaps == {bundle[0]: ("UPHOSOKU",), bundle[1]: ("UPHOSOKU",)}
+    actuals = samples.actuals_file("202505", samples.HOME_HELP, people)[0]
+    assert bundle_gaps([actuals, "not a name"]) == {}

@@ -303,6 +303,28 @@ def day_grid(layout: Layout, rows: Sequence[Sequence[str]], month: Optional[str]
     return DayGrid(mg, tuple(out), outside)
 
 
+def bundle_gaps(names: Iterable[str]) -> Dict[str, Tuple[str, ...]]:
+    """For each file name, the kinds its bundle (same parties and ファイル連番) lacks, judged from the
+    names alone by the bundle rules of ``core.validate``. Every member of an incomplete bundle is
+    listed (with what the whole bundle lacks); whole bundles and names that do not parse are left out."""
+    from tui_client.core.spec.filenames import parse_filename
+
+    parsed = {}
+    for n in names:
+        p, _ = parse_filename(n)
+        if p is not None:
+            parsed[n] = p
+    present: Dict[tuple, set] = {}
+    for p in parsed.values():
+        present.setdefault(p.bundle_key, set()).add(p.prefix)
+    lacking: Dict[tuple, list] = {}
+    for p in parsed.values():
+        for need in _v._requires(p):
+            if need not in present[p.bundle_key] and need not in lacking.setdefault(p.bundle_key, []):
+                lacking[p.bundle_key].append(need)
+    return {n: tuple(lacking[p.bundle_key]) for n, p in parsed.items() if lacking.get(p.bundle_key)}
+
+
 def problem_finding(name: str, code: str) -> Finding:
     """A finding for a preview that could not be built, for faces that list findings."""
     return make(code, name)
