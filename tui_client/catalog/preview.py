@@ -34,7 +34,7 @@ TEXT = {
     "inbox.empty": "受信したファイルはまだありません。",
     "inbox.no_office": "事業所が設定されていません。先に設定を済ませてください。",
     "inbox.loading": "読み込み中…",
-    "inbox.page": "{first}–{last}件目 / 全{total}件（PgUp/PgDn でページ送り）",
+    "inbox.page": "{first}–{last}件目 / 全{total}件（{next}: 次のページ、{prev}: 前のページ）",
     "inbox.selected": "{count}件を選択中",
     "inbox.failed": "受信一覧を読み込めませんでした: {reason}",
     "inbox.unsupported": "この機能はまだ使えません（{what}）。",

@@ -27,7 +27,7 @@ from tui_client.catalog import TEXT, t
 from tui_client.core import wareki
 from tui_client.core.preview import bundle_gaps
 from tui_client.office.models import InboxItem, InboxState, ListQuery, Page
-from tui_client.ui.actions import Action, bindings_for, register
+from tui_client.ui.actions import Action, bindings_for, get, register
 
 SCOPE = "inbox"
 PAGE = 100
@@ -150,7 +150,7 @@ COLUMNS = (
     ("kind", "inbox.col.kind", 10, 12),
     ("month", "inbox.col.month", 10, 24),
     ("check", "inbox.col.check", 9, 16),
-    ("bundle", "inbox.col.bundle", 4, 8),
+    ("bundle", "inbox.col.bundle", 6, 8),
 )
 
 
@@ -276,7 +276,8 @@ class InboxTab(Vertical):
         if not page.total:
             text = t("inbox.empty")
         else:
-            text = t("inbox.page", first=page.offset + 1, last=page.offset + len(page.items), total=page.total)
+            text = t("inbox.page", first=page.offset + 1, last=page.offset + len(page.items), total=page.total,
+                     next=get("inbox.next_page").key, prev=get("inbox.prev_page").key)
         if self.selected:
             text += "　" + t("inbox.selected", count=len(self.selected))
         if self.notice:

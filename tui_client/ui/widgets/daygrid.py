@@ -88,9 +88,9 @@ def render_user(grid: DayGrid, user: UserGrid, width: int) -> List[Line]:
     days = len(grid.month.days)
     out: List[Line] = []
     bands = bands_for(width, days)
+    # One label width for every band, so that the day columns of the two bands line up.
+    lw = label_width(width, max(last - first + 1 for first, last in bands))
     for b, (first, last) in enumerate(bands):
-        n = last - first + 1
-        lw = label_width(width, n)
         final = b == len(bands) - 1
         head: Line = [(_pad(t("daygrid.col.service") if b == 0 else t("daygrid.days", first=first, last=last), lw), "bold")]
         week: Line = [(_pad("", lw), "")]
