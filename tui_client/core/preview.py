@@ -181,6 +181,14 @@ def build_preview(name: str, content: bytes, *, companions: Iterable[Tuple[str, 
     return PreviewData(revision=layout.revision, records=records, records_total=len(rows), **base)
 
 
+def build_grid(name: str, content: bytes, companions: Iterable[Tuple[str, bytes]] = ()) -> Optional[DayGrid]:
+    """Just the day grid of a 第6表 / 実績 (None for other kinds or unreadable bytes): the value the
+    office façade puts in ``Preview.grid`` (``office/preview.py`` looks for this name)."""
+    if _v.kind_of(name) is None or _v.kind_of(name).prefix not in GRID_KINDS:
+        return None
+    return build_preview(name, content, companions=companions).grid
+
+
 def user_names(files: Iterable[Tuple[str, bytes]]) -> Dict[str, str]:
     """被保険者番号 → 利用者氏名, from the 利用者補足 files among ``files`` (others are ignored)."""
     names: Dict[str, str] = {}

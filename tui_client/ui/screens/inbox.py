@@ -59,10 +59,13 @@ def engine_call(app, method: str, *args, **kwargs):
     for target in (getattr(app, "services", None), getattr(app, "office", None)):
         if target is None:
             continue
-        fn = getattr(target, method, None)
-        # ``Office.inbox`` is, until the store lands, the transport's inbox object: not a method.
-        if inspect.ismethod(fn) or inspect.isfunction(fn):
-            return fn(*args, **kwargs)
+        # Looked up on the class: an Office instance keeps its transport inbox in the attribute
+        # ``inbox``, which hides the method ``Office.inbox(query)`` on the instance.
+        fn = inspect.getattr_static(type(target), method, None)
+        if isinstance(fn, (staticmethod, classmethod)):
+            return getattr(target, method)(*args, **kwargs)
+        if inspect.isfunction(fn):
+            return fn(target, *args, **kwargs)
     raise Unsupported(method)
 
 

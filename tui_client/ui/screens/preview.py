@@ -44,7 +44,7 @@ def _parts(preview) -> dict:
     total = len(records)
     findings = tuple(getattr(preview, "findings", ()) or ())
     if isinstance(grid, PreviewData):     # the façade may hand over the whole core value
-        records = records or grid.records
+        records = grid.records or records   # its records carry code meanings and 和暦 dates
         total = max(total, grid.records_total)
         findings = findings or grid.findings
         grid = grid.grid
@@ -121,6 +121,9 @@ class PreviewScreen(Screen):
         body.mount(Static(t("preview.failed", reason=reason_words(exc)), classes="preview-note"))
 
     def show(self, preview) -> None:
+        if preview is None:             # the item is gone (removed on another PC)
+            self._failed(LookupError(t("preview.nothing")))
+            return
         self.preview = preview
         parts = self.parts = _parts(preview)
         if parts["item"] is not None:
