@@ -144,6 +144,17 @@ def _bundle_key(item: InboxItem) -> tuple:
 
 # --- the tab -------------------------------------------------------------------------------------
 
+class InboxTable(DataTable):
+    """The list. Every key press turns DataTable's mouse-hover highlight off again and repaints the
+    hovered row, even when it was already off: a whole extra row written to the terminal per cursor
+    move. Repaint only when the highlight really changes."""
+
+    def _set_hover_cursor(self, active: bool) -> None:
+        if active == self._show_hover_cursor:
+            return
+        super()._set_hover_cursor(active)
+
+
 #: (column key, label key, narrow width, wide width)
 COLUMNS = (
     ("mark", "inbox.col.mark", 2, 2),
@@ -162,8 +173,8 @@ class InboxTab(Vertical):
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     InboxTab { height: 1fr; }
-    InboxTab #inbox-table { height: 1fr; }
-    InboxTab #inbox-detail { height: auto; min-height: 2; padding: 0 1; background: $panel; }
+    InboxTab #inbox-table { height: 1fr; scrollbar-size-vertical: 0; }
+    InboxTab #inbox-detail { height: 2; padding: 0 1; background: $panel; }
     InboxTab #inbox-status { height: 1; padding: 0 1; }
     """
 
@@ -181,7 +192,7 @@ class InboxTab(Vertical):
         self.loads = 0                      # finished loads (tests wait on state, not on time)
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="inbox-table", cursor_type="row", cell_padding=0, zebra_stripes=True)
+        table = InboxTable(id="inbox-table", cursor_type="row", cell_padding=0, zebra_stripes=True)
         yield table
         yield Static("", id="inbox-detail")
         yield Static(t("inbox.loading"), id="inbox-status")
