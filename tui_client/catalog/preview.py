@@ -36,6 +36,7 @@ TEXT = {
     "inbox.loading": "読み込み中…",
     "inbox.page": "{first}–{last}件目 / 全{total}件（{next}: 次のページ、{prev}: 前のページ）",
     "inbox.selected": "{count}件を選択中",
+    "inbox.position": "{n}/{total}",
     "inbox.failed": "受信一覧を読み込めませんでした: {reason}",
     "inbox.unsupported": "この機能はまだ使えません（{what}）。",
     "inbox.save.none": "保存するファイルがありません（選んだものも新着もありません）。",

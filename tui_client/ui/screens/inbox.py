@@ -318,8 +318,12 @@ class InboxTab(Vertical):
                     else t("inbox.bundle.complete")
                 bundle = f"　{t('inbox.col.bundle')} {item.bundle}（{words}）"
             subject = f"　{item.subject}" if item.subject else ""
-            text = (f"{party_words(item.sender, True)}　{kind_words(item.file_kind)}　{month_words(item.month)}\n"
-                    f"{time_words(item.received_at)}　{check_words(item, True)}{bundle}{subject}")
+            # the check result only when the row's short form may have left something out
+            check = f"　{check_words(item, True)}" if (item.findings or item.problem) else ""
+            place = t("inbox.position", n=self.page.offset + self.query_one(DataTable).cursor_row + 1,
+                      total=self.page.total)
+            text = (f"{place}　{party_words(item.sender, True)}　{kind_words(item.file_kind)}"
+                    f"　{month_words(item.month)}\n{time_words(item.received_at)}{check}{bundle}{subject}")
         self.query_one("#inbox-detail", Static).update(text)
 
     @on(DataTable.RowHighlighted)
