@@ -125,6 +125,27 @@ def test_enter_opens_the_preview_marks_it_seen_and_esc_comes_back(office):
     asyncio.run(run())
 
 
+def test_fields_from_the_engine_read_as_words_not_codes(office):
+    # The façade splits rows by the layout with raw values; the screen shows codes with their
+    # meaning and dates with the 和暦 year, as for a file previewed by core.preview.
+    o = office()
+
+    async def run():
+        app = InboxApp(o)
+        async with app.run_test(size=(80, 24)) as pilot:
+            tab = app.query_one(InboxTab)
+            await settle(pilot, lambda: tab.loads >= 1)
+            table = tab.query_one(DataTable)
+            table.focus()
+            table.move_cursor(row=_row_of(o, "UPHOSOKU"))
+            await pilot.press("enter")
+            await settle(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.parts is not None)
+            from tui_client.ui.widgets.fields import FieldsView
+            text = "\n".join(app.screen.query_one(FieldsView).text_lines())
+            assert "2：女性" in text and "（昭和17年）" in text and "識別子" not in text
+    asyncio.run(run())
+
+
 def test_space_selects_and_s_saves_the_selection_in_order(office, tmp_path):
     o = office()
     folder = tmp_path / "import"

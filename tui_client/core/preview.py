@@ -236,6 +236,22 @@ def labelled(layout: Layout, row: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
     return tuple((f.name, display_value(f, v)) for f, v in zip(layout.fields, row) if f.type != "unused")
 
 
+def readable_records(prefix: str, records: Sequence[Sequence[Tuple[str, str]]]
+                     ) -> Tuple[Tuple[Tuple[str, str], ...], ...]:
+    """Records already split into (項目名, raw value) pairs by another part (the office façade reads
+    rows by the layout too) made readable as ``labelled`` makes them: the layout of the kind whose
+    width matches gives each position its field. Records of no known layout stay as they are."""
+    by_width = {lay.width: lay for lay in reversed(layouts_for(prefix))} if prefix else {}
+    out = []
+    for rec in records:
+        layout = by_width.get(len(rec))
+        if layout is None or any(label != f.name for (label, _), f in zip(rec, layout.fields)):
+            out.append(tuple(rec))
+        else:
+            out.append(labelled(layout, [v for _, v in rec]))
+    return tuple(out)
+
+
 # --- the day grid -----------------------------------------------------------------------------
 
 def _month_of(layout: Layout, rows: Sequence[Sequence[str]], named: Optional[str]) -> str:

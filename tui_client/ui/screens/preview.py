@@ -49,6 +49,10 @@ def _parts(preview) -> dict:
         findings = findings or grid.findings
         grid = grid.grid
     item = getattr(preview, "item", None)
+    if records and item is not None:
+        from tui_client.core.preview import readable_records
+
+        records = readable_records(item.file_kind, records)
     from tui_client.ui.screens.inbox import kind_words
 
     return dict(name=item.name if item else "", kind=kind_words(item.file_kind) if item else "",
