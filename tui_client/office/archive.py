@@ -168,7 +168,7 @@ class ArchivePart:
         return [rec for _, rec in self.db.archive_list("received")]
 
     def waiting(self) -> List[dict]:
-        return [rec for _, rec in self.outbox.pending()]
+        return [rec for _, rec in self.outbox_queue.pending()]
 
     # -- the relay's view of what we sent
     def sent_status(self) -> Tuple[List[dict], List[Finding]]:

@@ -131,22 +131,37 @@ class ClientDB:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
-        self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                     isolation_level=None, check_same_thread=False)
-        c = self._conn
-        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        c.execute("PRAGMA journal_mode = WAL")
-        c.execute("PRAGMA synchronous = FULL")
-        c.execute("PRAGMA foreign_keys = ON")
-        # One script (executescript commits as it goes; every statement is IF NOT EXISTS, so two
-        # processes opening a new office at once both end with the same schema).
-        c.executescript(_SCHEMA)
-        with self.transaction():
-            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        self._conn: Optional[sqlite3.Connection] = None
+        with self._lock:
+            c = self._connect()
+            with self.transaction():
+                c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    def _connect(self) -> sqlite3.Connection:
+        """The connection, opened again after ``close`` (an office closed and used again reopens)."""
+        if self._conn is not None:
+            return self._conn
+        c = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                            check_same_thread=False)
+        try:
+            c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            c.execute("PRAGMA journal_mode = WAL")
+            c.execute("PRAGMA synchronous = FULL")
+            c.execute("PRAGMA foreign_keys = ON")
+            # One script (executescript commits as it goes; every statement is IF NOT EXISTS, so two
+            # processes opening a new office at once both end with the same schema).
+            c.executescript(_SCHEMA)
+        except BaseException:
+            c.close()
+            raise
+        self._conn = c
+        return c
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     # -- transactions
     @contextmanager
@@ -154,27 +169,34 @@ class ClientDB:
         """One atomic write (nested calls join the outer one). ``BEGIN IMMEDIATE`` takes the write
         lock at once, so two processes wait for each other instead of failing half-way."""
         with self._lock:
+            conn = self._connect()
             if self._depth:
                 self._depth += 1
                 try:
-                    yield self._conn
+                    yield conn
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
-                yield self._conn
+                yield conn
             except BaseException:
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             self._depth = 0
-            self._conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:     # e.g. SQLITE_FULL at commit: nothing of it counts
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def _read(self, sql: str, args: Sequence = ()) -> List[tuple]:
         with self._lock:
-            return self._conn.execute(sql, tuple(args)).fetchall()
+            return self._connect().execute(sql, tuple(args)).fetchall()
 
     # -- blobs
     def _put_blob(self, c, data: Optional[bytes]) -> Optional[str]:

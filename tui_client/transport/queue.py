@@ -245,22 +245,45 @@ class Inbox:
 
     def fetch(self, client: RelayClient, service: Optional[str] = None,
               cancel: Optional[threading.Event] = None) -> List[wire.ItemInfo]:
-        """Download every waiting item not yet on disk; returns what the relay listed. What was
-        downloaded before a failure is kept (each download is committed on its own)."""
+        """Download every waiting item not yet on disk; returns what the relay listed. Downloads are
+        committed a group at a time (one flush per group, not per item); what was downloaded before
+        a failure is committed before the failure is raised."""
         listed = [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
         present = set(self.db.inbox_keys())
-        for info in listed:
-            if cancel is not None and cancel.is_set():
-                break
-            if info.id in present:
-                continue
-            try:
-                data = client.download(info.id)
-            except TransportError as exc:
-                if exc.code == wire.GONE:  # received meanwhile by another PC of this office
+        group: List[Tuple[wire.ItemInfo, bytes]] = []
+        size = 0
+
+        def commit():
+            if group:
+                with self.db.transaction():
+                    for info, data in group:
+                        self.db.inbox_put(info.id, {"info": info.to_json()}, data)
+                group.clear()
+
+        try:
+            for info in listed:
+                if cancel is not None and cancel.is_set():
+                    break
+                if info.id in present:
                     continue
-                raise
-            self.db.inbox_put(info.id, {"info": info.to_json()}, data)
+                try:
+                    data = client.download(info.id)
+                except TransportError as exc:
+                    if exc.code == wire.GONE:  # received meanwhile by another PC of this office
+                        continue
+                    raise
+                group.append((info, data))
+                size += len(data)
+                if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
+                    commit()
+                    size = 0
+        except BaseException:
+            try:
+                commit()
+            except (OSError, sqlite3.Error):
+                pass                 # not on disk: still on the relay, fetched next time
+            raise
+        commit()
         return listed
 
     def process(self, client: RelayClient, processor: Processor,
@@ -305,7 +328,8 @@ class Inbox:
         except (OSError, sqlite3.Error) as exc:
             fresh = [info for _, info, _, a in group if a is not None]
             out.kept += fresh
-            err = exc if isinstance(exc, OSError) else OSError(str(exc))
+            err = exc if isinstance(exc, OSError) else OSError(
+                0, getattr(exc, "sqlite_errorname", "") or type(exc).__name__)
             out.unstored += [(info.name, err) for info in fresh]
             group.clear()
             return False
