@@ -138,6 +138,7 @@ TEXT = {
     "batch.reach.yes": "○ 届く",
     "batch.reach.no": "× 届かない",
     "batch.reach.unknown": "？ 未確認",
+    "batch.bundle": "束{n}",
     "batch.no_route": "（宛先不明）",
     "batch.detail.file": "{name}：{verdict}",
     "batch.detail.fix": "直し方：{fix}",

@@ -154,9 +154,16 @@ class TsunagiApp(App):
             self._poll_timer = None
         self._office_ready()
 
+    def _focus_active(self) -> None:
+        tab = self.active_tab()
+        for w in self.tab_widgets():
+            if w.SCOPE == tab:
+                w.focus_first()
+
     def _office_ready(self) -> None:
         self._update_status()
         self.reload_tabs()
+        self.call_after_refresh(self._focus_active)
         if self.office is None:
             from tui_client.ui.screens.setup import SetupScreen
 

@@ -78,11 +78,11 @@ class DemoWorld:
         """One copy of a 利用者補足 file addressed to an office that is not on the system."""
         for name, data in files:
             if name.startswith("UPHOSOKU_"):
+                offices = [i for i, part in enumerate(name.split("_")) if len(part) == 10 and part.isdigit()]
+                if len(offices) < 2:
+                    continue
                 parts = name.split("_")
-                for i, part in enumerate(parts):
-                    if i > 1 and len(part) == 10 and part.isdigit() and part != parts[1]:
-                        parts[i] = NOBODY
-                        break
+                parts[offices[1]] = NOBODY           # the recipient: sender first, recipient second
                 (self.export_folder / "_".join(parts)).write_bytes(data)
                 return
 

@@ -44,6 +44,8 @@ def month_label(month: Optional[str], *, western: bool = True) -> str:
     if not month or len(month) != 6 or not month.isdigit():
         return ""
     year, mon = int(month[:4]), int(month[4:])
+    if not (1 <= mon <= 12) or year < 1900:
+        return ""          # 000000: a kind whose name carries no real month
     for first, era, start in _ERAS:
         if month >= first:
             n = year - start + 1

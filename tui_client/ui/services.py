@@ -312,8 +312,9 @@ class Services:
         warning = "expired" if left < 0 else "7" if left <= 7 else "30" if left <= 30 else "90" if left <= 90 else ""
         return CertificateStatus(self.office.number, certs._not_after(cert), left, warning)
 
-    def partners(self) -> Tuple[Partner, ...]:
-        """The offices this one exchanges with, as the directory last answered (no network)."""
+    def partners(self, network: bool = False) -> Tuple[Partner, ...]:
+        """The offices this one exchanges with: those in the directory cache and those it received
+        from; with ``network`` their names and whether they are on the system come from the relay."""
         if self.office is None:
             return ()
         import json
@@ -322,13 +323,18 @@ class Services:
             cached = json.loads((self.office.paths.root / "directory.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             cached = {}
-        names = {}
-        for rec in self.office.received():
-            names.setdefault(rec.get("sender", ""), "")
-        out = {o: Partner(o, "", on_system=True) for o in cached if isinstance(o, str)}
-        for o in names:
-            if o and o not in out:
-                out[o] = Partner(o, "", on_system=True)
+        offices = {o for o in cached if isinstance(o, str)}
+        offices |= {rec.get("sender", "") for rec in self.office.received()}
+        offices.discard("")
+        offices.discard(self.office.number)
+        out = {o: Partner(o, "", on_system=True) for o in offices}
+        if network and offices:
+            try:
+                entries, findings = self.office.directory(sorted(offices))
+            except Exception:  # noqa: BLE001 - names are a nicety; the list stands without them
+                entries, findings = {}, []
+            for o, e in entries.items():
+                out[o] = Partner(o, e.name, tuple(e.services), e.on_system)
         return tuple(out[k] for k in sorted(out))
 
     def home(self, now: Optional[datetime] = None, *, network: bool = True) -> HomeSummary:
@@ -340,7 +346,7 @@ class Services:
         return HomeSummary(
             new_arrivals=inbox.total, new_kinds=tuple(sorted({i.file_kind for i in inbox.items})),
             waiting=waiting, errors=errors, receipts=receipts, certificate=self.certificate_status(now),
-            relay=self.relay_status() if network else None, partners=self.partners())
+            relay=self.relay_status() if network else None, partners=self.partners(network))
 
     # -- the batch
     def read_folder(self, folder: str) -> Tuple[List[NamedFile], Tuple[FindingSummary, ...]]:

@@ -112,11 +112,11 @@ class BatchTab(TabView):
         table = self.query_one("#batch-table", DataTable)
         table.clear()
         self.rows = []
-        for (_office, _service, bundle), files in plan.bundles().items():
+        for number, ((_office, _service, bundle), files) in enumerate(plan.bundles().items(), 1):
             for f in files:
                 self.rows.append(f)
                 table.add_row(verdict(f), party_label(f.recipient) or t("batch.no_route"), reach_label(f),
-                              bundle[-6:] if bundle else "", kind_label(f.file_kind),
+                              t("batch.bundle", n=number), kind_label(f.file_kind),
                               month_label(f.month, western=False), f.name, key=f.name)
         self._show_detail()
 
