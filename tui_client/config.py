@@ -2,7 +2,7 @@
 to the current directory.
 
 ``TSUNAGI_HOME`` overrides the base directory (tests, the demo, a training room's USB stick); then
-everything lives under it: ``data/`` (outbox, inbox, archive, keystore), ``config/``, ``state/``
+everything lives under it: ``data/`` (the office database, keystore), ``config/``, ``state/``
 (logs, the relay's database by default).
 
 Per office (one PC may act for several demo offices, a multi-site office has one inbox per site):
@@ -47,7 +47,13 @@ class OfficePaths:
     root: Path
 
     @property
+    def database(self) -> Path:
+        """The office's client store (outbox, error shelf, inbox, archive): transport/clientdb.py."""
+        return self.root / "office.sqlite3"
+
+    @property
     def outbox(self) -> Path:
+        """The old spool's outbox folder: read only to migrate it into ``database``."""
         return self.root / "outbox"
 
     @property

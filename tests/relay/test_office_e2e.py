@@ -45,15 +45,16 @@ def test_bundle_travels_and_receipt_comes_back(relay, tmp_path):
     assert cm.waiting() == []
 
     got = home_care.receive()
-    assert sorted(r["name"] for r in got.received) == sorted(n for n, _ in files), got.findings
+    assert sorted(r.name for r in got.received) == sorted(n for n, _ in files), got.findings
     for name, data in files:
-        assert home_care.received_archive.payload(name) == data     # byte for byte, on disk
-    assert home_care.inbox.shelf.keys() == []                        # acknowledged, so removed
+        assert home_care.db.archive_content("received", name) == data     # byte for byte, on disk
+    assert home_care.db.inbox_keys() == []                          # acknowledged, so removed
 
     status, findings = cm.sent_status()
     assert not findings
     assert {r["state"] for r in status} == {wire.RECEIVED}
-    assert all(r.get("receipt") for r in status)
+    assert all(r["has_receipt"] for r in status)
+    assert all(cm.db.archive_receipt("sent", r["name"]) for r in status)
 
     store = open_storage(relay.database)
     assert store.stored_content_count() == 0                         # the relay keeps no content
@@ -70,8 +71,8 @@ def test_message_with_attachment(relay, tmp_path):
                           attachments=[("memo.txt", b"hello"), ("photo.jpg", b"\xff\xd8\xff")])
     assert len(rep.sent) == 1, rep.findings
     got = day.receive()
-    assert got.received[0]["attachments"] == ["memo.txt", "photo.jpg"]
-    assert got.received[0]["kind"] == wire.KIND_MESSAGE
+    assert got.received[0].attachments == ("memo.txt", "photo.jpg")
+    assert got.received[0].kind == wire.KIND_MESSAGE and got.received[0].subject == "subject"
     bad = cm.send_message(day.number, "s", "t", attachments=[("virus.exe", b"MZ")])
     assert [f.code for f in bad.findings] == ["E-SEND-005"]
 
@@ -92,7 +93,7 @@ def test_unregistered_recipient_is_refused_clearly_and_lands_on_the_error_shelf(
     cm.outbox.enqueue(name, bytes(sealed))
     report = cm.flush()
     assert report.shelved == [name] and [f.code for f in report.findings] == ["E-RELAY-004"]
-    assert [r["name"] for r in cm.error_shelf()] == [name] and cm.waiting() == []
+    assert [i.name for i in cm.error_shelf().items] == [name] and cm.waiting() == []
     cm.close()
 
 
@@ -182,15 +183,12 @@ def test_a_file_addressed_to_a_service_the_recipient_does_not_offer_names_the_ri
     home_care.close()
 
 
-def _files_in(folder):
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-def test_a_send_writes_a_few_pack_files_and_survives_a_crash_between_recording_and_clearing(relay, tmp_path):
-    """A chunk of a send is one outbox file and, once confirmed, one sent-archive file (file creation
-    is what slow disks and virus scanners charge for). A crash after the relay's ids are recorded but
-    before the outbox is cleared uploads again: the relay answers with the same ids, nothing doubles."""
+def test_a_send_commits_by_chunk_and_survives_a_crash_between_upload_and_confirmation(relay, tmp_path):
+    """A chunk of a send is one transaction in the office database (no file per item). A crash after
+    the relay took the items but before their ids were recorded uploads them again: the relay answers
+    with the same ids (same sealed bytes, same idempotency key), nothing doubles."""
     from tui_client.core import samples
+    from tui_client.transport.clientdb import Batch
 
     home = str(tmp_path / "pcs")
     cm = open_office("cm", relay, home)
@@ -207,17 +205,13 @@ def test_a_send_writes_a_few_pack_files_and_survives_a_crash_between_recording_a
     files = units(range(12))                    # 36 files: chunks of 8, 16 and 12
     report = cm.send(files)
     assert len(report.sent) == 36, report.findings
-    sent_files = _files_in(cm.paths.archive / "sent")
-    assert len(sent_files) == 3 and all(n.endswith(".pack") for n in sent_files)
-    assert _files_in(cm.paths.outbox) == []
+    assert not (cm.paths.root / "outbox").exists() and not (cm.paths.root / "archive").exists()
     ids = {r["name"]: r["relay_id"] for r in cm.sent_archive_records()}
-    assert len(ids) == 36 and {cm.sent_archive.payload(n) for n, _ in files} == {d for _, d in files}
-
-    # The crash: the relay's ids recorded in the sent archive, the outbox not yet cleared.
-    from tui_client.transport.store import Batch
+    assert len(ids) == 36 and {cm.db.archive_content("sent", n) for n, _ in files} == {d for _, d in files}
+    assert cm.db.outbox_count(None) == 0
 
     more = units(range(12, 16))
-    batch = Batch()
+    batch = Batch(cm.db)
     for name, data in more:
         assert cm.queue(name, data, batch=batch) == []
     batch.commit()
@@ -228,43 +222,42 @@ def test_a_send_writes_a_few_pack_files_and_survives_a_crash_between_recording_a
     def crash(*args, **kwargs):
         raise Crash()
 
-    cm.outbox.shelf.remove_many = crash
+    cm.db.confirm_sent = crash                  # the relay has them; the PC dies before recording it
     with pytest.raises(Crash):
         cm.flush()
-    assert len(cm.waiting()) == 12 and len(cm.sent_archive_records()) == 48
+    assert len(cm.waiting()) == 12 and len(cm.sent_archive_records()) == 36
     later, _ = office_mod.Office.open(cm.number, home=home)     # the PC after the restart
     flushed = later.flush()
     assert len(flushed.duplicates) == 12 and later.waiting() == [], flushed.findings   # same ids again
     records = later.sent_archive_records()
     assert len(records) == 48 and {r["name"]: r["relay_id"] for r in records if r["name"] in ids} == ids
-    assert _files_in(cm.paths.outbox) == []
     got = home_care.receive()
     assert len(got.received) == 48, got.findings                  # each file arrives once
     later.close()
-    cm.close()
     home_care.close()
 
 
-def test_an_item_that_failed_while_packed_leaves_no_copy_behind_once_sent(relay, tmp_path):
-    from tui_client.transport.store import Batch
+def test_an_item_that_failed_while_the_line_was_down_is_sent_once_it_is_back(relay, tmp_path):
+    from tui_client.transport.clientdb import Batch
 
     home = str(tmp_path / "pcs")
     cm = open_office("cm", relay, home)
     home_care = open_office("homecare", relay, home)
     files = demo_files(cm, home_care)
-    batch = Batch()
+    batch = Batch(cm.db)
     for name, data in files:
         assert cm.queue(name, data, batch=batch) == []
     batch.commit()
     relay.kill()                                                   # the line is down
     down = cm.flush()
     assert down.waiting and not down.sent
-    rec = cm.outbox.shelf.record(down.waiting[0])
-    assert rec["last_error"]["code"] == "E-NET-001"               # recorded next to the packed copy
+    rec = cm.db.outbox_record(down.waiting[0])
+    assert rec["last_error"]["code"] == "E-NET-001"
     relay.start(same_port=True)
     up = cm.flush()
     assert sorted(up.sent) == sorted(n for n, _ in files) and cm.waiting() == [], up.findings
-    assert _files_in(cm.paths.outbox) == []                        # neither the record nor the pack is left
+    assert cm.db.outbox_count(None) == 0
+    assert cm.db._read("SELECT count(*) FROM blobs")[0][0] == len(files)   # only the plain copies, archived
     cm.close()
     home_care.close()
 
@@ -285,16 +278,17 @@ def test_items_stored_but_not_acknowledged_are_only_acknowledged_next_time(relay
 
     home_care.client.acknowledge = line_down
     first = home_care.receive()
-    assert sorted(r["name"] for r in first.received) == sorted(n for n, _ in files)
+    assert sorted(r.name for r in first.received) == sorted(n for n, _ in files)
     assert "E-NET-001" in [f.code for f in first.findings]
-    noted = [rec for _, rec in home_care.inbox.shelf.items()]
-    assert len(noted) == 3 and {r["state"] for r in noted} == {"stored"}
-    assert all(home_care.inbox.shelf.payload(k) == b"" for k in home_care.inbox.shelf.keys())   # no sealed copy kept
+    noted = home_care.db.inbox_list()
+    assert len(noted) == 3 and {r["state"] for _, r, _ in noted} == {"stored"}
+    assert all(receipt for _, _, receipt in noted)
+    assert all(home_care.db.inbox_payload(k) is None for k, _, _ in noted)   # no sealed copy kept
 
     del home_care.client.acknowledge                                  # the line is back
     second = home_care.receive()
-    assert second.received == [] and not second.findings and home_care.inbox.shelf.keys() == []
+    assert second.received == [] and not second.findings and home_care.db.inbox_keys() == []
     status, _ = cm.sent_status()
-    assert {r["state"] for r in status} == {wire.RECEIVED} and all(r.get("receipt") for r in status)
+    assert {r["state"] for r in status} == {wire.RECEIVED} and all(r["has_receipt"] for r in status)
     cm.close()
     home_care.close()

@@ -30,15 +30,15 @@ def print_received(report, out=None) -> None:
 
     out = out or sys.stdout
     by_sender = {}
-    for rec in report.received:
-        by_sender.setdefault(rec["sender"], []).append(rec)
-    for sender, recs in by_sender.items():
-        out.write(t("receive.stored", sender=sender, count=len(recs)) + "\n")
-        for rec in recs:
-            out.write(f"  {rec['name']}\n")
-            if rec.get("kind") == wire.KIND_MESSAGE:
-                out.write("    " + t("receive.message", subject=rec.get("subject", ""),
-                                     attachments=len(rec.get("attachments") or [])) + "\n")
+    for item in report.received:
+        by_sender.setdefault(item.sender.office, []).append(item)
+    for sender, items in by_sender.items():
+        out.write(t("receive.stored", sender=sender, count=len(items)) + "\n")
+        for item in items:
+            out.write(f"  {item.name}\n")
+            if item.kind == wire.KIND_MESSAGE:
+                out.write("    " + t("receive.message", subject=item.subject,
+                                     attachments=len(item.attachments)) + "\n")
     if report.kept:
         out.write(t("receive.kept", count=len(report.kept)) + "\n")
         for name in report.kept:
@@ -51,16 +51,13 @@ def _export(office, report, folder: str) -> list:
     from tui_client.catalog import t
     from tui_client.core.findings import make
 
-    todo = {rec["name"]: rec for rec in report.received}
-    for _, rec in office.received_archive.items():
-        if not rec.get("exported") and "name" in rec:
-            todo.setdefault(rec["name"], rec)
+    todo = list(dict.fromkeys([item.name for item in report.received] + office.unsaved()))
     findings, count = [], 0
-    for rec in todo.values():
+    for name in todo:
         try:
-            paths, f = office.export_received(rec, folder)
+            paths, f = office.export_received(name, folder)
         except OSError as exc:
-            findings.append(make("E-RECV-005", rec["name"], folder=folder, reason=exc.strerror or type(exc).__name__))
+            findings.append(make("E-RECV-005", name, folder=folder, reason=exc.strerror or type(exc).__name__))
             continue
         count += len(paths)
         findings += f

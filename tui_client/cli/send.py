@@ -1,4 +1,5 @@
-"""`tsunagi send FILE...` (or `--message-to`): check, seal and send as this PC's office.
+"""`tsunagi send FILE...` (or `--message-to`): check, seal and send as this PC's office. With no
+files, send what waits in the outbox (after an outage, a crash or a requeue).
 
 Exit codes: 0 everything sent, 1 warnings or something still waiting in the outbox (it is retried
 next time), 2 errors (nothing sent, or items moved to the error shelf), 3 unusable input (missing
@@ -64,9 +65,14 @@ def open_office(args) -> "tuple":
 
 
 def exit_code(report) -> int:
+    """0 sent, 1 something still waiting (nothing lost: it is retried), 2 refused or shelved.
+    A network failure that left items waiting is what "waiting" means, not an error of its own."""
     from tui_client.core.findings import worst_exit_code
 
-    code = worst_exit_code(report.findings)
+    waiting = set(report.waiting)
+    findings = [f for f in report.findings
+                if not (f.code.startswith("E-NET-") and (not f.file or f.file in waiting) and waiting)]
+    code = worst_exit_code(findings)
     if report.shelved:
         code = max(code, 2)
     elif report.waiting:
@@ -88,10 +94,12 @@ def print_report(report, out=None) -> None:
     # A heading per group, then one name per indented line: names are up to 66 columns wide, and a
     # sentence in front of each would not fit an 80-column terminal.
     for key, names in (("send.sent", report.sent), ("send.duplicate", report.duplicates),
+                       ("send.already_sent", getattr(report, "already_sent", [])),
                        ("send.waiting", report.waiting), ("send.shelved", report.shelved)):
         write_names(out, t(key, count=len(names)), names)
     print_findings(report.findings, out)
-    out.write(t("send.summary", sent=len(report.sent) + len(report.duplicates), waiting=len(report.waiting),
+    sent = len(report.sent) + len(report.duplicates) + len(getattr(report, "already_sent", []))
+    out.write(t("send.summary", sent=sent, waiting=len(report.waiting),
                 shelved=len(report.shelved)) + "\n")
 
 
@@ -114,14 +122,20 @@ def read_files(paths: List[str]):
 def run(args: argparse.Namespace) -> int:
     from tui_client.catalog import t
 
-    if not args.files and not args.message_to:
-        print(t("send.nothing"), file=sys.stderr)
-        return 4
     office, code = open_office(args)
     if office is None:
         return code
     try:
-        if args.message_to:
+        if not args.files and not args.message_to:
+            # No files: send what waits in the outbox (the answer used to be "no files" while
+            # hundreds of items waited).
+            waiting = office.db.outbox_count("waiting")
+            if not waiting:
+                print(t("send.nothing"), file=sys.stderr)
+                return 0
+            print(t("send.flushing", count=waiting))
+            report = office.flush()
+        elif args.message_to:
             recipient, _, service = args.message_to.partition(":")
             attachments, problems = read_files(args.attach)
             if problems:

@@ -13,14 +13,18 @@ relay accepted the receipt.
 
 from __future__ import annotations
 
-import base64
+import re
+import sqlite3
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, List, Optional, Tuple
 
 from tui_client.core import wire
 from tui_client.transport.client import RelayClient, TransportError
-from tui_client.transport.store import Batch, Shelf
+from tui_client.transport.clientdb import Batch, ClientDB
+
+_KEY = re.compile(r"[0-9A-Za-z_.\-]{1,200}\Z")
 
 #: Retryable refusals by the relay (busy, internal error) an item may collect before it goes to the
 #: error shelf. Network failures do not count: an outage of a day must not shelve the month's files.
@@ -38,6 +42,7 @@ class SendOutcome:
     duplicate: bool = False
     error: Optional[TransportError] = None
     shelved: bool = False
+    already_sent: bool = False      # the relay holds this very file from an earlier send
 
     @property
     def ok(self) -> bool:
@@ -49,92 +54,100 @@ class FlushResult:
     sent: List[SendOutcome] = field(default_factory=list)
     waiting: List[SendOutcome] = field(default_factory=list)   # will be retried
     shelved: List[SendOutcome] = field(default_factory=list)   # moved to the error shelf
+    already_sent: List[SendOutcome] = field(default_factory=list)
+    cancelled: bool = False
 
 
-#: An uploaded item to record as sent: (name, record with the relay's id, plaintext).
-_Confirmed = Tuple[str, dict, bytes]
+#: An uploaded item to record as sent: (name, record with the relay's id).
+_Confirmed = Tuple[str, dict]
 
 
 class Outbox:
-    def __init__(self, outbox: Shelf, errors: Shelf, sent: Shelf):
-        self.shelf = outbox
-        self.errors = errors
-        self.sent = sent
+    """The outbox and the error shelf of one office, on its database (``transport.clientdb``)."""
+
+    def __init__(self, db: ClientDB):
+        self.db = db
 
     def enqueue(self, name: str, sealed: bytes, *, plaintext: bytes = b"", batch: Optional[Batch] = None,
                 check: bool = True, **facts) -> dict:
         """Durably queue a sealed item (at once, or when ``batch`` commits). ``plaintext`` travels with
         it and goes to the sent archive once the relay confirmed the item. Re-queuing a name already
-        waiting keeps the first one (its sealed bytes are the idempotency key the relay may have seen);
-        ``check=False`` when the caller has just made sure it is not waiting."""
-        existing = self.shelf.record(name) if check else None
+        waiting keeps the first one (its sealed bytes are the idempotency key the relay may have seen)."""
+        existing = self.db.outbox_record(name) if check else None
         if existing is not None:
             return existing
         record = {"name": name, "digest": wire.digest(sealed), "size": len(sealed), "queued_at": _now(),
                   "attempts": 0, "last_error": None, **facts}
-        payload = bytes(sealed) + bytes(plaintext)   # the record's size says where the sealed part ends
+        sealed, plaintext = bytes(sealed), bytes(plaintext)
         if batch is not None:
-            batch.put(self.shelf, name, record, payload)
+            batch.add(lambda: self.db.outbox_put(name, record, sealed, plaintext))
         else:
-            self.shelf.put(name, record, payload)
+            self.db.outbox_put(name, record, sealed, plaintext)
         return record
 
     def pending(self) -> List[Tuple[str, dict]]:
-        return list(self.shelf.items())
+        return self.db.outbox_list("waiting")
 
     def shelved(self) -> List[Tuple[str, dict]]:
-        return list(self.errors.items())
+        return self.db.outbox_list("error")
+
+    def has(self, name: str) -> bool:
+        return self.db.outbox_record(name) is not None
 
     def requeue(self, name: str) -> bool:
         """Put an item from the error shelf back in the outbox (after the cause was fixed)."""
-        rec = self.errors.record(name)
-        if rec is None:
+        rec = self.db.outbox_record(name)
+        if rec is None or rec.get("shelf") != "error":
             return False
         rec.update(attempts=0, last_error=None)
-        self.errors.move_to(name, self.shelf, rec)
+        self.db.outbox_update(name, rec, state="waiting")
         return True
+
+    def discard(self, name: str) -> bool:
+        """Drop an item from the error shelf (a person decided it is not to be sent)."""
+        rec = self.db.outbox_record(name)
+        if rec is None or rec.get("shelf") != "error":
+            return False
+        return self.db.outbox_remove([name]) == 1
 
     def _upload(self, client: RelayClient, name: str) -> Tuple[SendOutcome, Optional[_Confirmed]]:
         """Upload one waiting item. Success: (outcome, what to confirm). Failure: the outbox entry
         is updated or moved to the error shelf here and now."""
-        entry = self.shelf.entry(name)
-        if entry is None:
+        entry = self.db.outbox_entry(name)
+        if entry is None or entry[0].get("shelf") != "waiting":
             return SendOutcome(name), None
-        rec, payload = entry
-        sealed = _sealed_part(rec, payload)
+        rec, sealed, _ = entry
         try:
             result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
         except TransportError as exc:
+            if exc.code == wire.NAME_CONFLICT and rec.get("content_sha256") and \
+                    self.db.sent_with_content(name, str(rec["content_sha256"])) is not None:
+                # The relay holds this very file from an earlier send (sealed again, so another
+                # envelope): it was delivered; the outbox copy is simply dropped.
+                self.db.outbox_remove([name])
+                return SendOutcome(name, already_sent=True), None
             rec["last_error"] = {"code": exc.code, "findings": exc.findings, "at": _now()}
             if exc.code.startswith("E-NET-"):
                 # The line's or the set-up's fault (relay down, certificate not accepted), not the
                 # item's: it stays waiting, and leaves once the cause is fixed.
-                self.shelf.put(name, rec, payload)
+                self.db.outbox_update(name, rec)
                 return SendOutcome(name, error=exc), None
             rec["attempts"] = int(rec.get("attempts") or 0) + 1
             if not exc.retry or rec["attempts"] >= MAX_ATTEMPTS:
-                self.shelf.move_to(name, self.errors, rec)
+                self.db.outbox_update(name, rec, state="error")
                 return SendOutcome(name, error=exc, shelved=True), None
-            self.shelf.put(name, rec, payload)
+            self.db.outbox_update(name, rec)
             return SendOutcome(name, error=exc), None
         rec.update(relay_id=result.id, sent_at=_now(), duplicate=result.duplicate, state=wire.WAITING)
-        return SendOutcome(name, result.id, result.duplicate), (name, rec, payload[len(sealed):])
+        return SendOutcome(name, result.id, result.duplicate), (name, rec)
 
     def _confirm(self, confirmed: List[_Confirmed]) -> None:
-        """Record the relay's ids durably in the sent archive, with the plaintext (one pack, one
-        flush), then clear those outbox entries. A crash in between re-uploads them later, and the
-        relay answers with the same ids: no duplicate."""
+        """Record the relay's ids in the sent archive and clear those outbox entries, in one
+        transaction. A crash before it re-uploads them later, and the relay answers with the same
+        ids: no duplicate."""
         if not confirmed:
             return
-        batch = Batch()
-        try:
-            for name, rec, plaintext in confirmed:
-                batch.put(self.sent, name, rec, plaintext)
-            batch.commit()
-        except BaseException:
-            batch.abandon()
-            raise
-        self.shelf.remove_many([c[0] for c in confirmed])
+        self.db.confirm_sent(confirmed)
         confirmed.clear()
 
     def send_one(self, client: RelayClient, name: str) -> SendOutcome:
@@ -145,15 +158,19 @@ class Outbox:
 
     def flush(self, client: RelayClient, *, progress: Optional[Callable[[SendOutcome], None]] = None,
               stop_on_network_error: bool = True, confirm_every: int = 50,
-              names: Optional[List[str]] = None) -> FlushResult:
+              names: Optional[List[str]] = None, cancel: Optional[threading.Event] = None) -> FlushResult:
         """Upload everything waiting, oldest first, recording confirmations every ``confirm_every``
         items. When the network is down, stop early and leave the rest waiting (each would fail the
-        same way). ``names``: only these (in this order), e.g. a chunk just queued."""
+        same way). ``names``: only these (in this order), e.g. a chunk just queued. ``cancel``: when
+        set, stop before the next item (what is done stays done; the rest waits)."""
         out = FlushResult()
         confirmed: List[_Confirmed] = []
         todo = names if names is not None else [n for n, _ in self.pending()]
         try:
             for name in todo:
+                if cancel is not None and cancel.is_set():
+                    out.cancelled = True
+                    break
                 outcome, done = self._upload(client, name)
                 if done is not None:
                     confirmed.append(done)
@@ -163,6 +180,8 @@ class Outbox:
                     progress(outcome)
                 if outcome.ok:
                     out.sent.append(outcome)
+                elif outcome.already_sent:
+                    out.already_sent.append(outcome)
                 elif outcome.shelved:
                     out.shelved.append(outcome)
                 else:
@@ -174,22 +193,10 @@ class Outbox:
         return out
 
 
-def _sealed_part(record: dict, payload: bytes) -> bytes:
-    """An outbox entry's payload is the sealed item followed by its plaintext."""
-    size = record.get("size")
-    return payload[:size] if isinstance(size, int) and 0 <= size <= len(payload) else payload
-
-
 def _safe_key(key: str) -> bool:
     """Ids and names from the relay become file names here: anything odd (a path, a dot-file) is
     never written; such an item is simply not fetched (a genuine relay never lists one)."""
-    from tui_client.transport.store import check_key
-
-    try:
-        check_key(key)
-        return True
-    except ValueError:
-        return False
+    return bool(_KEY.match(key)) and not key.startswith(".")
 
 
 @dataclass
@@ -200,6 +207,7 @@ class Accepted:
     record: dict
     content: bytes
     receipt: bytes
+    users: str = ""              # 被保険者番号 / names for the archive's search (core.people)
 
 
 #: open_and_check(info, sealed) -> Accepted, or None to keep the item in the inbox (it could not be
@@ -214,9 +222,9 @@ GROUP_BYTES = 64 * 1024 * 1024
 #: An inbox entry's state once its item is in the archive; its record then keeps the receipt.
 STORED = "stored"
 
-#: An item of a group being settled: (inbox key, info, receipt, archive record or None when it was
+#: An item of a group being settled: (inbox key, info, receipt, what to archive or None when it was
 #: stored by an earlier run).
-_Settling = Tuple[str, wire.ItemInfo, bytes, Optional[dict]]
+_Settling = Tuple[str, wire.ItemInfo, bytes, Optional["Accepted"]]
 
 
 @dataclass
@@ -229,107 +237,79 @@ class ReceiveResult:
 
 
 class Inbox:
-    """Downloads go to the inbox, and checked items to the archive, in groups: one pack file and one
-    flush per group instead of a file and two flushes per item (a month's 300 files on an old hard
-    disk took seconds of flushing). An item is acknowledged only after its group is on disk."""
+    """Downloads go to the inbox, and checked items to the archive, in groups: one transaction per
+    group instead of a flush per item. An item is acknowledged only after its group is committed."""
 
-    def __init__(self, inbox: Shelf, archive: Shelf):
-        self.shelf = inbox
-        self.archive = archive
+    def __init__(self, db: ClientDB):
+        self.db = db
 
-    def fetch(self, client: RelayClient, service: Optional[str] = None) -> List[wire.ItemInfo]:
+    def fetch(self, client: RelayClient, service: Optional[str] = None,
+              cancel: Optional[threading.Event] = None) -> List[wire.ItemInfo]:
         """Download every waiting item not yet on disk; returns what the relay listed. What was
-        downloaded before a failure is kept."""
+        downloaded before a failure is kept (each download is committed on its own)."""
         listed = [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
-        present = set(self.shelf.keys())
-        batch, items, size = Batch(), 0, 0
-        try:
-            for info in listed:
-                if info.id in present:
-                    continue
-                try:
-                    data = client.download(info.id)
-                except TransportError as exc:
-                    if exc.code == wire.GONE:  # received meanwhile by another PC of this office
-                        continue
-                    raise
-                batch.put(self.shelf, info.id, {"info": info.to_json(), "state": "downloaded"}, data)
-                items, size = items + 1, size + len(data)
-                if items >= GROUP_ITEMS or size >= GROUP_BYTES:
-                    batch.commit()
-                    items, size = 0, 0
-        except BaseException:
+        present = set(self.db.inbox_keys())
+        for info in listed:
+            if cancel is not None and cancel.is_set():
+                break
+            if info.id in present:
+                continue
             try:
-                batch.commit()
-            except OSError:
-                batch.abandon()      # not on disk: still on the relay, fetched next time
-            raise
-        batch.commit()
+                data = client.download(info.id)
+            except TransportError as exc:
+                if exc.code == wire.GONE:  # received meanwhile by another PC of this office
+                    continue
+                raise
+            self.db.inbox_put(info.id, {"info": info.to_json()}, data)
         return listed
 
-    def process(self, client: RelayClient, processor: Processor) -> ReceiveResult:
-        """Open and check each item on disk (``processor``); store the accepted ones in the archive,
-        a group at a time with one flush; then acknowledge them; then remove them from the inbox.
-        An item stored by an earlier run whose acknowledgement did not get through is only
-        acknowledged (with the receipt kept for it), not opened and stored again."""
+    def process(self, client: RelayClient, processor: Processor,
+                cancel: Optional[threading.Event] = None) -> ReceiveResult:
+        """Open and check each downloaded item (``processor``); store the accepted ones in the archive,
+        a group at a time in one transaction (with their receipts noted in the inbox); then
+        acknowledge them; then remove them from the inbox. An item stored by an earlier run whose
+        acknowledgement did not get through is only acknowledged, not opened and stored again."""
         out = ReceiveResult()
         group: List[_Settling] = []
-        batch, size = Batch(), 0
-        try:
-            for key, rec in self.shelf.items():
-                if "info" not in rec:
-                    continue
-                info = wire.ItemInfo.from_json(rec["info"])
-                if rec.get("state") == STORED and isinstance(rec.get("receipt"), str):
-                    group.append((key, info, base64.b64decode(rec["receipt"]), None))
-                    continue
-                accepted = processor(info, self.shelf.payload(key) or b"")
-                if accepted is None:
-                    out.kept.append(info)
-                    continue
-                try:
-                    batch.put(self.archive, accepted.key, accepted.record, accepted.content)
-                except OSError as exc:
-                    group.append((key, info, accepted.receipt, accepted.record))
-                    self._unstored(batch, group, exc, out)
+        size = 0
+        for key, rec, receipt in self.db.inbox_list():
+            if cancel is not None and cancel.is_set():
+                break
+            if "info" not in rec:
+                continue
+            info = wire.ItemInfo.from_json(rec["info"])
+            if rec.get("state") == STORED and receipt is not None:
+                group.append((key, info, receipt, None))
+                continue
+            accepted = processor(info, self.db.inbox_payload(key) or b"")
+            if accepted is None:
+                out.kept.append(info)
+                continue
+            size += len(accepted.content)
+            group.append((key, info, accepted.receipt, accepted))
+            if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
+                if not self._settle(client, group, out):
                     return out
-                size += len(accepted.content)          # on disk now; only the receipt stays in memory
-                group.append((key, info, accepted.receipt, accepted.record))
-                if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
-                    if not self._settle(client, batch, group, out):
-                        return out
-                    batch, size = Batch(), 0
-            self._settle(client, batch, group, out)
-        finally:
-            batch.abandon()          # only when leaving early; a settled batch has nothing left
+                size = 0
+        self._settle(client, group, out)
         return out
 
-    @staticmethod
-    def _unstored(batch: Batch, group: List[_Settling], exc: OSError, out: ReceiveResult) -> None:
-        batch.abandon()
-        fresh = [info for _, info, _, record in group if record is not None]
-        out.kept += fresh
-        out.unstored += [(info.name, exc) for info in fresh]
-        group.clear()
-
-    def _settle(self, client: RelayClient, batch: Batch, group: List[_Settling], out: ReceiveResult) -> bool:
-        """Flush the group's archive entries; note in the inbox that they are stored, with their
-        receipts (small entries replacing the downloaded ones); acknowledge each item; remove the
-        acknowledged ones from the inbox. False when processing should stop (disk or line failed)."""
+    def _settle(self, client: RelayClient, group: List[_Settling], out: ReceiveResult) -> bool:
+        """Commit the group's archive records with their receipts; acknowledge each item; remove
+        the acknowledged ones from the inbox. False when processing should stop (disk or line failed)."""
         if not group:
             return True
         try:
-            batch.commit()
-            noted = Batch()
-            for key, info, receipt, record in group:
-                if record is not None:
-                    noted.put(self.shelf, key, {"info": info.to_json(), "state": STORED,
-                                                "receipt": base64.b64encode(receipt).decode("ascii")}, b"")
-            noted.commit()
-        except OSError as exc:
-            self._unstored(batch, group, exc, out)
+            self.db.store_received([(key, a.key, a.record, a.content, receipt, a.users)
+                                    for key, _, receipt, a in group if a is not None])
+        except (OSError, sqlite3.Error) as exc:
+            fresh = [info for _, info, _, a in group if a is not None]
+            out.kept += fresh
+            err = exc if isinstance(exc, OSError) else OSError(str(exc))
+            out.unstored += [(info.name, err) for info in fresh]
+            group.clear()
             return False
-        out.stored += [record for _, _, _, record in group if record is not None]
+        out.stored += [a.record for _, _, _, a in group if a is not None]
         done: List[str] = []
         go_on = True
         for key, info, receipt, _ in group:
@@ -344,6 +324,6 @@ class Inbox:
                     continue
             done.append(key)
             out.acknowledged.append(info)
-        self.shelf.remove_many(done)
+        self.db.inbox_remove(done)
         group.clear()
         return go_on

@@ -1,0 +1,311 @@
+"""Sending: check and route a batch, seal each file to its recipient, queue it in the outbox, upload.
+
+An item is identified by its name AND the SHA-256 of its plain content: a file sent before (same
+name, same content) is reported as already sent and never sealed again (a new envelope would differ
+and the relay would refuse it as "same name, other content"); a different file under a name the
+relay still holds is a conflict (E-SEND-010), said before anything is sealed.
+
+Threads: ``send`` seals in the calling thread while one uploader thread sends the chunks already
+queued; progress is reported from the calling thread only (the uploader hands outcomes over a
+queue). ``cancel`` (a ``threading.Event``) stops both between items: what was done stays done,
+the rest waits in the outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue as _queue
+import threading
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from tui_client.core import wire
+from tui_client.core.findings import Finding, has_errors, make
+from tui_client.office.results import NamedFile, Prepared, SendReport
+
+ProgressFn = Callable[[str, str, int, int], None]
+
+
+def _chunks(total: int, first: int = 8, most: int = 50) -> List[Tuple[int, int]]:
+    """(start, end) of the chunks a send seals and uploads: a small first one so that uploading
+    starts soon, then doubling up to ``most`` (each chunk is one transaction)."""
+    out, start, size = [], 0, first
+    while start < total:
+        out.append((start, min(total, start + size)))
+        start += size
+        size = min(most, size * 2)
+    return out
+
+
+class SendingPart:
+    # -- check and plan
+    def prepare(self, files: Sequence[NamedFile], *, use_directory: bool = True) -> Prepared:
+        from tui_client import filecheck
+        from tui_client.core import route
+
+        plan = route.plan([n for n, _ in files], own_office=self.number)
+        # Ask the directory first: the recipients' registered service types let the check say which
+        # code a wrongly addressed file should carry (E-NAME-015), the field case of the issue.
+        known = None
+        dir_findings: List[Finding] = []
+        if use_directory and plan.entries:
+            entries, dir_findings = self.directory([b.office for b in plan.mailboxes()])
+            if not dir_findings:
+                self._remember(entries)
+                known = {o: e.services for o, e in entries.items() if e.on_system}
+        check = filecheck.check_bytes(list(files), registered_services=known)
+        prepared = Prepared(list(files), check, plan)
+        for name in plan.foreign:
+            prepared.findings.append(make("E-SEND-001", name, expected=self.number))
+        prepared.findings += dir_findings
+        if known is not None:
+            named = {f.file for f in check.all_findings() if f.code == "E-NAME-015"}
+            prepared.unreachable = route.unreachable(plan, known)
+            for box, reason in prepared.unreachable:
+                code = "E-RELAY-004" if reason == "office" else "E-RELAY-005"
+                for entry in plan.entries:
+                    if entry.mailbox == box:
+                        prepared.findings += [make(code, n, value=str(box)) for n in entry.files
+                                              if not (reason == "service" and n in named)]
+        return prepared
+
+    # -- one item
+    def sent_before(self, name: str, content: bytes) -> Tuple[str, Optional[dict]]:
+        """What this office already did with this file: ("sent", record) for the same name and
+        content in the sent archive; ("conflict", record) for the same name with other content the
+        relay still holds; ("", None) otherwise."""
+        digest = hashlib.sha256(content).hexdigest()
+        same = self.db.sent_with_content(name, digest)
+        if same is not None:
+            return "sent", same
+        other = self.db.archive_record("sent", name)
+        if other is not None and other.get("state") not in (wire.RECEIVED, wire.WITHDRAWN):
+            return "conflict", other
+        return "", None
+
+    def queue(self, name: str, content: bytes, *, kind: str = wire.KIND_FILE, batch=None,
+              waiting: Optional[set] = None, report: Optional[SendReport] = None) -> List[Finding]:
+        """Seal one item to its recipient's current certificates and put it in the outbox (the
+        office database), with its plaintext for the sent archive. Nothing goes over the network
+        except the directory. With ``batch`` (a ``transport.clientdb.Batch``) the write commits with
+        it. ``waiting``: the names already in the outbox, when the caller listed them once for many.
+        An item already sent (same name and content) is added to ``report.already_sent``."""
+        from tui_client.core import route, seal
+
+        if name in waiting if waiting is not None else self.outbox.has(name):
+            return []
+        before, rec = self.sent_before(name, content)
+        if before == "sent":
+            if report is not None:
+                report.already_sent.append(name)
+            return []
+        if before == "conflict":
+            return [make("E-SEND-010", name, value=str((rec or {}).get("sent_at") or ""))]
+        r, findings = route.route(name)
+        if r is None:
+            return findings
+        if r.sender != self.number:
+            return [make("E-SEND-001", name, expected=self.number)]
+        certs_ = self._recipient_certs(r.recipient)
+        if not certs_:
+            return [make("E-SEND-002", name, value=r.recipient)]
+        # The sender's certificate was checked against the trust store when the office was opened,
+        # the recipient's when the directory answered (_verified): no per-file chain walk here.
+        sealed, f = seal.seal(content, name, self.keystore, certs_, trust=None,
+                              sender_office=r.sender, recipient_office=r.recipient)
+        if sealed is None:
+            return f
+        facts = {"kind": r.kind, "recipient": r.recipient, "recipient_service": r.recipient_service,
+                 "sender_service": r.sender_service,
+                 "content_sha256": hashlib.sha256(content).hexdigest(), "state": "queued"}
+        if kind == wire.KIND_MESSAGE:
+            msg = wire.decode_message(content)
+            facts["subject"] = msg.subject if msg else ""
+        try:
+            self.outbox.enqueue(name, sealed, plaintext=content, batch=batch, check=False, **facts)
+        except (OSError, self._db_error) as exc:
+            return [make("E-SEND-004", name, reason=getattr(exc, "strerror", None) or type(exc).__name__)]
+        return [x for x in f if not x.blocks_sending]
+
+    # -- a batch
+    def send(self, files: Sequence[NamedFile], *, prepared: Optional[Prepared] = None,
+             progress: Optional[ProgressFn] = None, cancel: Optional[threading.Event] = None) -> SendReport:
+        """Check, seal, queue and upload. Errors in any file block the whole batch (a bundle must
+        travel whole); warnings do not. Files sent before (same name and content) are listed in
+        ``already_sent`` and not sent again."""
+        from tui_client.transport.clientdb import Batch
+
+        report = SendReport()
+        cancel = self._cancel_event(cancel)
+        self._ensure_registered()
+        prepared = prepared or self.prepare(files)
+        if prepared.blocked:
+            report.findings = [f for f in prepared.all_findings() if f.blocks_sending]
+            report.findings.append(make("E-SEND-003"))
+            return report
+
+        total = len(prepared.files)
+        chunks: "_queue.Queue[Optional[List[str]]]" = _queue.Queue()
+        events: "_queue.Queue[object]" = _queue.Queue()
+        stop = threading.Event()          # the line is down: the uploader stops, the rest waits
+        uploaded: List[object] = []
+        done = [0]
+
+        def uploader():
+            while True:
+                names = chunks.get()
+                if names is None or stop.is_set() or cancel.is_set():
+                    return
+                result = self.outbox.flush(self.client, progress=events.put, names=names, cancel=cancel)
+                uploaded.append(result)
+                if result.waiting or result.cancelled:
+                    stop.set()
+                    return
+
+        def drain(block: bool = False) -> None:
+            """Report what the uploader did, here in the calling thread."""
+            while True:
+                try:
+                    outcome = events.get(block=block, timeout=0.2) if block else events.get_nowait()
+                except _queue.Empty:
+                    return
+                done[0] += 1
+                if progress:
+                    progress("sent" if outcome.ok or outcome.already_sent else "failed", outcome.name,
+                             done[0], total)
+
+        worker = threading.Thread(target=uploader, name="tsunagi-upload", daemon=True)
+        worker.start()
+        waiting = set(self.db.outbox_names())
+        try:
+            for start, end in _chunks(total):
+                if cancel.is_set():
+                    break
+                batch = Batch(self.db)
+                names = []
+                try:
+                    for i, (name, content) in enumerate(prepared.files[start:end], start + 1):
+                        if cancel.is_set():
+                            break
+                        f = self.queue(name, content, batch=batch, waiting=waiting, report=report)
+                        report.findings += f
+                        if has_errors(f) or name in report.already_sent:
+                            if name in report.already_sent:
+                                done[0] += 1
+                                if progress:
+                                    progress("sent", name, done[0], total)
+                            continue
+                        names.append(name)
+                        if progress:
+                            progress("sealed", name, i, total)
+                    batch.commit()      # these files are in the outbox, on disk, before any upload
+                except (OSError, self._db_error) as exc:
+                    batch.abandon()
+                    report.findings.append(make("E-SEND-004", reason=getattr(exc, "strerror", None)
+                                                or type(exc).__name__))
+                    break
+                report.queued += names
+                drain()
+                if not stop.is_set() and names:
+                    chunks.put(names)
+        finally:
+            chunks.put(None)
+            while worker.is_alive():
+                drain(block=True)
+            worker.join()
+            drain()
+        if not stop.is_set() and not cancel.is_set() and self.db.outbox_count("waiting"):
+            # older items still waiting from earlier runs
+            uploaded.append(self.outbox.flush(self.client, progress=self._stepper(progress, done), cancel=cancel))
+        self._collect(report, uploaded)
+        return report
+
+    def send_message(self, recipient: str, subject: str, text: str, *,
+                     recipient_service: Optional[str] = None,
+                     attachments: Sequence[Tuple[str, bytes]] = (), template: str = "") -> SendReport:
+        from tui_client.core import route
+
+        report = SendReport()
+        atts = tuple(wire.Attachment(n, d) for n, d in attachments)
+        bad = [a.name for a in atts if a.media_type is None]
+        if bad:
+            report.findings = [make("E-SEND-005", n, value=n) for n in bad]
+            return report
+        own_service = self.settings.services[0] if (recipient_service and self.settings.services) else None
+        name = route.message_name(self.number, recipient, sender_service=own_service,
+                                  recipient_service=recipient_service if own_service else None)
+        f = self.queue(name, wire.encode_message(wire.Message(subject, text, atts, template)),
+                       kind=wire.KIND_MESSAGE)
+        report.findings += f
+        if not has_errors(f):
+            report.queued.append(name)
+            self._flush(report)
+        return report
+
+    # -- the outbox alone
+    def flush(self, progress: Optional[ProgressFn] = None,
+              cancel: Optional[threading.Event] = None) -> SendReport:
+        """Upload whatever waits in the outbox (after a crash, an outage, or a requeue)."""
+        report = SendReport()
+        self._flush(report, progress, self._cancel_event(cancel))
+        return report
+
+    def _stepper(self, progress: Optional[ProgressFn], done: List[int], total: Optional[int] = None):
+        total = total if total is not None else done[0] + self.db.outbox_count("waiting")
+
+        def step(outcome):
+            done[0] += 1
+            if progress:
+                progress("sent" if outcome.ok or outcome.already_sent else "failed", outcome.name,
+                         done[0], total)
+        return step
+
+    def _flush(self, report: SendReport, progress: Optional[ProgressFn] = None,
+               cancel: Optional[threading.Event] = None) -> None:
+        step = self._stepper(progress, [0])
+        self._collect(report, [self.outbox.flush(self.client, progress=step, cancel=cancel)])
+
+    def _collect(self, report: SendReport, results) -> None:
+        for result in results:
+            for o in result.sent:
+                (report.duplicates if o.duplicate else report.sent).append(o.name)
+            report.already_sent += [o.name for o in result.already_sent]
+            for o in result.waiting:
+                report.waiting.append(o.name)
+                report.findings.append(self._net(o.error, o.name))
+            for o in result.shelved:
+                report.shelved.append(o.name)
+                report.findings.append(self._net(o.error, o.name))
+            report.cancelled = report.cancelled or result.cancelled
+        # Items that stopped the loop early (network down, cancelled) are still waiting.
+        left = [n for n in self.db.outbox_names("waiting") if n not in set(report.waiting)]
+        report.waiting += left
+
+    # -- the error shelf and the relay
+    def requeue(self, name: str) -> bool:
+        """Put an item from the error shelf back in the outbox (after the cause was fixed)."""
+        return self.outbox.requeue(name)
+
+    def discard(self, name: str) -> bool:
+        """Drop an item from the error shelf: it was refused and a person decided not to send it."""
+        return self.outbox.discard(name)
+
+    def withdraw(self, name: str) -> List[Finding]:
+        """Withdraw a sent item the recipient has not received yet (it stays in the sent archive as
+        取り下げ); an item still in the outbox is simply taken out of it."""
+        from tui_client.transport.client import TransportError
+
+        rec = self.db.outbox_record(name)
+        if rec is not None and rec.get("shelf") == "waiting":
+            self.db.outbox_remove([name])
+            return []
+        sent = self.db.archive_record("sent", name)
+        if sent is None or not sent.get("relay_id"):
+            return [make("E-SEND-011", name, value=name)]
+        try:
+            info = self.client.withdraw(str(sent["relay_id"]))
+        except TransportError as exc:
+            return [self._net(exc, name)]
+        rec = {k: v for k, v in sent.items() if k not in ("seq", "archive_state")}
+        rec["state"] = info.state or wire.WITHDRAWN
+        self.db.archive_update("sent", name, rec)
+        return []

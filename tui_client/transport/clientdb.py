@@ -1,0 +1,509 @@
+"""One office's client store: a SQLite database, ``<office root>/office.sqlite3``.
+
+What it keeps (every list ordered by an explicit ``seq``, never by a clock or a file time):
+
+- ``outbox``: sealed items waiting to be uploaded (``state='waiting'``) and the error shelf
+  (``state='error'``): items the relay refused for a reason retrying cannot fix.
+- ``inbox``: downloaded items not yet acknowledged; ``state='stored'`` once the item is in the archive
+  (then the row keeps the signed receipt until the relay accepted it).
+- ``archive``: what was exchanged, both directions (``direction`` = sent / received), with the plain
+  content, the signed receipt and the facts a search needs (month, kind, partner, users), plus an
+  FTS5 index (``archive_fts``, trigram tokenizer: Japanese free text has no spaces) over names,
+  subjects, partners' names and users.
+- ``blobs``: payloads (sealed envelopes, plain contents), keyed by their SHA-256.
+
+Why payloads are BLOBs in the database, referenced by digest, and not files: a record and its payload
+then commit in ONE transaction, so a crash at any point leaves each item old or new, whole, with no
+two-phase dance between a file and a row; sending creates no file at all (creating files was the cost
+the old pack format fought: 40–800 µs each on the reference box, more under a virus scanner); and an
+item's plaintext moves from the outbox to the sent archive by reference, not by copy. Items are at
+most 32 MiB (wire.DEFAULT_MAX_ITEM_BYTES), well inside what SQLite BLOBs handle. A blob is deleted
+only in the transaction that drops its last reference.
+
+Durability: WAL, ``synchronous=FULL`` (a confirmed send or a stored receipt must survive a power cut),
+``foreign_keys=ON``. Nothing is deleted before the step after it is safe: an outbox row goes in the
+same transaction that records the relay's id in the archive; an inbox row goes only after the relay
+accepted the receipt, which is itself committed with the archive record first.
+
+Threads and processes: one connection behind a re-entrant lock (``check_same_thread=False`` on
+purpose: the lock, not the thread, guards it), so a worker thread and the UI thread may both call in.
+Two ``tsunagi`` runs on one office share the file through SQLite's locking; writes take the lock up
+front (``BEGIN IMMEDIATE``) and wait up to ``busy_timeout`` for each other.
+
+Never: network, Textual, or anything a user sees; this module only stores and finds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'error')),
+    sealed TEXT NOT NULL REFERENCES blobs(sha256),
+    plain TEXT REFERENCES blobs(sha256),
+    content_sha256 TEXT NOT NULL DEFAULT '',
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, seq);
+CREATE INDEX IF NOT EXISTS outbox_content ON outbox(name, content_sha256);
+CREATE TABLE IF NOT EXISTS inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL DEFAULT 'downloaded' CHECK (state IN ('downloaded', 'stored')),
+    sealed TEXT REFERENCES blobs(sha256),
+    receipt BLOB,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS archive (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT '',
+    file_kind TEXT NOT NULL DEFAULT '',
+    month TEXT NOT NULL DEFAULT '',
+    partner TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT '',
+    time TEXT NOT NULL DEFAULT '',
+    content_sha256 TEXT NOT NULL DEFAULT '',
+    content TEXT REFERENCES blobs(sha256),
+    receipt BLOB,
+    users TEXT NOT NULL DEFAULT '',
+    record TEXT NOT NULL,
+    UNIQUE (direction, name)
+);
+CREATE INDEX IF NOT EXISTS archive_month ON archive(direction, month, seq);
+CREATE INDEX IF NOT EXISTS archive_partner ON archive(partner, seq);
+CREATE INDEX IF NOT EXISTS archive_name_content ON archive(name, content_sha256);
+CREATE VIRTUAL TABLE IF NOT EXISTS archive_fts USING fts5(
+    name, subject, partner_name, users, tokenize = 'trigram');
+"""
+
+Record = dict
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _load(text: Optional[str]) -> Record:
+    try:
+        rec = json.loads(text or "{}")
+    except ValueError:        # a damaged record: report it as an entry with no facts, never crash
+        return {"damaged": True}
+    return rec if isinstance(rec, dict) else {"damaged": True}
+
+
+def _dump(rec: Record) -> str:
+    return json.dumps(rec, ensure_ascii=False, sort_keys=True)
+
+
+def name_facts(name: str) -> Tuple[str, str]:
+    """(file kind prefix or "MSG", plan month or "") from an item's name; ("", "") when unreadable."""
+    if name.upper().startswith("MSG_"):
+        return "MSG", ""
+    from tui_client.core.spec.filenames import parse_filename
+
+    parsed, _ = parse_filename(name)
+    if parsed is None:
+        return name.split("_", 1)[0].upper() if "_" in name else "", ""
+    return parsed.kind.prefix, parsed.month or ""
+
+
+class ClientDB:
+    """The store of one office. Methods are small transactions; ``transaction()`` groups several."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                     isolation_level=None, check_same_thread=False)
+        c = self._conn
+        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = FULL")
+        c.execute("PRAGMA foreign_keys = ON")
+        # One script (executescript commits as it goes; every statement is IF NOT EXISTS, so two
+        # processes opening a new office at once both end with the same schema).
+        c.executescript(_SCHEMA)
+        with self.transaction():
+            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- transactions
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write (nested calls join the outer one). ``BEGIN IMMEDIATE`` takes the write
+        lock at once, so two processes wait for each other instead of failing half-way."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._conn.execute("COMMIT")
+
+    def _read(self, sql: str, args: Sequence = ()) -> List[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(args)).fetchall()
+
+    # -- blobs
+    def _put_blob(self, c, data: Optional[bytes]) -> Optional[str]:
+        if data is None:
+            return None
+        key = sha256(data)
+        c.execute("INSERT OR IGNORE INTO blobs(sha256, data) VALUES (?, ?)", (key, sqlite3.Binary(data)))
+        return key
+
+    def _release(self, c, keys) -> None:
+        """Delete blobs nothing refers to any more (in the caller's transaction)."""
+        for key in {k for k in keys if k}:
+            c.execute(
+                "DELETE FROM blobs WHERE sha256 = ?1"
+                " AND NOT EXISTS (SELECT 1 FROM outbox WHERE sealed = ?1 OR plain = ?1)"
+                " AND NOT EXISTS (SELECT 1 FROM inbox WHERE sealed = ?1)"
+                " AND NOT EXISTS (SELECT 1 FROM archive WHERE content = ?1)", (key,))
+
+    def blob(self, key: Optional[str]) -> Optional[bytes]:
+        if not key:
+            return None
+        rows = self._read("SELECT data FROM blobs WHERE sha256 = ?", (key,))
+        return bytes(rows[0][0]) if rows else None
+
+    # -- outbox and error shelf
+    def outbox_put(self, name: str, record: Record, sealed: bytes, plain: Optional[bytes] = None,
+                   state: str = "waiting") -> bool:
+        """Queue an item; False (and nothing changed) when the name is already in the outbox."""
+        with self.transaction() as c:
+            if c.execute("SELECT 1 FROM outbox WHERE name = ?", (name,)).fetchone():
+                return False
+            s, p = self._put_blob(c, sealed), self._put_blob(c, plain)
+            c.execute("INSERT INTO outbox(name, state, sealed, plain, content_sha256, record)"
+                      " VALUES (?, ?, ?, ?, ?, ?)",
+                      (name, state, s, p, str(record.get("content_sha256") or ""), _dump(record)))
+            return True
+
+    def outbox_record(self, name: str) -> Optional[Record]:
+        rows = self._read("SELECT seq, state, record FROM outbox WHERE name = ?", (name,))
+        if not rows:
+            return None
+        return dict(_load(rows[0][2]), seq=rows[0][0], shelf=rows[0][1])
+
+    def outbox_entry(self, name: str) -> Optional[Tuple[Record, bytes, Optional[bytes]]]:
+        """(record, sealed, plain) of an outbox item."""
+        rows = self._read("SELECT o.seq, o.state, o.record, s.data, o.plain FROM outbox o"
+                          " JOIN blobs s ON s.sha256 = o.sealed WHERE o.name = ?", (name,))
+        if not rows:
+            return None
+        seq, state, rec, sealed, plain = rows[0]
+        return dict(_load(rec), seq=seq, shelf=state), bytes(sealed), self.blob(plain)
+
+    def outbox_update(self, name: str, record: Record, state: Optional[str] = None) -> None:
+        rec = {k: v for k, v in record.items() if k not in ("seq", "shelf")}
+        with self.transaction() as c:
+            if state is None:
+                c.execute("UPDATE outbox SET record = ? WHERE name = ?", (_dump(rec), name))
+            else:
+                c.execute("UPDATE outbox SET record = ?, state = ? WHERE name = ?", (_dump(rec), state, name))
+
+    def outbox_list(self, state: Optional[str] = "waiting", *, offset: int = 0,
+                    limit: int = -1) -> List[Tuple[str, Record]]:
+        where, args = ("WHERE state = ?", [state]) if state else ("", [])
+        rows = self._read(f"SELECT name, seq, state, record FROM outbox {where} ORDER BY seq LIMIT ? OFFSET ?",
+                          args + [limit, offset])
+        return [(n, dict(_load(r), seq=s, shelf=st)) for n, s, st, r in rows]
+
+    def outbox_count(self, state: Optional[str] = "waiting") -> int:
+        where, args = ("WHERE state = ?", [state]) if state else ("", [])
+        return self._read(f"SELECT count(*) FROM outbox {where}", args)[0][0]
+
+    def outbox_names(self, state: Optional[str] = None) -> List[str]:
+        return [n for n, _ in self.outbox_list(state)]
+
+    def outbox_remove(self, names: Sequence[str]) -> int:
+        with self.transaction() as c:
+            gone = 0
+            for name in names:
+                row = c.execute("SELECT sealed, plain FROM outbox WHERE name = ?", (name,)).fetchone()
+                if row:
+                    c.execute("DELETE FROM outbox WHERE name = ?", (name,))
+                    self._release(c, row)
+                    gone += 1
+            return gone
+
+    def confirm_sent(self, confirmed: Sequence[Tuple[str, Record]]) -> None:
+        """Record relay-confirmed items in the sent archive and take them out of the outbox, in one
+        transaction: never in neither place, never in both."""
+        with self.transaction() as c:
+            for name, rec in confirmed:
+                row = c.execute("SELECT sealed, plain FROM outbox WHERE name = ?", (name,)).fetchone()
+                if row is None:
+                    continue
+                self._archive_upsert(c, "sent", name, rec, content_key=row[1])
+                c.execute("DELETE FROM outbox WHERE name = ?", (name,))
+                self._release(c, [row[0]])
+
+    # -- inbox
+    def inbox_put(self, key: str, record: Record, sealed: bytes) -> bool:
+        with self.transaction() as c:
+            if c.execute("SELECT 1 FROM inbox WHERE id = ?", (key,)).fetchone():
+                return False
+            c.execute("INSERT INTO inbox(id, state, sealed, record) VALUES (?, 'downloaded', ?, ?)",
+                      (key, self._put_blob(c, sealed), _dump(record)))
+            return True
+
+    def inbox_list(self) -> List[Tuple[str, Record, Optional[bytes]]]:
+        """(id, record with ``state``, receipt or None), in order of download."""
+        rows = self._read("SELECT id, seq, state, record, receipt FROM inbox ORDER BY seq")
+        return [(k, dict(_load(r), seq=s, state=st), None if rc is None else bytes(rc))
+                for k, s, st, r, rc in rows]
+
+    def inbox_keys(self) -> List[str]:
+        return [r[0] for r in self._read("SELECT id FROM inbox ORDER BY seq")]
+
+    def inbox_payload(self, key: str) -> Optional[bytes]:
+        rows = self._read("SELECT sealed FROM inbox WHERE id = ?", (key,))
+        return self.blob(rows[0][0]) if rows else None
+
+    def inbox_record(self, key: str) -> Optional[Record]:
+        rows = self._read("SELECT record FROM inbox WHERE id = ?", (key,))
+        return _load(rows[0][0]) if rows else None
+
+    def inbox_update(self, key: str, record: Record) -> None:
+        rec = {k: v for k, v in record.items() if k not in ("seq", "state")}
+        with self.transaction() as c:
+            c.execute("UPDATE inbox SET record = ? WHERE id = ?", (_dump(rec), key))
+
+    def store_received(self, items: Sequence[Tuple[str, str, Record, bytes, bytes, str]]) -> None:
+        """Archive received items and note their receipts in the inbox, in one transaction:
+        (inbox id, name, archive record, content, receipt, users). The sealed copy goes then."""
+        with self.transaction() as c:
+            for key, name, rec, content, receipt, users in items:
+                ckey = self._put_blob(c, content)
+                self._archive_upsert(c, "received", name, rec, content_key=ckey, users=users,
+                                     state="new", keep_state=True)
+                old = c.execute("SELECT sealed FROM inbox WHERE id = ?", (key,)).fetchone()
+                c.execute("UPDATE inbox SET state = 'stored', receipt = ?, sealed = NULL WHERE id = ?",
+                          (sqlite3.Binary(receipt), key))
+                if old:
+                    self._release(c, [old[0]])
+
+    def inbox_remove(self, keys: Sequence[str]) -> None:
+        with self.transaction() as c:
+            for key in keys:
+                row = c.execute("SELECT sealed FROM inbox WHERE id = ?", (key,)).fetchone()
+                if row:
+                    c.execute("DELETE FROM inbox WHERE id = ?", (key,))
+                    self._release(c, [row[0]])
+
+    # -- archive
+    def _archive_upsert(self, c, direction: str, name: str, rec: Record, *, content_key: Optional[str],
+                        receipt: Optional[bytes] = None, users: str = "", state: Optional[str] = None,
+                        keep_state: bool = False, partner_name: str = "") -> int:
+        rec = {k: v for k, v in rec.items() if k not in ("seq", "shelf", "receipt")}
+        file_kind, month = name_facts(name)
+        partner = str(rec.get("recipient" if direction == "sent" else "sender") or "")
+        st = state if state is not None else str(rec.get("state") or "")
+        when = str(rec.get("sent_at" if direction == "sent" else "received_at") or rec.get("queued_at") or "")
+        old = c.execute("SELECT seq, content, state, receipt FROM archive WHERE direction = ? AND name = ?",
+                        (direction, name)).fetchone()
+        args = (str(rec.get("kind") or ""), file_kind, month, partner, when,
+                str(rec.get("content_sha256") or ""), content_key, users, _dump(rec))
+        if old is None:
+            cur = c.execute("INSERT INTO archive(kind, file_kind, month, partner, time, content_sha256, content,"
+                            " users, record, direction, name, state, receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            args + (direction, name, st, None if receipt is None else sqlite3.Binary(receipt)))
+            seq = cur.lastrowid
+        else:
+            seq = old[0]
+            # A received item stored again (an earlier run's ack was lost) keeps its 確認済み/保存済み.
+            new_state = old[2] if keep_state and old[2] else st
+            c.execute("UPDATE archive SET kind=?, file_kind=?, month=?, partner=?, time=?, content_sha256=?,"
+                      " content=?, users=?, record=?, state=?, receipt=? WHERE seq=?",
+                      args + (new_state, sqlite3.Binary(receipt) if receipt is not None else old[3], seq))
+            if old[1] != content_key:
+                self._release(c, [old[1]])
+        c.execute("DELETE FROM archive_fts WHERE rowid = ?", (seq,))
+        c.execute("INSERT INTO archive_fts(rowid, name, subject, partner_name, users) VALUES (?,?,?,?,?)",
+                  (seq, name, str(rec.get("subject") or ""), partner_name or str(rec.get("partner_name") or ""),
+                   users))
+        return seq
+
+    def archive_put(self, direction: str, name: str, record: Record, content: Optional[bytes], *,
+                    receipt: Optional[bytes] = None, users: str = "", state: Optional[str] = None) -> int:
+        with self.transaction() as c:
+            return self._archive_upsert(c, direction, name, record, content_key=self._put_blob(c, content),
+                                        receipt=receipt, users=users, state=state)
+
+    def archive_update(self, direction: str, name: str, record: Optional[Record] = None, *,
+                       state: Optional[str] = None, receipt: Optional[bytes] = None) -> None:
+        """Change an archive record's facts, state or receipt, keeping its content and place."""
+        with self.transaction() as c:
+            sets, args = [], []
+            if record is not None:
+                rec = {k: v for k, v in record.items() if k not in ("seq", "shelf", "receipt")}
+                sets.append("record = ?")
+                args.append(_dump(rec))
+                if state is None and direction == "sent" and "state" in rec:
+                    state = str(rec["state"] or "")
+            if state is not None:
+                sets.append("state = ?")
+                args.append(state)
+            if receipt is not None:
+                sets.append("receipt = ?")
+                args.append(sqlite3.Binary(receipt))
+            if sets:
+                c.execute(f"UPDATE archive SET {', '.join(sets)} WHERE direction = ? AND name = ?",
+                          args + [direction, name])
+
+    def archive_record(self, direction: str, name: str) -> Optional[Record]:
+        rows = self._read("SELECT seq, state, record FROM archive WHERE direction = ? AND name = ?",
+                          (direction, name))
+        if not rows:
+            return None
+        return dict(_load(rows[0][2]), seq=rows[0][0], archive_state=rows[0][1])
+
+    def archive_content(self, direction: str, name: str) -> Optional[bytes]:
+        rows = self._read("SELECT content FROM archive WHERE direction = ? AND name = ?", (direction, name))
+        return self.blob(rows[0][0]) if rows else None
+
+    def archive_receipt(self, direction: str, name: str) -> Optional[bytes]:
+        rows = self._read("SELECT receipt FROM archive WHERE direction = ? AND name = ?", (direction, name))
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def archive_list(self, direction: str) -> List[Tuple[str, Record]]:
+        rows = self._read("SELECT name, seq, state, record, receipt IS NOT NULL FROM archive"
+                          " WHERE direction = ? ORDER BY seq", (direction,))
+        return [(n, dict(_load(r), seq=s, archive_state=st, has_receipt=bool(hr))) for n, s, st, r, hr in rows]
+
+    def archive_count(self, direction: Optional[str] = None) -> int:
+        if direction is None:
+            return self._read("SELECT count(*) FROM archive")[0][0]
+        return self._read("SELECT count(*) FROM archive WHERE direction = ?", (direction,))[0][0]
+
+    def sent_with_content(self, name: str, content_sha256: str) -> Optional[Record]:
+        """The sent record of this exact file (same name, same plain content), if any."""
+        rows = self._read("SELECT seq, state, record FROM archive WHERE direction = 'sent' AND name = ?"
+                          " AND content_sha256 = ?", (name, content_sha256))
+        return dict(_load(rows[0][2]), seq=rows[0][0], archive_state=rows[0][1]) if rows else None
+
+    def archive_search(self, *, direction: str = "", partner: str = "", month: str = "", kind: str = "",
+                       state: str = "", text: str = "", user: str = "", offset: int = 0,
+                       limit: int = 50, relay_id: str = "") -> Tuple[List[Tuple[str, str, Record, bool]], int]:
+        """One page of the archive, newest last by ``seq``: ([(direction, name, record, has_receipt)],
+        total matching). ``text`` and ``user`` search the FTS index (three characters or more use the
+        trigram index; shorter ones, e.g. a two-character surname, fall back to a substring scan of
+        the index's own columns)."""
+        where, args = [], []
+        for col, val in (("a.direction", direction), ("a.partner", partner), ("a.month", month),
+                         ("a.file_kind", kind), ("a.state", state)):
+            if val:
+                where.append(f"{col} = ?")
+                args.append(val)
+        if relay_id:
+            where.append("json_extract(a.record, '$.id') = ?")
+            args.append(relay_id)
+        for value, cols in ((text, ("name", "subject", "partner_name", "users")), (user, ("users",))):
+            value = value.strip()
+            if not value:
+                continue
+            if len(value) >= 3:
+                col = "archive_fts" if len(cols) > 1 else "users"
+                where.append(f"a.seq IN (SELECT rowid FROM archive_fts WHERE {col} MATCH ?)")
+                args.append('"' + value.replace('"', '""') + '"')
+            else:
+                like = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                ors = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in cols)
+                where.append(f"a.seq IN (SELECT rowid FROM archive_fts WHERE {ors})")
+                args += [like] * len(cols)
+        cond = ("WHERE " + " AND ".join(where)) if where else ""
+        total = self._read(f"SELECT count(*) FROM archive a {cond}", args)[0][0]
+        rows = self._read(f"SELECT a.direction, a.name, a.seq, a.state, a.record, a.receipt IS NOT NULL,"
+                          f" a.users FROM archive a {cond} ORDER BY a.seq LIMIT ? OFFSET ?",
+                          args + [limit if limit >= 0 else -1, max(0, offset)])
+        return [(d, n, dict(_load(r), seq=s, archive_state=st, users=u), bool(hr))
+                for d, n, s, st, r, hr, u in rows], total
+
+    def partners(self) -> List[str]:
+        """Every office this office exchanged something with, in order of first exchange."""
+        return [r[0] for r in self._read("SELECT partner FROM archive WHERE partner != ''"
+                                         " GROUP BY partner ORDER BY min(seq)")]
+
+    # -- settings-like facts
+    def meta(self, key: str) -> Optional[str]:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                      (key, value, value))
+
+
+class Batch:
+    """Writes made durable together, in one transaction when ``commit`` runs (a chunk of a send:
+    one flush instead of one per item). Nothing is written before ``commit``."""
+
+    def __init__(self, db: ClientDB):
+        self.db = db
+        self._ops: List[Callable[[], None]] = []
+
+    def add(self, op: Callable[[], None]) -> None:
+        self._ops.append(op)
+
+    def commit(self) -> None:
+        ops, self._ops = self._ops, []
+        if not ops:
+            return
+        with self.db.transaction():
+            for op in ops:
+                op()
+
+    def abandon(self) -> None:
+        self._ops.clear()
+
+
+def open_db(path: Path, legacy_root: Optional[Path] = None) -> ClientDB:
+    """Open (creating) an office's database; the first time, import an old spool found under
+    ``legacy_root`` (see transport.legacy)."""
+    db = ClientDB(path)
+    if legacy_root is not None:
+        from tui_client.transport import legacy
+
+        legacy.migrate(db, legacy_root)
+    return db
+
+
+def counts(db: ClientDB) -> Dict[str, int]:
+    return {"waiting": db.outbox_count("waiting"), "error": db.outbox_count("error"),
+            "inbox": len(db.inbox_keys()), "sent": db.archive_count("sent"),
+            "received": db.archive_count("received")}
