@@ -22,7 +22,6 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from tui_client.office.models import (
     CertificateStatus,
     FindingSummary,
-    InboxItem,
     InboxState,
     ListQuery,
     OutboxItem,
@@ -44,15 +43,6 @@ def summary(finding) -> FindingSummary:
                           + ((("file", finding.file),) if getattr(finding, "file", "") else ()))
 
 
-def _time(text) -> Optional[datetime]:
-    if not text:
-        return None
-    try:
-        return datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
-
-
 def _name_facts(name: str) -> dict:
     """file kind, month and bundle serial from an item's name (pure, no I/O)."""
     from tui_client.core import route
@@ -63,28 +53,6 @@ def _name_facts(name: str) -> dict:
     if r.parsed is None:
         return {"file_kind": "MSG", "month": None, "bundle": ""}
     return {"file_kind": r.parsed.prefix, "month": r.parsed.month, "bundle": r.serial}
-
-
-def _matches(item, query: ListQuery) -> bool:
-    if query.kind and item.file_kind != query.kind:
-        return False
-    if query.month and item.month != query.month:
-        return False
-    if query.state and item.state.value != query.state:
-        return False
-    if query.partner:
-        other = item.sender if isinstance(item, InboxItem) else item.recipient
-        if other.office != query.partner:
-            return False
-    if query.text and query.text not in item.name and query.text not in item.subject:
-        return False
-    return True
-
-
-def _page(items: List, query: ListQuery) -> Page:
-    wanted = [i for i in items if _matches(i, query)]
-    return Page(tuple(wanted[query.offset:query.offset + query.limit]), len(wanted), query.offset,
-                query.limit)
 
 
 # --- batch values (what the 一括送信 tab shows before anything leaves the PC) ------------------
@@ -187,83 +155,22 @@ class Services:
     def relay_url(self) -> str:
         return self.office.settings.relay_url if self.office is not None else ""
 
-    # -- lists
+    # -- lists (the engine's typed lists; the store answers, no network)
     def inbox(self, query: ListQuery = ListQuery()) -> Page:
         if self.office is None:
             return Page((), 0)
-        typed = getattr(self.office, "inbox", None)
-        if callable(typed):
-            return typed(query)
-        with self._lock:
-            records = self.office.received()
-        items = [self._inbox_item(i, rec) for i, rec in enumerate(records)]
-        return _page(items, query)
-
-    def _inbox_item(self, seq: int, rec: dict) -> InboxItem:
-        from tui_client.core import wire
-
-        facts = _name_facts(rec.get("name", ""))
-        state = InboxState.SAVED if rec.get("exported") else (
-            InboxState.SEEN if rec.get("seen") else InboxState.NEW)
-        kind = rec.get("kind") or wire.KIND_FILE
-        return InboxItem(
-            seq=seq, key=str(rec.get("id") or rec.get("name")), name=rec.get("name", ""), kind=kind,
-            file_kind="MSG" if kind == wire.KIND_MESSAGE else facts["file_kind"], month=facts["month"],
-            sender=Party(rec.get("sender", ""), rec.get("sender_service")),
-            recipient=Party(rec.get("recipient", ""), rec.get("recipient_service")),
-            received_at=_time(rec.get("received_at")) or datetime.fromtimestamp(0, timezone.utc),
-            state=state, content_sha256=rec.get("content_sha256", ""), size=int(rec.get("size") or 0),
-            bundle=facts["bundle"], findings=tuple(FindingSummary(c) for c in rec.get("findings") or ()),
-            subject=rec.get("subject") or "", attachments=tuple(rec.get("attachments") or ()),
-            saved_to=rec.get("exported") or "")
+        return _typed(self.office, "inbox")(query)
 
     def outbox(self, query: ListQuery = ListQuery()) -> Page:
         """Everything sent or being sent, as last recorded on this PC (no network)."""
         if self.office is None:
             return Page((), 0)
-        typed = getattr(self.office, "outbox", None)
-        if callable(typed) and not hasattr(typed, "pending"):
-            return typed(query)
-        with self._lock:
-            sent = self.office.sent_archive_records()
-            waiting = self.office.waiting()
-            shelved = self.office.error_shelf()
-        items: List[OutboxItem] = []
-        for rec in sent:
-            items.append(self._outbox_item(len(items), rec, None))
-        for rec in waiting:
-            items.append(self._outbox_item(len(items), rec, OutboxState.WAITING))
-        for rec in shelved:
-            items.append(self._outbox_item(len(items), rec, OutboxState.ERROR))
-        items.sort(key=lambda i: (i.queued_at, i.seq), reverse=True)   # newest first
-        return _page(items, query)
-
-    def _outbox_item(self, seq: int, rec: dict, state: Optional[OutboxState]) -> OutboxItem:
-        from tui_client.core import wire
-
-        if state is None:
-            state = {wire.RECEIVED: OutboxState.RECEIVED,
-                     wire.WITHDRAWN: OutboxState.WITHDRAWN}.get(rec.get("state"), OutboxState.SENT)
-        facts = _name_facts(rec.get("name", ""))
-        err = rec.get("last_error") or None
-        error = None
-        if isinstance(err, dict) and err.get("code"):
-            found = err.get("findings") or []
-            error = FindingSummary(str(err["code"]), params=(("findings", ",".join(map(str, found))),))
-        kind = rec.get("kind") or wire.KIND_FILE
-        return OutboxItem(
-            seq=seq, name=rec.get("name", ""), kind=kind,
-            file_kind="MSG" if kind == wire.KIND_MESSAGE else facts["file_kind"], month=facts["month"],
-            sender=Party(self.office.number), recipient=Party(rec.get("recipient", ""),
-                                                             rec.get("recipient_service")),
-            state=state, content_sha256=rec.get("content_sha256", ""), size=int(rec.get("size") or 0),
-            queued_at=_time(rec.get("queued_at")) or datetime.fromtimestamp(0, timezone.utc),
-            sent_at=_time(rec.get("sent_at")), received_at=_time(rec.get("receipt_received_at")),
-            relay_id=rec.get("relay_id"), bundle=facts["bundle"], attempts=int(rec.get("attempts") or 0),
-            error=error)
+        return _typed(self.office, "outbox")(query)
 
     def error_shelf(self, query: ListQuery = ListQuery()) -> Page:
-        return self.outbox(ListQuery(offset=query.offset, limit=query.limit, state=OutboxState.ERROR.value))
+        if self.office is None:
+            return Page((), 0)
+        return self.office.error_shelf(query)
 
     # -- network
     def refresh_outbox(self) -> Tuple[FindingSummary, ...]:
@@ -277,75 +184,52 @@ class Services:
                 return (_unexpected(exc),)
         return tuple(summary(f) for f in findings)
 
-    def receive(self) -> ReceiveResult:
+    def receive(self, cancel: Optional[threading.Event] = None) -> ReceiveResult:
         if self.office is None:
             return ReceiveResult()
         with self._lock:
             try:
-                report = self.office.receive()
+                report = self.office.receive(cancel=cancel)
             except Exception as exc:  # noqa: BLE001
                 return ReceiveResult(findings=(_unexpected(exc),))
-        kinds = tuple(sorted({_name_facts(r.get("name", ""))["file_kind"] or "MSG" for r in report.received}))
+        kinds = tuple(sorted({i.file_kind or "MSG" for i in report.received}))
         return ReceiveResult(len(report.received), kinds, tuple(summary(f) for f in report.findings))
 
     def relay_status(self) -> RelayStatus:
         if self.office is None:
             return RelayStatus("", False)
-        url = self.office.settings.relay_url
-        from tui_client.transport.client import TransportError
-
         try:
-            self.office.client.health()
-        except TransportError as exc:
-            return RelayStatus(url, False, FindingSummary(exc.code))
+            return self.office.relay_status()
         except Exception as exc:  # noqa: BLE001
-            return RelayStatus(url, False, _unexpected(exc))
-        return RelayStatus(url, True)
+            return RelayStatus(self.office.settings.relay_url, False, _unexpected(exc))
 
     def certificate_status(self, now: Optional[datetime] = None) -> Optional[CertificateStatus]:
         if self.office is None:
             return None
-        from tui_client.core import certs
-
-        cert = self.office.keystore.certificate
-        left = certs.days_left(cert, now)
-        warning = "expired" if left < 0 else "7" if left <= 7 else "30" if left <= 30 else "90" if left <= 90 else ""
-        return CertificateStatus(self.office.number, certs._not_after(cert), left, warning)
+        return self.office.certificate_status(now)
 
     def partners(self, network: bool = False) -> Tuple[Partner, ...]:
-        """The offices this one exchanges with: those in the directory cache and those it received
-        from; with ``network`` their names and whether they are on the system come from the relay."""
+        """The offices this one exchanges with (names from the directory; fresh with ``network``)."""
         if self.office is None:
             return ()
-        import json
-
         try:
-            cached = json.loads((self.office.paths.root / "directory.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            cached = {}
-        offices = {o for o in cached if isinstance(o, str)}
-        offices |= {rec.get("sender", "") for rec in self.office.received()}
-        offices.discard("")
-        offices.discard(self.office.number)
-        out = {o: Partner(o, "", on_system=True) for o in offices}
-        if network and offices:
-            try:
-                entries, findings = self.office.directory(sorted(offices))
-            except Exception:  # noqa: BLE001 - names are a nicety; the list stands without them
-                entries, findings = {}, []
-            for o, e in entries.items():
-                out[o] = Partner(o, e.name, tuple(e.services), e.on_system)
-        return tuple(out[k] for k in sorted(out))
+            known, _ = self.office.partners()
+            if network and known:
+                fresh, findings = self.office.partners([p.office for p in known])
+                if not findings:
+                    known = fresh
+        except Exception:  # noqa: BLE001 - names are a nicety; the list stands without them
+            return ()
+        return tuple(p for p in known if p.office != self.office.number)
 
     def home(self, now: Optional[datetime] = None, *, network: bool = True) -> HomeSummary:
-        inbox = self.inbox(ListQuery(limit=10_000, state=InboxState.NEW.value))
-        out = self.outbox(ListQuery(limit=10_000))
-        errors = tuple(i for i in out.items if i.state is OutboxState.ERROR)
-        waiting = sum(1 for i in out.items if i.state is OutboxState.WAITING)
-        receipts = sum(1 for i in out.items if i.state is OutboxState.RECEIVED)
+        inbox = self.inbox(ListQuery(limit=200, state=InboxState.NEW.value))
+        errors = self.error_shelf(ListQuery(limit=20)).items
+        waiting = self.outbox(ListQuery(limit=0, state=OutboxState.WAITING.value)).total
+        receipts = self.outbox(ListQuery(limit=0, state=OutboxState.RECEIVED.value)).total
         return HomeSummary(
             new_arrivals=inbox.total, new_kinds=tuple(sorted({i.file_kind for i in inbox.items})),
-            waiting=waiting, errors=errors, receipts=receipts, certificate=self.certificate_status(now),
+            waiting=waiting, errors=tuple(errors), receipts=receipts, certificate=self.certificate_status(now),
             relay=self.relay_status() if network else None, partners=self.partners(network))
 
     # -- the batch
@@ -374,9 +258,10 @@ class Services:
                 plan.findings += (_unexpected(exc),)
                 return plan
         plan.prepared = prepared
+        contents = dict(files)
         with self._lock:
-            already = ({r.get("name") for r in self.office.sent_archive_records()}
-                       | {r.get("name") for r in self.office.waiting()})
+            already = {n for n in contents if self.office.sent_before(n, contents[n])[0] == "sent"}
+            already |= {i.name for i in _typed(self.office, "outbox")(ListQuery(limit=-1, state=OutboxState.WAITING.value)).items}
         per_file: Dict[str, List[FindingSummary]] = {}
         general: List[FindingSummary] = []
         for f in prepared.all_findings():
@@ -415,17 +300,21 @@ class Services:
         files = [(n, contents[n]) for n in names if n in contents]
         with self._lock:
             try:
-                report = self.office.send(files, progress=progress)
+                report = self.office.send(files, progress=progress, cancel=cancel)
             except Exception as exc:  # noqa: BLE001
                 return SendResult(findings=(_unexpected(exc),))
-        return SendResult(len(report.sent) + len(report.duplicates), len(report.waiting), len(report.shelved),
+        return SendResult(len(report.sent) + len(report.duplicates) + len(report.already_sent),
+                          len(report.waiting), len(report.shelved),
                           tuple(summary(f) for f in report.findings))
 
     def flush(self) -> SendResult:
         if self.office is None:
             return SendResult()
         with self._lock:
-            report = self.office.flush()
+            try:
+                report = self.office.flush()
+            except Exception as exc:  # noqa: BLE001
+                return SendResult(findings=(_unexpected(exc),))
         return SendResult(len(report.sent), len(report.waiting), len(report.shelved),
                           tuple(summary(f) for f in report.findings))
 
@@ -435,7 +324,11 @@ class Services:
         if self.office is None:
             return SendResult()
         with self._lock:
-            if not self.office.requeue(name):
+            try:
+                ok = self.office.requeue(name)
+            except Exception as exc:  # noqa: BLE001
+                return SendResult(findings=(_unexpected(exc),))
+            if not ok:
                 return SendResult(findings=(FindingSummary("E-UI-002", value=name),))
         return self.flush()
 
@@ -444,26 +337,23 @@ class Services:
         withdrawn from the relay (its content is deleted there)."""
         if self.office is None:
             return ()
+        if item.state not in (OutboxState.WAITING, OutboxState.SENT):
+            return (FindingSummary("E-UI-003", value=item.name),)
         with self._lock:
-            typed = getattr(self.office, "withdraw", None)
-            if callable(typed):
-                result = typed(item.name)
-                return tuple(summary(f) for f in (result or ()) if hasattr(f, "code"))
-            if item.state is OutboxState.WAITING:
-                self.office.outbox.shelf.remove(item.name)
-                return ()
-            if item.state is not OutboxState.SENT or not item.relay_id:
-                return (FindingSummary("E-UI-003", value=item.name),)
-            from tui_client.transport.client import TransportError
-
             try:
-                info = self.office.client.withdraw(item.relay_id)
-            except TransportError as exc:
-                return (summary(self.office._net(exc, item.name)),)
-            rec = self.office.sent_archive.record(item.name) or {}
-            rec["state"] = info.state
-            self.office.sent_archive.update(item.name, rec)
-        return ()
+                return tuple(summary(f) for f in self.office.withdraw(item.name))
+            except Exception as exc:  # noqa: BLE001
+                return (_unexpected(exc),)
+
+
+def _typed(office, name: str):
+    """The engine's typed list method ``name``, bound to ``office``. On the store branch's first
+    cut the instance attributes ``office.inbox`` / ``office.outbox`` (the transport queues) hide
+    the methods of the same name; looking them up on the class finds the methods either way."""
+    method = getattr(type(office), name, None)
+    if callable(method):
+        return method.__get__(office, type(office))
+    return getattr(office, name)
 
 
 def _unexpected(exc: BaseException) -> FindingSummary:
