@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, ProgressBar
 
-from tests.ui.conftest import settle, table_column
+from uihelp import settle, table_column
 from tui_client.catalog import t
 from tui_client.office.models import OutboxState
 from tui_client.ui.app import TsunagiApp
