@@ -114,7 +114,7 @@ class TsunagiApp(App):
                 key = actions.get(f"tab.{tab}").key.upper()
                 with TabPane(f"{t('tab.' + tab)} {key}", id=f"pane-{tab}"):
                     yield _tab_widget(tab)
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         for p in self.settings_problems:

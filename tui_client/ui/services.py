@@ -172,6 +172,23 @@ class Services:
             return Page((), 0)
         return self.office.error_shelf(query)
 
+    # -- one received item (the inbox tab and the preview screen)
+    def preview(self, key: str):
+        return self.office.preview(key) if self.office is not None else None
+
+    def mark_seen(self, key: str):
+        if self.office is None:
+            return False
+        with self._lock:
+            return self.office.mark_seen(key)
+
+    def save_received(self, keys: Sequence[str], folder):
+        """Write received items to the care software's import folder, in the order received."""
+        if self.office is None:
+            return [], []
+        with self._lock:
+            return self.office.save_received(keys, folder)
+
     # -- network
     def refresh_outbox(self) -> Tuple[FindingSummary, ...]:
         """Ask the relay what became of the sent items (receipts are fetched and verified)."""

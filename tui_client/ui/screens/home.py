@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from tui_client.catalog import t
 from tui_client.ui import messages
 from tui_client.ui.actions import Action, bindings_for, register
-from tui_client.ui.format import finding_text, kind_label
+from tui_client.ui.format import finding_text, kind_label, party_label
 from tui_client.ui.screens.base import TabView
 
 register(
@@ -58,7 +58,8 @@ def attention(s) -> List[Line]:
     for item in s.errors:
         fix = finding_text(item.error)[1] if item.error else ""
         what = finding_text(item.error)[0] if item.error else ""
-        lines.append(Line(2, "✗", t("home.error", name=item.name, what=what), "outbox", fix))
+        lines.append(Line(2, "✗", t("home.error", kind=kind_label(item.file_kind), office=party_label(item.recipient),
+                                    what=what), "outbox", fix))
     if s.new_arrivals:
         kinds = "、".join(kind_label(k) for k in s.new_kinds)
         lines.append(Line(3, "●", t("home.arrivals", count=s.new_arrivals, kinds=kinds), "inbox"))
@@ -66,9 +67,14 @@ def attention(s) -> List[Line]:
         lines.append(Line(5, "…", t("home.waiting", count=s.waiting), "outbox"))
     if s.receipts:
         lines.append(Line(6, "✓", t("home.receipts", count=s.receipts), "outbox"))
-    if s.partners:
-        lines.append(Line(8, "・", t("home.partners", count=len(s.partners),
-                                      offices="、".join(p.name or p.office for p in s.partners[:4])), None))
+    on = [p for p in s.partners if p.on_system]
+    off = [p for p in s.partners if not p.on_system]
+    if on:
+        lines.append(Line(8, "・", t("home.partners", count=len(on),
+                                      offices="、".join(p.name or p.office for p in on[:4])), None))
+    if off:
+        lines.append(Line(8, "！", t("home.partners.off", count=len(off),
+                                      offices="、".join(p.name or p.office for p in off[:4])), "batch"))
     if not s.new_arrivals and not s.errors and not s.waiting:
         lines.append(Line(8, "✓", t("home.nothing"), None))
     lines.append(Line(10, "→", t("home.open_setup"), "setup"))

@@ -41,8 +41,8 @@ class OutboxTab(TabView):
     def compose(self):
         yield Static(t("outbox.title"), classes="tab-title", id="outbox-title")
         table = DataTable(id="outbox-table", cursor_type="row", zebra_stripes=False)
-        table.add_columns(t("col.state"), t("col.recipient"), t("col.kind"), t("col.month"),
-                          t("col.sent_at"), t("col.received_at"), t("col.name"))
+        table.add_columns(t("col.state"), t("col.kind"), t("col.month"), t("col.sent_at"),
+                          t("col.received_at"), t("col.recipient"), t("col.name"))
         yield table
         yield Static("", id="outbox-detail", classes="detail")
 
@@ -63,9 +63,9 @@ class OutboxTab(TabView):
         table.clear()
         for item in items:
             when = item.received_at if item.state is OutboxState.RECEIVED else None
-            table.add_row(state_label(item.state), party_label(item.recipient), kind_label(item.file_kind),
-                          month_label(item.month, western=False), time_label(item.sent_at or item.queued_at),
-                          time_label(when), item.name, key=item.name)
+            table.add_row(state_label(item.state), kind_label(item.file_kind), month_label(item.month, western=False),
+                          time_label(item.sent_at or item.queued_at), time_label(when),
+                          party_label(item.recipient), item.name, key=item.name)
         counts = {}
         for item in items:
             counts[item.state] = counts.get(item.state, 0) + 1
