@@ -146,8 +146,7 @@ register(
            action="app.open_settings"),
     Action("app.theme", "f10", "action.theme", footer=False, priority=True,
            action="app.cycle_theme"),
-    Action("app.palette", "ctrl+p", "action.palette", footer=True, palette=False,
-           action="app.command_palette"),
+    Action("app.palette", "ctrl+p", "action.palette", palette=False, action="app.command_palette"),
     Action("app.quit", "ctrl+q", "action.quit", footer=True, priority=True, action="app.quit"),
 )
 
