@@ -282,16 +282,58 @@ def test_an_engine_without_the_method_is_shown_not_raised():
     asyncio.run(run())
 
 
-def test_engine_call_reaches_the_method_an_instance_attribute_hides(office):
+def test_engine_call_reaches_the_method_even_where_an_instance_attribute_hides_it(office):
     o = office()
-    assert not callable(o.inbox)                # Office keeps its transport inbox there
 
     class Host:
         services = None
         office = o
     assert engine_call(Host, "inbox").total == len(MONTH)
 
+    class Shadowed:                              # as Office was: its transport inbox in ``inbox``
+        def __init__(self):
+            self.inbox = object()
+
+        def inbox(self, query=None):             # noqa: F811 - the method the attribute hides
+            return "the method"
+
+    class Host2:
+        services = None
+        office = Shadowed()
+    assert engine_call(Host2, "inbox") == "the method"
+
 
 def test_save_order_keeps_bundles_at_their_first_arrival(office):
     o = office([MONTH[0], MONTH[4], MONTH[1]])  # 第1表, 第6表 (another bundle), 第2表
     assert [i.seq for i in save_order(listed(o))] == [listed(o)[0].seq, listed(o)[2].seq, listed(o)[1].seq]
+
+
+def test_an_arrival_message_reloads_the_list(office, tmp_path):
+    from tui_client.ui.messages import ArrivalsChanged
+
+    o = office(MONTH[:2])
+
+    async def run():
+        app = InboxApp(o)
+        async with app.run_test(size=(80, 24)) as pilot:
+            tab = app.query_one(InboxTab)
+            await settle(pilot, lambda: tab.loads >= 1)
+            assert tab.query_one(DataTable).row_count == 2
+            name, data = MONTH[2]
+            more = received_office(str(tmp_path / "pc"), [])    # the poller's own Office on the same store
+            more.db.archive_put("received", name, {"id": "relay-x", "name": name, "kind": "file",
+                                                   "sender": "2712300011", "received_at": "2025-05-02T01:00:00Z",
+                                                   "findings": []}, data, state="new")
+            more.close()
+            tab.post_message(ArrivalsChanged(1, ("UP3KYO",)))
+            await settle(pilot, lambda: tab.loads >= 2)
+            assert tab.query_one(DataTable).row_count == 3
+    asyncio.run(run())
+
+
+def test_inbox_and_preview_keys_do_not_clash():
+    from tui_client.ui import actions
+
+    assert actions.keys_clash(["inbox", "preview"]) == []
+    assert {a.name for a in actions.actions_for("inbox")} == {
+        "inbox.open", "inbox.select", "inbox.save", "inbox.next_page", "inbox.prev_page"}
