@@ -12,6 +12,7 @@ from inboxhelp import InboxApp, received_office
 from tui_client.core import samples
 
 SIZES = [(80, 24), (120, 40)]
+THEMES = ["textual-dark", "ansi-dark"]     # the default and the 16-colour theme
 
 
 @pytest.fixture(autouse=True)
@@ -36,34 +37,43 @@ async def _loaded(pilot):
     await pilot.pause()
 
 
+def _app(office, theme):
+    app = InboxApp(office)
+    app.theme = theme
+    return app
+
+
+@pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", SIZES)
-def test_inbox_list(snap_compare, office, size):
+def test_inbox_list(snap_compare, office, size, theme):
     async def run_before(pilot):
         await _loaded(pilot)
         table = pilot.app.query_one("#inbox-table")
         table.focus()
         await pilot.press("down", "down", "down", "down", "space", "up")
         await _loaded(pilot)
-    assert snap_compare(InboxApp(office), terminal_size=size, run_before=run_before)
+    assert snap_compare(_app(office, theme), terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", SIZES)
-def test_preview_day_grid(snap_compare, office, size):
+def test_preview_day_grid(snap_compare, office, size, theme):
     async def run_before(pilot):
         await _loaded(pilot)
         pilot.app.query_one("#inbox-table").focus()
         await pilot.press("down", "down", "down", "down", "enter")
         await _loaded(pilot)
         await _loaded(pilot)
-    assert snap_compare(InboxApp(office), terminal_size=size, run_before=run_before)
+    assert snap_compare(_app(office, theme), terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", SIZES)
-def test_preview_fields(snap_compare, office, size):
+def test_preview_fields(snap_compare, office, size, theme):
     async def run_before(pilot):
         await _loaded(pilot)
         pilot.app.query_one("#inbox-table").focus()
         await pilot.press("down", "down", "down", "enter")       # 利用者補足 (plan set)
         await _loaded(pilot)
         await _loaded(pilot)
-    assert snap_compare(InboxApp(office), terminal_size=size, run_before=run_before)
+    assert snap_compare(_app(office, theme), terminal_size=size, run_before=run_before)
