@@ -72,8 +72,9 @@ def engine_call(app, method: str, *args, **kwargs):
 # --- values into words ---------------------------------------------------------------------------
 
 def kind_words(file_kind: str) -> str:
-    key = f"kind.short.{file_kind}"
-    return TEXT.get(key) or t("kind.short.unknown")
+    """第6表 予定, 実績 …: the app's short word for a kind (catalog/ui.py), else ours (prevention
+    kinds), else 不明."""
+    return TEXT.get(f"kind.{file_kind}") or TEXT.get(f"kind.short.{file_kind}") or t("kind.unknown")
 
 
 def month_words(month: Optional[str], wide: bool = True) -> str:
