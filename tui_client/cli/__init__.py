@@ -32,6 +32,7 @@ COMMANDS = {
     "demo": ("demo", "cli.help.demo"),
     "status": ("status", "cli.help.status"),
     "setup": ("setup", "cli.help.setup"),
+    "serve": ("serve", "cli.help.serve"),
 }
 
 EXIT_USAGE = 4
@@ -64,6 +65,20 @@ def _safe_streams() -> None:
             reconfigure(errors="replace")
 
 
+def open_app(parser: Optional[argparse.ArgumentParser] = None) -> int:
+    """`tsunagi` alone: the app for the office set up on this PC, else the set-up check. Without a
+    terminal (a pipe, a script) it prints the help as before."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if parser is not None:
+            parser.print_help()
+        return 0
+    from tui_client.ui.app import office_app
+
+    app = office_app()
+    app.run()
+    return int(app.return_code or 0)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     _safe_streams()
     parser = _parser()
@@ -73,8 +88,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors; ours is 4 so 2 keeps meaning "errors"
         return 0 if exc.code in (0, None) else EXIT_USAGE
     if not getattr(args, "command", None):
-        parser.print_help()
-        return 0
+        return open_app(parser)
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:

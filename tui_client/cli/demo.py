@@ -1,6 +1,8 @@
 """`tsunagi demo`: practise the whole exchange with no configuration.
 
-Starts a local relay on a free loopback port (SQLite, DEMO certificates), sets up the demo offices of
+Without options it opens the app as the demo care manager (``ui/demo.py``: the other demo offices
+work in the background). ``--script`` keeps the scripted run of the command line, described here:
+it starts a local relay on a free loopback port (SQLite, DEMO certificates), sets up the demo offices of
 ``sample_certs`` (a care manager and two providers), writes a month of realistic sample files, and runs
 the month as the command line would: the care manager checks and sends its bundles (routing plan,
 progress bar), the providers receive, verify, store and acknowledge, send their 実績 back, and the care
@@ -23,6 +25,7 @@ DEMO_OFFICES = ("cm", "homecare", "day-main")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from tui_client.catalog import t
 
+    p.add_argument("--script", action="store_true", help=t("cli.arg.demo_script"))
     p.add_argument("--keep", action="store_true", help=t("net.arg.demo_keep"))
     p.add_argument("--month", default="202505", help=t("cli.arg.month"))
 
@@ -105,6 +108,22 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         print(t("relay.missing_extra"), file=sys.stderr)
         return 3
+    if not getattr(args, "script", False) and sys.stdin.isatty() and sys.stdout.isatty():
+        return run_app(args)      # without a terminal (a pipe, CI) the scripted run is the demo
+    return run_script(args)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """The app as the demo care manager; the relay and the other offices stop when it closes."""
+    from tui_client.ui.app import demo_app
+
+    app = demo_app(args.month)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def run_script(args: argparse.Namespace) -> int:
+    from tui_client.catalog import t
     from tui_client import office as office_mod
     from tui_client import sample_certs
     from tui_client.cli.batch import Progress, render_plan

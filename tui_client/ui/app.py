@@ -1,0 +1,363 @@
+"""The Tsunagi app: tabs across the top, the office it works for, polling for arrivals.
+
+The App owns the ``Services`` (the one adapter over ``Office``) and the poll loop; tabs ask it for
+values in workers. Start-up order matters: this module imports only Textual and our light modules,
+so the first frame is drawn before ``cryptography``/``requests`` load; opening the office (keystore,
+trust store) and every network call happen in workers afterwards.
+
+A lost relay is a state in the status line (``RelayStateChanged`` when it changes), never a dialog
+per poll. Arrivals raise a ``notify`` and, when configured, run the hook command with only the count
+and kinds (never names, people or offices).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Callable, Optional
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.reactive import reactive
+from textual.theme import Theme
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from tui_client.catalog import t
+from tui_client.ui import actions, messages
+from tui_client.ui.services import Services
+from tui_client.ui.settings import THEMES, AppSettings
+
+#: A high-contrast theme: black and white with one bright accent; every state also has a word.
+CONTRAST = Theme(
+    name="tsunagi-contrast",
+    primary="#ffff00",
+    secondary="#00ffff",
+    accent="#ffff00",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#000000",
+    panel="#000000",
+    success="#00ff00",
+    warning="#ffff00",
+    error="#ff5f5f",
+    dark=True,
+)
+
+
+def _tab_widget(tab: str):
+    """The widget of one tab. The inbox comes from its own module (helper E2's); until it exists,
+    and for the tabs the next issue fills, a placeholder says so."""
+    from tui_client.ui.screens.base import PlaceholderTab
+
+    if tab == "home":
+        from tui_client.ui.screens.home import HomeTab
+
+        return HomeTab(id="tab-home")
+    if tab == "outbox":
+        from tui_client.ui.screens.outbox import OutboxTab
+
+        return OutboxTab(id="tab-outbox")
+    if tab == "batch":
+        from tui_client.ui.screens.batch import BatchTab
+
+        return BatchTab(id="tab-batch")
+    if tab == "inbox":
+        try:
+            from tui_client.ui.screens.inbox import InboxTab
+        except ImportError:
+            return PlaceholderTab("inbox", id="tab-inbox")
+        return InboxTab(id="tab-inbox")
+    return PlaceholderTab(tab, id=f"tab-{tab}")
+
+
+class TsunagiApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "tsunagi"
+    COMMANDS = App.COMMANDS | {actions.ActionsProvider}
+    BINDINGS = actions.bindings_for(actions.APP_SCOPE)
+    #: Textual's own bindings we leave out of the footer (ours are in the registry)
+    ENABLE_COMMAND_PALETTE = True
+
+    relay_ok: reactive[Optional[bool]] = reactive(None)
+
+    def __init__(self, services: Optional[Services] = None, *, opener: Optional[Callable] = None,
+                 settings: Optional[AppSettings] = None, home: Optional[str] = None,
+                 poll: bool = True, clock: Optional[Callable[[], datetime]] = None,
+                 background=None, first_tab: str = "home", unlock: str = "") -> None:
+        super().__init__()
+        self.services = services or Services(None)
+        self._opener = opener
+        self.settings = settings or AppSettings()
+        self.settings_problems = []
+        self.home_dir = home
+        self._poll_enabled = poll
+        self.clock = clock or (lambda: datetime.now().astimezone())
+        self.background = background        # the demo's other offices (stopped on exit)
+        self._first_tab = first_tab
+        self._unlock = unlock               # a configured office whose keystore needs its password
+        self._poll_timer = None
+        self._polling = False
+        self.relay_problem = ""
+        self.register_theme(CONTRAST)
+        self.theme = self.settings.theme if self.settings.theme in THEMES else THEMES[0]
+
+    # -- the office
+    @property
+    def office(self):
+        return self.services.office
+
+    # -- layout
+    def compose(self) -> ComposeResult:
+        yield Static(self._status_text(), id="status-line")
+        with TabbedContent(initial=f"pane-{self._first_tab}", id="tabs"):
+            for tab in actions.TABS:
+                key = actions.get(f"tab.{tab}").key.upper()
+                with TabPane(f"{t('tab.' + tab)} {key}", id=f"pane-{tab}"):
+                    yield _tab_widget(tab)
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        for p in self.settings_problems:
+            self.notify(t(p.code, value=p.value) + f"（{p.file} {p.key}）", severity="warning", timeout=10)
+        if self._opener is not None:
+            self._open_office()
+        elif self._unlock:
+            from tui_client.ui.screens.unlock import UnlockScreen
+
+            self.push_screen(UnlockScreen(self._unlock))
+        else:
+            self._office_ready()
+
+    @work(thread=True, exclusive=True, group="open")
+    def _open_office(self) -> None:
+        """Open the keystore and trust store (cryptography loads here, after the first frame)."""
+        office, findings = self._opener()
+        self.call_from_thread(self._opened, office, findings)
+
+    def _opened(self, office, findings) -> None:
+        if office is None:
+            from tui_client.ui.screens.setup import SetupScreen
+
+            self.push_screen(SetupScreen(findings=tuple(findings)))
+            return
+        self.use_office(office)
+
+    def use_office(self, office) -> None:
+        """Work for ``office`` from now on (after opening, unlocking or setting it up)."""
+        if self.office is office:
+            return
+        if self.office is not None:
+            self.office.close()
+        self.services = Services(office)
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        self._office_ready()
+
+    def _focus_active(self) -> None:
+        tab = self.active_tab()
+        for w in self.tab_widgets():
+            if w.SCOPE == tab:
+                w.focus_first()
+
+    def _office_ready(self) -> None:
+        self._update_status()
+        self.reload_tabs()
+        self.call_after_refresh(self._focus_active)
+        if self.office is None:
+            from tui_client.ui.screens.setup import SetupScreen
+
+            if not isinstance(self.screen, SetupScreen):
+                self.push_screen(SetupScreen())
+            return
+        if self._poll_enabled:
+            self.refresh_now()
+            self._poll_timer = self.set_interval(max(5, int(self.settings.poll_interval)), self.refresh_now)
+
+    # -- tabs
+    def tab_widgets(self):
+        return [w for w in self.query("*") if getattr(w, "SCOPE", "") in actions.TABS]
+
+    def active_tab(self) -> str:
+        try:
+            return (self.query_one("#tabs", TabbedContent).active or "pane-home").removeprefix("pane-")
+        except Exception:  # noqa: BLE001 - a modal screen is on top
+            return "home"
+
+    def reload_tabs(self) -> None:
+        for w in self.tab_widgets():
+            w.reload()
+
+    def action_show_tab(self, tab: str) -> None:
+        if tab not in actions.TABS:
+            return
+        if self.screen is not self.screen_stack[0]:
+            return          # a modal is open: it has the keyboard
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.active = f"pane-{tab}"
+        for w in self.tab_widgets():
+            if w.SCOPE == tab:
+                w.reload()
+                self.call_after_refresh(w.focus_first)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = (event.pane.id or "").removeprefix("pane-")
+        for w in self.tab_widgets():
+            if w.SCOPE == tab:
+                w.reload()
+
+    def deliver(self, message_factory: Callable[[], object]) -> None:
+        """Give every tab its own copy of an app message (messages are consumed by their target)."""
+        for w in self.tab_widgets():
+            w.post_message(message_factory())
+
+    # -- status line
+    def _status_text(self) -> str:
+        me = self.services.identity()
+        if not me.office:
+            who = t("status.no_office")
+        else:
+            who = t("status.office", office=me.office, name=me.name)
+        if self.relay_ok is None:
+            relay = t("status.relay.unknown")
+        elif self.relay_ok:
+            relay = t("status.relay.ok")
+        else:
+            relay = t("status.relay.down")
+        return f"{who}  {relay}"
+
+    def _update_status(self) -> None:
+        try:
+            self.query_one("#status-line", Static).update(self._status_text())
+        except Exception:  # noqa: BLE001 - not composed yet
+            pass
+
+    def watch_relay_ok(self, old, new) -> None:
+        self._update_status()
+
+    # -- polling
+    def action_refresh_now(self) -> None:
+        self.refresh_now()
+
+    def refresh_now(self) -> None:
+        if self.office is None or self._polling:
+            return
+        self._polling = True
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        try:
+            got = self.services.receive()
+            sent_findings = self.services.refresh_outbox()
+            status = self.services.relay_status()
+        finally:
+            self.call_from_thread(setattr, self, "_polling", False)
+        self.call_from_thread(self._polled, got, sent_findings, status)
+
+    def _polled(self, got, sent_findings, status) -> None:
+        was = self.relay_ok
+        self.relay_ok = status.reachable
+        self.relay_problem = status.problem.code if status.problem else ""
+        if was is not status.reachable:
+            self.deliver(lambda: messages.RelayStateChanged(status.reachable, self.relay_problem))
+        if got.count:
+            from tui_client.ui.format import kind_label
+
+            kinds = "、".join(kind_label(k) for k in got.kinds)
+            self.notify(t("notice.arrivals", count=got.count, kinds=kinds), title=t("notice.arrivals.title"))
+            self.run_hook(got.count, got.kinds)
+            self.deliver(lambda: messages.ArrivalsChanged(got.count, got.kinds))
+        self.deliver(messages.OutboxChanged)
+
+    def run_hook(self, count: int, kinds) -> None:
+        if self.settings.hook_command:
+            self._run_hook(self.settings.hook_command, count, tuple(kinds))
+
+    @work(thread=True, group="hook")
+    def _run_hook(self, command: str, count: int, kinds) -> None:
+        """The hook sees only how many items came and their kinds (UPPLAN …), never personal data."""
+        import shlex
+        import subprocess
+
+        env = dict(os.environ, TSUNAGI_COUNT=str(count), TSUNAGI_KINDS=",".join(kinds))
+        try:
+            subprocess.run(shlex.split(command), env=env, timeout=30, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            self.call_from_thread(self.notify, t("notice.hook_failed", reason=type(exc).__name__),
+                                  severity="warning")
+
+    # -- other screens
+    def action_open_setup(self) -> None:
+        from tui_client.ui.screens.setup import SetupScreen
+
+        if not isinstance(self.screen, SetupScreen):
+            self.push_screen(SetupScreen())
+
+    def action_open_settings(self) -> None:
+        from tui_client.ui.screens.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
+
+    def action_cycle_theme(self) -> None:
+        i = THEMES.index(self.theme) if self.theme in THEMES else 0
+        self.theme = THEMES[(i + 1) % len(THEMES)]
+        self.settings.theme = self.theme
+        self.notify(t("notice.theme", theme=t("theme." + self.theme)))
+
+    def save_settings(self, settings: AppSettings) -> None:
+        from tui_client.ui import settings as settings_mod
+
+        self.settings = settings
+        self.theme = settings.theme
+        problems = settings_mod.save(settings, self.home_dir)
+        for p in problems:
+            self.notify(t(p.code, value=p.value, key=p.key, file=p.file), severity="error")
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = self.set_interval(max(5, int(settings.poll_interval)), self.refresh_now)
+
+    def on_unmount(self) -> None:
+        if self.background is not None:
+            try:
+                self.background.stop()
+            except Exception:  # noqa: BLE001 - leaving anyway
+                pass
+
+
+def run_app(**kw) -> int:
+    app = TsunagiApp(**kw)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def office_app(home: Optional[str] = None) -> TsunagiApp:
+    """The app for the office set up on this PC (the keystore password is asked on screen), or the
+    set-up check when there is none. Reading ``office.json`` is cheap; the keystore opens later."""
+    from tui_client.ui import settings as settings_mod
+    from tui_client.ui.services import configured_office
+
+    app_settings, problems = settings_mod.load(home)
+    office_settings, _ = configured_office(home)
+    if office_settings is None:
+        app = TsunagiApp(settings=app_settings, home=home)
+    elif office_settings.demo_id:
+        from tui_client.ui.services import open_office
+
+        app = TsunagiApp(settings=app_settings, home=home,
+                         opener=lambda: open_office(office_settings.office, None, home))
+    else:
+        app = TsunagiApp(settings=app_settings, home=home, unlock=office_settings.office)
+    app.settings_problems = problems
+    return app
+
+
+def demo_app(month: str = "202505", home: Optional[str] = None) -> TsunagiApp:
+    """The app as the demo care manager, the other demo offices working in the background."""
+    from tui_client.ui.demo import DemoWorld
+
+    world = DemoWorld(home, month)
+    app = TsunagiApp(settings=world.app_settings(), home=str(world.home), opener=world.open, background=world)
+    return app

@@ -1,0 +1,101 @@
+"""How the screens put values into words: kinds, months (和暦 and 西暦), times, states with marks,
+findings with their fix. Pure and cheap: no widgets, no engine, no I/O.
+
+Status is always a mark AND a word (never colour alone): ● 新着, ✓ 受信済み, ✗ エラー, … 送信待ち.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional, Tuple
+
+from tui_client.catalog import FINDINGS, TEXT, t
+
+#: (first month YYYYMM, era catalogue key, first Gregorian year)
+_ERAS = (("201905", "era.reiwa", 2019), ("198901", "era.heisei", 1989))
+
+_MARKS = {
+    "state.inbox.new": "●",
+    "state.inbox.seen": "○",
+    "state.inbox.saved": "✓",
+    "state.outbox.waiting": "…",
+    "state.outbox.sent": "→",
+    "state.outbox.received": "✓",
+    "state.outbox.error": "✗",
+    "state.outbox.withdrawn": "－",
+}
+
+
+def kind_label(file_kind: str) -> str:
+    """第6表 予定, 実績 …: the short word for a file kind, or its prefix when unknown."""
+    if not file_kind:
+        return t("kind.unknown")
+    key = f"kind.{file_kind}"
+    if key in TEXT:
+        return TEXT[key]
+    from tui_client.core.spec.kinds import kind_by_prefix
+
+    k = kind_by_prefix(file_kind)
+    return k.name_ja if k is not None else file_kind
+
+
+def month_label(month: Optional[str], *, western: bool = True) -> str:
+    """``202505`` → 令和7年5月（2025年5月）; "" when there is no month."""
+    if not month or len(month) != 6 or not month.isdigit():
+        return ""
+    year, mon = int(month[:4]), int(month[4:])
+    if not (1 <= mon <= 12) or year < 1900:
+        return ""          # 000000: a kind whose name carries no real month
+    for first, era, start in _ERAS:
+        if month >= first:
+            n = year - start + 1
+            wareki = t("month.wareki", era=t(era), year=t("era.first") if n == 1 else n, month=mon)
+            break
+    else:
+        wareki = t("month.western", year=year, month=mon)
+        return wareki
+    return t("month.both", wareki=wareki, year=year, month=mon) if western else wareki
+
+
+def time_label(when: Optional[datetime]) -> str:
+    """Local time, ``05/28 10:03``; "" when unknown."""
+    if when is None:
+        return ""
+    return when.astimezone().strftime("%m/%d %H:%M")
+
+
+def state_label(state) -> str:
+    """A state enum (InboxState / OutboxState) as mark + word."""
+    key = state.label_key
+    return f"{_MARKS.get(key, '・')} {t(key)}"
+
+
+def party_label(party) -> str:
+    """事業所番号（サービス種類）name, as much as is known."""
+    if party is None:
+        return ""
+    text = party.office
+    if party.service:
+        text += f"/{party.service}"
+    if party.name:
+        text += f" {party.name}"
+    return text
+
+
+def finding_text(finding) -> Tuple[str, str]:
+    """``(what happened, what to do)`` for a ``FindingSummary``."""
+    message, fix = FINDINGS.get(finding.code, (TEXT["finding.unknown"], ""))
+    values = {"code": finding.code, "row": finding.row if finding.row is not None else "?",
+              "column": finding.column if finding.column is not None else "?", "field": finding.field,
+              "value": finding.value, "file": "", "url": "", "reason": "", "status": ""}
+    values.update(dict(finding.params))
+    from tui_client.catalog import _fill
+
+    return _fill(message, values), _fill(fix, values)
+
+
+def finding_line(finding) -> str:
+    """One line: the mark, the code, the message (the fix goes on the next line where there is room)."""
+    mark = "✗" if finding.blocks_sending else "!"
+    message, _ = finding_text(finding)
+    return f"{mark} {finding.code} {message}"

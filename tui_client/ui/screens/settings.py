@@ -1,0 +1,81 @@
+"""設定: relay URL, export and import folders, hook command, theme, poll interval.
+
+Every value is checked by the one config module (``ui/settings.py``) and every problem is shown at
+once, each with the field it is about; nothing is saved until all are right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Select, Static
+
+from tui_client.catalog import t
+from tui_client.ui import settings as settings_mod
+from tui_client.ui.actions import Action, bindings_for, register
+
+register(
+    Action("settings.save", "ctrl+s", "action.settings.save", scope="settings", action="save", priority=True),
+    Action("settings.cancel", "escape", "action.settings.cancel", scope="settings", action="cancel"),
+)
+
+FIELDS = ("export_folder", "import_folder", "hook_command", "poll_interval")
+
+
+class SettingsScreen(ModalScreen):
+    SCOPE = "settings"
+    BINDINGS = bindings_for(SCOPE)
+
+    def compose(self):
+        current = self.app.settings
+        office = self.app.office
+        with VerticalScroll(id="settings-box", classes="dialog"):
+            yield Static(t("settings.title"), classes="dialog-title")
+            with Horizontal(classes="field"):
+                yield Static(t("settings.relay_url"), classes="label")
+                yield Input(office.settings.relay_url if office else "", id="settings-relay_url",
+                            disabled=office is None)
+            for key in FIELDS:
+                with Horizontal(classes="field"):
+                    yield Static(t(f"settings.{key}"), classes="label")
+                    yield Input(str(getattr(current, key)), id=f"settings-{key}")
+            with Horizontal(classes="field"):
+                yield Static(t("settings.theme"), classes="label")
+                yield Select([(t("theme." + th), th) for th in settings_mod.THEMES], value=current.theme,
+                             allow_blank=False, id="settings-theme")
+            yield Static("", id="settings-problems", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button(t("settings.save"), id="settings-save", variant="primary")
+                yield Button(t("settings.cancel"), id="settings-cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "settings-save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def values(self) -> dict:
+        raw = {key: self.query_one(f"#settings-{key}", Input).value for key in FIELDS}
+        raw["theme"] = self.query_one("#settings-theme", Select).value
+        return raw
+
+    def action_save(self) -> None:
+        raw = self.values()
+        office = self.app.office
+        relay = self.query_one("#settings-relay_url", Input).value if office is not None else None
+        new, problems = settings_mod.validate(raw, "app.json", relay_url=relay)
+        if not problems and office is not None and relay.strip() != office.settings.relay_url:
+            problems = settings_mod.save_relay_url(office.settings, relay, self.app.home_dir)
+        if problems:
+            self.query_one("#settings-problems", Static).update("\n".join(
+                "✗ " + t("settings.problem.where", field=t(f"settings.{p.key}") if p.key else p.file)
+                + " " + t(p.code, value=p.value) for p in problems))
+            return
+        self.app.save_settings(new)
+        self.app.notify(t("settings.saved"))
+        self.dismiss(asdict(new))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

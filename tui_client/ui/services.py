@@ -1,0 +1,477 @@
+"""The one adapter between the screens and the engine (``tui_client.office.Office``).
+
+Screens call these methods ONLY from Textual workers (``@work(thread=True)``): every one may wait on
+the disk or the network. They return the typed values of ``office/models.py`` (and the few batch
+values below), never a dict from the spool or a relay response, and they never raise for anything a
+user can get wrong: problems come back as ``FindingSummary`` values.
+
+While the engine's typed methods (``Office.inbox(query)``, ``outbox(query)`` …, branch ``store``)
+are being built, this module makes them from the current ``Office``; when they land, only this file
+changes. A screen never parses CSV, builds an HTTP request or touches ``cryptography``: that is why
+this module imports the engine lazily, inside the methods (the first frame must not wait for it).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from tui_client.office.models import (
+    CertificateStatus,
+    FindingSummary,
+    InboxState,
+    ListQuery,
+    OutboxItem,
+    OutboxState,
+    Page,
+    Partner,
+    Party,
+    RelayStatus,
+)
+
+NamedFile = Tuple[str, bytes]
+
+
+def summary(finding) -> FindingSummary:
+    """A core ``Finding`` as the screens keep it."""
+    return FindingSummary(code=finding.code, row=finding.row, column=finding.column,
+                          field=finding.field or "", value=str(finding.value or ""),
+                          params=tuple((str(k), str(v)) for k, v in dict(finding.params).items())
+                          + ((("file", finding.file),) if getattr(finding, "file", "") else ()))
+
+
+def _name_facts(name: str) -> dict:
+    """file kind, month and bundle serial from an item's name (pure, no I/O)."""
+    from tui_client.core import route
+
+    r, _ = route.route(name)
+    if r is None:
+        return {"file_kind": "", "month": None, "bundle": ""}
+    if r.parsed is None:
+        return {"file_kind": "MSG", "month": None, "bundle": ""}
+    return {"file_kind": r.parsed.prefix, "month": r.parsed.month, "bundle": r.serial}
+
+
+# --- batch values (what the 一括送信 tab shows before anything leaves the PC) ------------------
+
+@dataclass(frozen=True)
+class BatchFile:
+    """One file of an export folder: its check result and where it will go."""
+
+    name: str
+    file_kind: str
+    month: Optional[str]
+    recipient: Optional[Party]
+    bundle: str
+    findings: Tuple[FindingSummary, ...] = ()
+    reachable: Optional[bool] = None        # None: the directory could not be asked
+    sent: bool = False                      # already in this office's outbox or sent archive
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.blocks_sending)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+    @property
+    def sendable(self) -> bool:
+        return (self.recipient is not None and self.errors == 0 and self.reachable is not False
+                and not self.sent)
+
+
+@dataclass
+class BatchPlan:
+    folder: str
+    files: List[BatchFile] = field(default_factory=list)
+    findings: Tuple[FindingSummary, ...] = ()   # about the folder or the batch as a whole
+    prepared: object = None                     # the engine's Prepared, handed back to send()
+
+    @property
+    def sendable(self) -> List[BatchFile]:
+        return [f for f in self.files if f.sendable]
+
+    def bundles(self) -> Dict[Tuple[str, str, str], List[BatchFile]]:
+        """Files grouped by (recipient office, site, bundle serial), in the order they will go."""
+        out: Dict[Tuple[str, str, str], List[BatchFile]] = {}
+        for f in self.files:
+            key = (f.recipient.office if f.recipient else "", (f.recipient.service or "") if f.recipient
+                   else "", f.bundle)
+            out.setdefault(key, []).append(f)
+        return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: int = 0
+    waiting: int = 0
+    shelved: int = 0
+    findings: Tuple[FindingSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    count: int = 0
+    kinds: Tuple[str, ...] = ()
+    findings: Tuple[FindingSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    """Everything the home tab ranks by urgency."""
+
+    new_arrivals: int = 0
+    new_kinds: Tuple[str, ...] = ()
+    waiting: int = 0
+    errors: Tuple[OutboxItem, ...] = ()
+    receipts: int = 0                       # items whose signed receipt came back
+    certificate: Optional[CertificateStatus] = None
+    relay: Optional[RelayStatus] = None
+    partners: Tuple[Partner, ...] = ()
+
+
+class Services:
+    """One office's calls for the screens. ``office`` may be None (not configured)."""
+
+    def __init__(self, office=None):
+        self.office = office
+        self._lock = threading.RLock()   # the engine's spool is one writer at a time per PC
+
+    @property
+    def available(self) -> bool:
+        return self.office is not None
+
+    # -- who we are
+    def identity(self) -> Party:
+        if self.office is None:
+            return Party("")
+        s = self.office.settings
+        return Party(s.office, s.services[0] if s.services else None, s.name)
+
+    def relay_url(self) -> str:
+        return self.office.settings.relay_url if self.office is not None else ""
+
+    # -- lists (the engine's typed lists; the store answers, no network)
+    def inbox(self, query: ListQuery = ListQuery()) -> Page:
+        if self.office is None:
+            return Page((), 0)
+        return _typed(self.office, "inbox")(query)
+
+    def outbox(self, query: ListQuery = ListQuery()) -> Page:
+        """Everything sent or being sent, as last recorded on this PC (no network)."""
+        if self.office is None:
+            return Page((), 0)
+        return _typed(self.office, "outbox")(query)
+
+    def error_shelf(self, query: ListQuery = ListQuery()) -> Page:
+        if self.office is None:
+            return Page((), 0)
+        return self.office.error_shelf(query)
+
+    # -- one received item (the inbox tab and the preview screen)
+    def preview(self, key: str):
+        return self.office.preview(key) if self.office is not None else None
+
+    def mark_seen(self, key: str):
+        if self.office is None:
+            return False
+        with self._lock:
+            return self.office.mark_seen(key)
+
+    def save_received(self, keys: Sequence[str], folder):
+        """Write received items to the care software's import folder, in the order received."""
+        if self.office is None:
+            return [], []
+        with self._lock:
+            return self.office.save_received(keys, folder)
+
+    # -- network
+    def refresh_outbox(self) -> Tuple[FindingSummary, ...]:
+        """Ask the relay what became of the sent items (receipts are fetched and verified)."""
+        if self.office is None:
+            return ()
+        with self._lock:
+            try:
+                _, findings = self.office.sent_status()
+            except Exception as exc:  # noqa: BLE001 - a relay answering garbage must not crash the app
+                return (_unexpected(exc),)
+        return tuple(summary(f) for f in findings)
+
+    def receive(self, cancel: Optional[threading.Event] = None) -> ReceiveResult:
+        if self.office is None:
+            return ReceiveResult()
+        with self._lock:
+            try:
+                report = self.office.receive(cancel=cancel)
+            except Exception as exc:  # noqa: BLE001
+                return ReceiveResult(findings=(_unexpected(exc),))
+        kinds = tuple(sorted({i.file_kind or "MSG" for i in report.received}))
+        return ReceiveResult(len(report.received), kinds, tuple(summary(f) for f in report.findings))
+
+    def relay_status(self) -> RelayStatus:
+        if self.office is None:
+            return RelayStatus("", False)
+        try:
+            return self.office.relay_status()
+        except Exception as exc:  # noqa: BLE001
+            return RelayStatus(self.office.settings.relay_url, False, _unexpected(exc))
+
+    def certificate_status(self, now: Optional[datetime] = None) -> Optional[CertificateStatus]:
+        if self.office is None:
+            return None
+        return self.office.certificate_status(now)
+
+    def partners(self, network: bool = False) -> Tuple[Partner, ...]:
+        """The offices this one exchanges with (names from the directory; fresh with ``network``)."""
+        if self.office is None:
+            return ()
+        try:
+            known, _ = self.office.partners()
+            if network and known:
+                fresh, findings = self.office.partners([p.office for p in known])
+                if not findings:
+                    known = fresh
+        except Exception:  # noqa: BLE001 - names are a nicety; the list stands without them
+            return ()
+        return tuple(p for p in known if p.office != self.office.number)
+
+    def home(self, now: Optional[datetime] = None, *, network: bool = True) -> HomeSummary:
+        inbox = self.inbox(ListQuery(limit=200, state=InboxState.NEW.value))
+        errors = self.error_shelf(ListQuery(limit=20)).items
+        waiting = self.outbox(ListQuery(limit=0, state=OutboxState.WAITING.value)).total
+        receipts = self.outbox(ListQuery(limit=0, state=OutboxState.RECEIVED.value)).total
+        return HomeSummary(
+            new_arrivals=inbox.total, new_kinds=tuple(sorted({i.file_kind for i in inbox.items})),
+            waiting=waiting, errors=tuple(errors), receipts=receipts, certificate=self.certificate_status(now),
+            relay=self.relay_status() if network else None, partners=self.partners(network))
+
+    # -- the batch
+    def read_folder(self, folder: str) -> Tuple[List[NamedFile], Tuple[FindingSummary, ...]]:
+        """The care-plan files of an export folder, read whole (unreadable ones become findings)."""
+        from tui_client import filecheck
+
+        paths, findings = filecheck.collect([folder])
+        files: List[NamedFile] = []
+        for p in paths:
+            try:
+                files.append((Path(p).name, Path(p).read_bytes()))
+            except OSError as exc:
+                findings.append(_finding("E-FILE-001", str(p), exc))
+        return files, tuple(summary(f) for f in findings)
+
+    def prepare(self, folder: str) -> BatchPlan:
+        files, folder_findings = self.read_folder(folder)
+        plan = BatchPlan(folder, findings=folder_findings)
+        if self.office is None or not files:
+            return plan
+        with self._lock:
+            try:
+                prepared = self.office.prepare(files)
+            except Exception as exc:  # noqa: BLE001 - the directory answered garbage
+                plan.findings += (_unexpected(exc),)
+                return plan
+        plan.prepared = prepared
+        contents = dict(files)
+        with self._lock:
+            already = {n for n in contents if self.office.sent_before(n, contents[n])[0] == "sent"}
+            already |= {i.name for i in _typed(self.office, "outbox")(ListQuery(limit=-1, state=OutboxState.WAITING.value)).items}
+        per_file: Dict[str, List[FindingSummary]] = {}
+        general: List[FindingSummary] = []
+        for f in prepared.all_findings():
+            if f.file:
+                per_file.setdefault(Path(f.file).name, []).append(summary(f))
+            else:
+                general.append(summary(f))
+        unreachable = {str(box) for box, _ in prepared.unreachable}
+        asked = not any(f.code.startswith("E-NET-") for f in prepared.findings)
+        from tui_client.core import route
+
+        for name, _ in files:
+            r, _f = route.route(name)
+            facts = _name_facts(name)
+            recipient = Party(r.recipient, r.recipient_service) if r is not None else None
+            reachable = None
+            if r is not None and asked:
+                reachable = str(r.mailbox) not in unreachable
+            plan.files.append(BatchFile(name, facts["file_kind"], facts["month"], recipient, facts["bundle"],
+                                        tuple(per_file.get(name, ())), reachable, name in already))
+        plan.findings += tuple(general)
+        return plan
+
+    def send(self, plan: BatchPlan, progress: Optional[Callable[[str, str, int, int], None]] = None,
+             cancel: Optional[threading.Event] = None) -> SendResult:
+        """Send the sendable files of a batch (a bundle with an error stays whole: none of it goes)."""
+        if self.office is None:
+            return SendResult()
+        blocked_bundles = {(f.recipient.office if f.recipient else "", f.bundle)
+                           for f in plan.files if not f.sendable and not f.sent}
+        names = [f.name for f in plan.files if f.sendable and
+                 (f.recipient.office, f.bundle) not in blocked_bundles]
+        if not names:
+            return SendResult()
+        contents = dict(plan.prepared.files) if plan.prepared is not None else {}
+        files = [(n, contents[n]) for n in names if n in contents]
+        with self._lock:
+            try:
+                report = self.office.send(files, progress=progress, cancel=cancel)
+            except Exception as exc:  # noqa: BLE001
+                return SendResult(findings=(_unexpected(exc),))
+        return SendResult(len(report.sent) + len(report.duplicates) + len(report.already_sent),
+                          len(report.waiting), len(report.shelved),
+                          tuple(summary(f) for f in report.findings))
+
+    def flush(self) -> SendResult:
+        if self.office is None:
+            return SendResult()
+        with self._lock:
+            try:
+                report = self.office.flush()
+            except Exception as exc:  # noqa: BLE001
+                return SendResult(findings=(_unexpected(exc),))
+        return SendResult(len(report.sent), len(report.waiting), len(report.shelved),
+                          tuple(summary(f) for f in report.findings))
+
+    # -- one item
+    def requeue(self, name: str) -> SendResult:
+        """Put an item from the error shelf back in the outbox and try to send it now."""
+        if self.office is None:
+            return SendResult()
+        with self._lock:
+            try:
+                ok = self.office.requeue(name)
+            except Exception as exc:  # noqa: BLE001
+                return SendResult(findings=(_unexpected(exc),))
+            if not ok:
+                return SendResult(findings=(FindingSummary("E-UI-002", value=name),))
+        return self.flush()
+
+    def withdraw(self, item: OutboxItem) -> Tuple[FindingSummary, ...]:
+        """Take back an item nobody has received yet: a waiting one leaves the outbox; a sent one is
+        withdrawn from the relay (its content is deleted there)."""
+        if self.office is None:
+            return ()
+        if item.state not in (OutboxState.WAITING, OutboxState.SENT):
+            return (FindingSummary("E-UI-003", value=item.name),)
+        with self._lock:
+            try:
+                return tuple(summary(f) for f in self.office.withdraw(item.name))
+            except Exception as exc:  # noqa: BLE001
+                return (_unexpected(exc),)
+
+
+def _typed(office, name: str):
+    """The engine's typed list method ``name``, bound to ``office``. On the store branch's first
+    cut the instance attributes ``office.inbox`` / ``office.outbox`` (the transport queues) hide
+    the methods of the same name; looking them up on the class finds the methods either way."""
+    method = getattr(type(office), name, None)
+    if callable(method):
+        return method.__get__(office, type(office))
+    return getattr(office, name)
+
+
+def _unexpected(exc: BaseException) -> FindingSummary:
+    """Anything the engine raised that is not a finding (a relay answering garbage, a bug below):
+    shown as 思いがけない返事, never as a traceback."""
+    return FindingSummary("E-NET-005", params=(("status", type(exc).__name__),))
+
+
+def _finding(code: str, file: str, exc: OSError):
+    from tui_client.core.findings import make
+
+    return make(code, file, reason=exc.strerror or type(exc).__name__)
+
+
+# --- opening and setting up an office (the set-up check and the unlock screen) ---------------
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the set-up check: ``ok`` True / False / None (not checked yet), what it is, and
+    what to do when it is not right (catalogue text, already filled in)."""
+
+    key: str
+    ok: Optional[bool]
+    label: str
+    detail: str = ""
+    fix: str = ""
+
+
+def configured_office(home: Optional[str] = None) -> Tuple[Optional[object], Tuple[FindingSummary, ...]]:
+    """The one office set up on this PC: its ``OfficeSettings`` (no keystore opened), or findings."""
+    from tui_client.office import load_settings
+
+    settings, findings = load_settings(None, home)
+    return settings, tuple(summary(f) for f in findings)
+
+
+def open_office(number: Optional[str], password: Optional[str], home: Optional[str] = None):
+    """``(Office or None, findings)``; a wrong password or a damaged keystore is a finding."""
+    from tui_client.office import Office
+
+    try:
+        office, findings = Office.open(number, password=password, home=home)
+    except Exception as exc:  # noqa: BLE001 - a damaged file must never crash the app
+        return None, (_unexpected(exc),)
+    return office, tuple(summary(f) for f in findings)
+
+
+def run_setup(keystore_file: str, password: str, relay_url: str, ca_file: str,
+              home: Optional[str] = None) -> Tuple[Optional[object], Tuple[FindingSummary, ...]]:
+    """The existing ``tsunagi setup`` with the form's values: ``(OfficeSettings or None, findings)``."""
+    from tui_client.office import setup_office
+
+    try:
+        settings, findings = setup_office(keystore_file, password or None, relay_url, ca_file, home=home)
+    except Exception as exc:  # noqa: BLE001
+        return None, (_unexpected(exc),)
+    return settings, tuple(summary(f) for f in findings)
+
+
+def setup_checks(services: "Services", app_settings, home: Optional[str] = None) -> List[Check]:
+    """Every step of the set-up, checked; each one not right says what to do, in plain words."""
+    from tui_client.catalog import t
+    from tui_client.ui.format import finding_text
+
+    out: List[Check] = []
+    office = services.office
+    if office is None:
+        settings, findings = configured_office(home)
+        if settings is None:
+            out.append(Check("keystore", False, t("setup.check.keystore"), fix=t("setup.fix.no_office")))
+        else:
+            present = Path(settings.keystore_file).is_file()
+            out.append(Check("keystore", present, t("setup.check.keystore"), settings.keystore_file,
+                             "" if present else t("setup.fix.keystore_missing")))
+            out.append(Check("password", None, t("setup.check.password"), fix=t("setup.fix.password")))
+        for key in ("certificate", "relay"):
+            out.append(Check(key, None, t(f"setup.check.{key}"), fix=t("setup.fix.open_first")))
+    else:
+        out.append(Check("keystore", True, t("setup.check.keystore"), office.settings.keystore_file))
+        out.append(Check("password", True, t("setup.check.password")))
+        cert = services.certificate_status()
+        if cert is not None:
+            good = cert.warning not in ("expired", "7")
+            out.append(Check("certificate", good, t("setup.check.certificate"),
+                             t("setup.detail.days", days=cert.days_left),
+                             "" if good and not cert.warning else t("home.cert.fix")))
+        relay = services.relay_status()
+        fix = finding_text(relay.problem)[1] if relay.problem else ""
+        out.append(Check("relay", relay.reachable, t("setup.check.relay"), relay.url, fix))
+        if relay.reachable:
+            try:
+                problems = office.register()
+            except Exception as exc:  # noqa: BLE001
+                problems = []
+                reg = (_unexpected(exc),)
+            else:
+                reg = tuple(summary(f) for f in problems)
+            out.append(Check("registered", not reg, t("setup.check.registered"), "",
+                             finding_text(reg[0])[1] if reg else ""))
+    for key in ("export_folder", "import_folder"):
+        value = getattr(app_settings, key, "")
+        ok = bool(value) and Path(value).expanduser().is_dir()
+        out.append(Check(key, ok, t(f"setup.check.{key}"), value, "" if ok else t(f"setup.fix.{key}")))
+    return out
