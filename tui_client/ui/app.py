@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from pathlib import Path
 from typing import Callable, Optional
 
 from textual import work
@@ -71,7 +72,7 @@ def _tab_widget(tab: str):
 
 
 class TsunagiApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))   # absolute: subclasses (tests, benches) find it too
     TITLE = "tsunagi"
     COMMANDS = App.COMMANDS | {actions.ActionsProvider}
     BINDINGS = actions.bindings_for(actions.APP_SCOPE)
