@@ -354,3 +354,13 @@ async def test_palette_lists_our_actions_for_the_screen_on_show(tmp_path):
         await pilot.press("f4")
         await settle(pilot)
         assert "batch.send" in {a.name for a, _ in actions.runnable(app)}
+
+
+def test_a_bundle_with_an_error_is_held_whole():
+    """Failed before the fix: the batch counted a good file of a bundle with an error as sendable
+    (the summary said 4 of 5 would go, 3 did)."""
+    from fixed import batch_plan
+
+    plan = batch_plan()
+    held = [f for f in plan.files if f.held]
+    assert [f.file_kind for f in held] == ["UPSIKYU"] and len(plan.sendable) == 3
