@@ -1,154 +1,233 @@
-"""The durable shelves under the outbox, error shelf, inbox and archive: one file per entry, or many
-entries in one pack written by a batch."""
+"""The office database (transport/clientdb.py) under the outbox, error shelf, inbox and archive:
+order by sequence, atomic groups, payloads by digest, threads and processes, search and paging.
+
+The old file store ordered by file mtimes; its ordering test failed on a loaded machine (two
+entries written within one clock tick). Nothing here reads a clock."""
 
 import os
-import time
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
-from tui_client.transport.store import Batch, Shelf
+import pytest
+
+from tui_client.transport.clientdb import Batch, ClientDB, open_db
+from tui_client.transport.queue import Outbox
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "UPPLAN_202505_1370100011_43_1370100029_11_20250425{:06d}.CSV"
 
 
-def test_an_entry_is_one_file_holding_record_and_payload(tmp_path):
-    shelf = Shelf(tmp_path / "outbox")
-    payload = b"\x00\x01\n\r\n" + bytes(range(256)) * 10      # binary, with newlines in it
-    shelf.put("UPPLAN_x.CSV", {"name": "UPPLAN_x.CSV", "件名": "六月"}, payload)
-    assert [p.name for p in (tmp_path / "outbox").iterdir()] == ["UPPLAN_x.CSV.entry"]
-    assert shelf.record("UPPLAN_x.CSV") == {"name": "UPPLAN_x.CSV", "件名": "六月"}
-    assert shelf.payload("UPPLAN_x.CSV") == payload
-    shelf.update("UPPLAN_x.CSV", {"name": "UPPLAN_x.CSV", "state": "waiting"})
-    assert shelf.record("UPPLAN_x.CSV")["state"] == "waiting" and shelf.payload("UPPLAN_x.CSV") == payload
-    other = Shelf(tmp_path / "errors")
-    shelf.move_to("UPPLAN_x.CSV", other)
-    assert not shelf.has("UPPLAN_x.CSV") and other.payload("UPPLAN_x.CSV") == payload
-    assert other.entry("UPPLAN_x.CSV") == ({"name": "UPPLAN_x.CSV", "state": "waiting"}, payload)
-    assert shelf.record("missing") is None and shelf.payload("missing") is None and shelf.entry("missing") is None
+def _db(tmp_path) -> ClientDB:
+    return ClientDB(tmp_path / "office.sqlite3")
+
+
+def test_the_database_is_wal_with_full_sync_and_foreign_keys(tmp_path):
+    db = _db(tmp_path)
+    assert db._read("PRAGMA journal_mode")[0][0] == "wal"
+    assert db._read("PRAGMA synchronous")[0][0] == 2          # FULL
+    assert db._read("PRAGMA foreign_keys")[0][0] == 1
+    db.close()
+
+
+def test_order_is_the_order_of_queuing_not_a_clock_or_a_name(tmp_path):
+    """Items queued in one instant (and named against the order) list in the order they were queued."""
+    db = _db(tmp_path)
+    box = Outbox(db)
+    names = [NAME.format(n) for n in (9, 3, 7, 1, 5, 2, 8)]
+    for name in names:
+        box.enqueue(name, b"sealed " + name.encode(), plaintext=b"plain", queued_at="2025-01-01T00:00:00Z")
+    assert [n for n, _ in box.pending()] == names
+    seqs = [rec["seq"] for _, rec in box.pending()]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    db.close()
+
+
+def test_an_entry_keeps_record_and_payload_and_a_requeue_keeps_them(tmp_path):
+    db = _db(tmp_path)
+    box = Outbox(db)
+    sealed = b"\x00\x01\n\r\n" + bytes(range(256)) * 10      # binary, with newlines in it
+    box.enqueue("a.CSV", sealed, plaintext="六月".encode("utf-8"), 件名="六月")
+    rec, got, plain = db.outbox_entry("a.CSV")
+    assert got == sealed and plain == "六月".encode("utf-8") and rec["件名"] == "六月"
+    db.outbox_update("a.CSV", dict(rec, attempts=3), state="error")
+    assert [n for n, _ in box.shelved()] == ["a.CSV"] and box.pending() == []
+    assert box.requeue("a.CSV") and db.outbox_entry("a.CSV")[1] == sealed
+    assert box.pending()[0][1]["attempts"] == 0
+    assert not box.requeue("a.CSV")                            # not on the shelf any more
+    assert db.outbox_record("missing") is None and db.outbox_entry("missing") is None
+    db.close()
+
+
+def test_re_queuing_a_waiting_name_keeps_the_first_sealed_bytes(tmp_path):
+    db = _db(tmp_path)
+    box = Outbox(db)
+    box.enqueue("a.CSV", b"first")
+    box.enqueue("a.CSV", b"second")
+    assert db.outbox_entry("a.CSV")[1] == b"first" and db.outbox_count() == 1
+    db.close()
 
 
 def test_a_damaged_record_is_reported_not_raised(tmp_path):
-    shelf = Shelf(tmp_path)
-    (tmp_path / "a.entry").write_bytes(b"{not json\npayload")
-    (tmp_path / "b.entry").write_bytes(b"[1, 2]\npayload")
-    assert shelf.record("a") == {"damaged": True} and shelf.record("b") == {"damaged": True}
-    assert shelf.payload("a") == b"payload" and shelf.entry("b") == ({"damaged": True}, b"payload")
-    assert sorted(k for k, _ in shelf.items()) == ["a", "b"]
+    db = _db(tmp_path)
+    Outbox(db).enqueue("a.CSV", b"x")
+    with db.transaction() as c:
+        c.execute("UPDATE outbox SET record = '{not json' WHERE name = 'a.CSV'")
+    rec = db.outbox_record("a.CSV")
+    assert rec["damaged"] is True and db.outbox_entry("a.CSV")[1] == b"x"
+    db.close()
 
 
 def test_a_batch_is_invisible_until_it_commits_and_leaves_nothing_when_abandoned(tmp_path):
-    shelf = Shelf(tmp_path)
-    batch = Batch()
-    batch.put(shelf, "one", {"n": 1}, b"1")
-    batch.put(shelf, "two", {"n": 2}, b"2")
-    assert shelf.keys() == [] and not shelf.has("one")
+    db = _db(tmp_path)
+    box = Outbox(db)
+    batch = Batch(db)
+    box.enqueue("one", b"1", batch=batch)
+    box.enqueue("two", b"2", batch=batch)
+    assert box.pending() == []
     batch.commit()
-    assert sorted(shelf.keys()) == ["one", "two"] and shelf.payload("two") == b"2"
-    again = Batch()
-    again.put(shelf, "one", {"n": 10}, b"10")
-    again.put(shelf, "three", {"n": 3}, b"3")
+    assert [n for n, _ in box.pending()] == ["one", "two"]
+    again = Batch(db)
+    box.enqueue("three", b"3", batch=again)
     again.abandon()
-    assert shelf.record("one") == {"n": 1} and shelf.keys() == ["one", "two"]
-    assert [p.suffix for p in tmp_path.iterdir()] == [".pack"]          # one file for the batch
+    again.commit()
+    assert [n for n, _ in box.pending()] == ["one", "two"]
+    db.close()
 
 
-def test_temporary_files_left_by_a_crash_are_cleared_once_old(tmp_path):
-    shelf = Shelf(tmp_path)
-    shelf.put("kept", {}, b"")
-    old = tmp_path / ".tmp-1-2-lost.entry"
-    young = tmp_path / ".tmp-1-3-inflight.entry"
-    old.write_bytes(b"x")
-    young.write_bytes(b"x")
-    past = time.time() - 7200
-    os.utime(old, (past, past))
-    assert shelf.keys() == ["kept"]
-    assert not old.exists() and young.exists()
+def test_a_failure_inside_a_group_leaves_the_store_as_it_was(tmp_path):
+    db = _db(tmp_path)
+    box = Outbox(db)
+    box.enqueue("kept", b"k")
+    blobs = db._read("SELECT count(*) FROM blobs")[0][0]
+
+    class Crash(Exception):
+        pass
+
+    with pytest.raises(Crash):
+        with db.transaction():
+            box.enqueue("lost-1", b"1")
+            box.enqueue("lost-2", b"2")
+            raise Crash()
+    assert [n for n, _ in box.pending()] == ["kept"]
+    assert db._read("SELECT count(*) FROM blobs")[0][0] == blobs   # no payload left behind either
+    db.close()
 
 
-def _files(folder):
-    return sorted(p.name for p in folder.iterdir())
+def test_confirming_moves_the_plaintext_to_the_sent_archive_and_drops_the_envelope(tmp_path):
+    db = _db(tmp_path)
+    Outbox(db).enqueue("a.CSV", b"sealed", plaintext=b"plain", content_sha256="d" * 64, recipient="1370100029")
+    rec = db.outbox_record("a.CSV")
+    db.confirm_sent([("a.CSV", dict(rec, relay_id="r1", sent_at="2025-05-01T00:00:00Z", state="waiting"))])
+    assert db.outbox_count(None) == 0
+    assert db.archive_content("sent", "a.CSV") == b"plain"
+    assert db.archive_record("sent", "a.CSV")["relay_id"] == "r1"
+    assert db._read("SELECT count(*) FROM blobs")[0][0] == 1   # the sealed copy is gone
+    assert db.sent_with_content("a.CSV", "d" * 64) is not None
+    assert db.sent_with_content("a.CSV", "e" * 64) is None
+    db.close()
 
 
-def test_a_batch_writes_one_pack_per_shelf_and_the_last_write_wins(tmp_path):
-    outbox, sent = Shelf(tmp_path / "outbox"), Shelf(tmp_path / "sent")
-    outbox.put("a", {"v": "entry"}, b"old")                 # an .entry written before the batch
-    batch = Batch()
-    for i, key in enumerate(["a", "b", "c"]):
-        batch.put(outbox, key, {"i": i}, b"\n" * i + key.encode())
-        batch.put(sent, key, {"i": i}, b"plain " + key.encode())
-    batch.commit()
-    assert len(_files(outbox.folder)) == 1 and _files(outbox.folder)[0].endswith(".pack")
-    assert len(_files(sent.folder)) == 1
-    assert outbox.entry("a") == ({"i": 0}, b"a")            # the batch came later: its copy counts
-    assert outbox.entry("c") == ({"i": 2}, b"\n\nc") and outbox.keys() == ["a", "b", "c"]
-    outbox.update("b", {"i": 1, "state": "failed"})         # an .entry beats the pack
-    assert outbox.entry("b") == ({"i": 1, "state": "failed"}, b"\nb")
-    assert outbox.keys() == ["a", "c", "b"]                 # updated last, so listed last
-    assert dict(outbox.items())["b"]["state"] == "failed" and len(outbox) == 3
+def test_threads_share_one_store_safely(tmp_path):
+    db = _db(tmp_path)
+    box = Outbox(db)
+
+    def worker(k):
+        for i in range(50):
+            box.enqueue(f"t{k}-{i:03d}", f"{k}-{i}".encode())
+            db.outbox_list()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    names = [n for n, _ in box.pending()]
+    assert len(names) == 200 == len(set(names))
+    for k in range(4):                                        # each thread's items in its own order
+        mine = [n for n in names if n.startswith(f"t{k}-")]
+        assert mine == sorted(mine)
+    db.close()
 
 
-def test_removing_from_a_pack_rewrites_it_and_an_empty_pack_is_deleted(tmp_path):
-    shelf = Shelf(tmp_path)
-    batch = Batch()
-    for key in ["a", "b", "c"]:
-        batch.put(shelf, key, {"k": key}, key.encode() * 1000)
-    batch.commit()
-    shelf.update("b", {"k": "b", "tries": 1})
-    shelf.remove("b")                                       # both copies go: the .entry and the packed one
-    assert shelf.keys() == ["a", "c"] and not shelf.has("b") and shelf.entry("b") is None
-    other = Shelf(tmp_path)                                 # another process sees the same
-    assert other.keys() == ["a", "c"] and other.payload("c") == b"c" * 1000
-    shelf.remove_many(["a", "c", "never-there"])
-    assert _files(tmp_path) == [] and len(shelf) == 0
+_WRITER = """
+import sys
+from tui_client.transport.clientdb import ClientDB
+from tui_client.transport.queue import Outbox
+db = ClientDB(sys.argv[1])
+box = Outbox(db)
+for i in range(150):
+    box.enqueue(f"p{sys.argv[2]}-{i:03d}", b"x" * 1000 + str(i).encode())
+db.close()
+"""
 
 
-def test_a_reader_with_an_old_index_never_reads_a_rewritten_pack_at_old_offsets(tmp_path):
-    shelf, other = Shelf(tmp_path), Shelf(tmp_path)
-    batch = Batch()
-    for key in ["a", "b", "c"]:
-        batch.put(shelf, key, {}, key.encode() * 500)
-    batch.commit()
-    assert other.keys() == ["a", "b", "c"]                 # indexed the first pack
-    shelf.remove("a")                                       # rewritten: "c" moved to a new offset
-    assert other.payload("c") == b"c" * 500 and other.payload("a") is None
+def test_two_processes_on_one_office_database_lose_nothing(tmp_path):
+    path = tmp_path / "office.sqlite3"
+    ClientDB(path).close()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(k)], env=env) for k in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    db = ClientDB(path)
+    assert db.outbox_count() == 300
+    assert db._read("PRAGMA integrity_check")[0][0] == "ok"
+    db.close()
 
 
-def test_a_batch_that_writes_keys_again_takes_them_out_of_older_packs(tmp_path):
-    shelf = Shelf(tmp_path)
-    first = Batch()
-    first.put(shelf, "a", {"n": 1}, b"a1")
-    first.put(shelf, "b", {"n": 1}, b"b1")
-    first.commit()
-    reader = Shelf(tmp_path)
-    assert reader.entry("a") == ({"n": 1}, b"a1")           # indexed the first pack
-    second = Batch()
-    second.update(shelf, "a", {"n": 2})
-    second.commit()
-    packs = [Shelf(tmp_path)._scan()[1][i].slots for i in (0, 1)]
-    assert [[s.key for s in slots] for slots in packs] == [["b"], ["a"]]   # one copy of each key
-    assert reader.entry("a") == ({"n": 2}, b"a1") and reader.record("b") == {"n": 1}
-    third = Batch()
-    third.update(shelf, "b", {"n": 3})
-    third.commit()
-    assert len(_files(tmp_path)) == 2                       # the first pack, left empty, is gone
-    assert shelf.entry("b") == ({"n": 3}, b"b1") and shelf.keys() == ["a", "b"]
+def test_a_closed_store_opens_again_when_used(tmp_path):
+    db = _db(tmp_path)
+    Outbox(db).enqueue("a", b"1")
+    db.close()
+    assert db.outbox_count() == 1
+    db.close()
 
 
-def test_a_damaged_pack_gives_what_it_holds_before_the_damage_and_never_raises(tmp_path):
-    shelf = Shelf(tmp_path)
-    batch = Batch()
-    for key in ["a", "b", "c"]:
-        batch.put(shelf, key, {"k": key}, key.encode() * 100)
-    batch.commit()
-    pack = next(tmp_path.iterdir())
-    pack.write_bytes(pack.read_bytes()[:-50])              # the last payload cut short
-    (tmp_path / "junk.pack").write_bytes(b"not a pack at all")
-    (tmp_path / "bad.pack").write_bytes(b"TSUNAGI-PACK 1\n{not json}\nxx")
-    fresh = Shelf(tmp_path)
-    assert fresh.keys() == ["a", "b"] and fresh.payload("b") == b"b" * 100 and fresh.entry("c") is None
+# --- the archive: search and paging
+
+def _archive(db, n, *, users="", month="202505", partner="1370100029", subject=""):
+    name = f"UPPLAN_{month}_1370100011_43_{partner}_11_20250425{n:06d}.CSV"
+    db.archive_put("received", name, {"name": name, "sender": partner, "kind": "file",
+                                      "received_at": "2025-05-01T00:00:00Z", "subject": subject},
+                   b"content %d" % n, users=users, state="new")
+    return name
 
 
-def test_an_abandoned_or_crashed_batch_leaves_no_entries(tmp_path):
-    shelf = Shelf(tmp_path)
-    batch = Batch()
-    batch.put(shelf, "a", {}, b"x")
-    # a crash here leaves only a temporary file, which is not an entry and is cleared once old
-    assert shelf.keys() == [] and [p.name.startswith(".tmp-") for p in tmp_path.iterdir()] == [True]
-    batch.abandon()
-    assert _files(tmp_path) == []
+def test_archive_search_by_user_month_partner_kind_and_text_with_paging(tmp_path):
+    db = _db(tmp_path)
+    names = [_archive(db, i, users=f"{1000000000 + i} 山田\u3000花子" if i % 2 else f"{1000000000 + i} 佐藤\u3000一郎",
+                      month="202505" if i < 6 else "202506", partner="1370100029" if i % 3 else "1370100037")
+             for i in range(10)]
+    rows, total = db.archive_search(user="山田")                     # two characters: substring scan
+    assert total == 5 and [r[1] for r in rows] == names[1::2]
+    rows, total = db.archive_search(user="1000000004")               # trigram index
+    assert total == 1 and rows[0][1] == names[4]
+    rows, total = db.archive_search(month="202506", partner="1370100037")
+    assert [r[1] for r in rows] == [names[6], names[9]] and total == 2
+    assert db.archive_search(kind="UPPLAN")[1] == 10 and db.archive_search(kind="UPJSK")[1] == 0
+    rows, total = db.archive_search(text="20250425000007")
+    assert [r[1] for r in rows] == [names[7]]
+    page1, total = db.archive_search(limit=4)
+    page3, _ = db.archive_search(limit=4, offset=8)
+    assert total == 10 and [r[1] for r in page1] == names[:4] and [r[1] for r in page3] == names[8:]
+    rows, _ = db.archive_search(text='"; DROP TABLE archive; --')    # quotes are data, not syntax
+    assert rows == [] and db.archive_count() == 10
+    db.close()
+
+
+def test_storing_a_received_item_again_keeps_its_state_and_its_place(tmp_path):
+    db = _db(tmp_path)
+    name = _archive(db, 1)
+    seq = db.archive_record("received", name)["seq"]
+    db.archive_update("received", name, state="seen")
+    db.inbox_put("r1", {"info": {}}, b"sealed")
+    db.store_received([("r1", name, {"name": name, "sender": "1370100029"}, b"content 1", b"receipt", "")])
+    rec = db.archive_record("received", name)
+    assert rec["seq"] == seq and rec["archive_state"] == "seen"
+    db.close()
+
+
+def test_open_db_without_an_old_spool_changes_nothing_else(tmp_path):
+    db = open_db(tmp_path / "office.sqlite3", legacy_root=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("office.sqlite3")) == []
+    db.close()

@@ -54,7 +54,7 @@ def main() -> int:
                 t0 = time.perf_counter()
                 report = hc.receive()
                 t_recv = time.perf_counter() - t0
-                assert len(report.received) == len(files) and not hc.inbox.shelf.keys(), report.findings[:3]
+                assert len(report.received) == len(files) and not hc.db.inbox_keys(), report.findings[:3]
                 created = _files(hc) - before
                 results.append((t_base, t_recv))
                 print(f"run {rep + 1}: download only {t_base:.2f} s, receive {t_recv:.2f} s, ratio "

@@ -28,15 +28,16 @@ def content(i: int) -> bytes:
 
 
 def queue_group(o, group) -> None:
-    """Queue a few items: odd groups one by one (an entry file each), even groups in one batch (one
-    pack file, as `tsunagi send` and `batch` write them), so a kill hits both kinds of file."""
-    from tui_client.transport.store import Batch
+    """Queue a few items: odd groups one by one (a transaction each), even groups in one batch (one
+    transaction, as `tsunagi send` and `batch` write them), so a kill hits both kinds of write."""
+    from tui_client.transport.clientdb import Batch
 
     while True:
-        todo = [(i, n) for i, n in group if not (o.sent_archive.has(n) or o.outbox.shelf.has(n))]
+        todo = [(i, n) for i, n in group
+                if not (o.db.archive_record("sent", n) or o.db.outbox_record(n))]
         if not todo:
             return
-        batch = Batch() if group[0][0] // 5 % 2 == 0 else None
+        batch = Batch(o.db) if group[0][0] // 5 % 2 == 0 else None
         blocked = False
         for i, name in todo:
             f = o.queue(name, content(i), batch=batch)
@@ -76,9 +77,9 @@ def receiver(home: str, count: int) -> None:
     while True:
         report = o.receive()
         for rec in report.received:
-            log.write(rec["name"] + "\n")
+            log.write(rec.name + "\n")
             log.flush()
-        if len(o.received_archive) >= count and not o.inbox.shelf.keys():
+        if o.db.archive_count("received") >= count and not o.db.inbox_keys():
             break
         if not report.received:
             time.sleep(0.1)

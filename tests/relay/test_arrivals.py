@@ -71,19 +71,38 @@ def test_a_wait_ends_empty_at_the_relays_cap_and_bad_waits_are_refused(relay):
 
 
 def test_receive_watch_takes_what_arrives_while_it_waits(patient_relay, tmp_path):
+    """The item is uploaded once the command says it is waiting (not after a fixed delay: a loaded
+    machine may take longer than any delay to start the command)."""
+    import os
+    import subprocess
+    import sys
+
     home = tmp_path / "pcs"
     office_mod.setup_demo_office("cm", patient_relay.url, str(home))
     hc = DemoOffice("homecare", patient_relay.url)
+    env = dict(os.environ, TSUNAGI_HOME=str(home), PYTHONIOENCODING="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "tui_client", "receive", "--office", "1370100011",
+                             "--watch", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            encoding="utf-8", env=env, cwd=str(tmp_path))
+    lines = []
     try:
-        th = _upload_later(hc, "cm", f"UPJSK_202505_{hc.number}_11_1370100011_43_20250602093000.CSV", 2.0)
-        r = tsunagi(home, "receive", "--office", "1370100011", "--watch", "6", timeout=60)
-        th.join()
+        for line in proc.stdout:                  # bounded: the command ends after 20 s of watching
+            lines.append(line)
+            if "新しく届くのを待っています" in line and sum("新しく届く" in x for x in lines) == 1:
+                _upload_later(hc, "cm", f"UPJSK_202505_{hc.number}_11_1370100011_43_20250602093000.CSV", 0).join()
+            if "受け取り 1件" in line:
+                break
+        proc.terminate()
+        out, err = proc.communicate(timeout=60)
     finally:
+        if proc.poll() is None:
+            proc.kill()
         hc.close()
-    assert r.returncode == 1, r.stdout + r.stderr         # W-RECV-003: the tiny file has findings
-    assert "新しく届くのを待っています" in r.stdout
-    assert "UPJSK_202505_1370100029_11_1370100011_43_20250602093000.CSV" in r.stdout
-    assert r.stdout.count("受け取り 1件") == 1 and "受け取り 0件" in r.stdout
+    stdout = "".join(lines) + out
+    assert "新しく届くのを待っています" in stdout, stdout + err
+    assert "UPJSK_202505_1370100029_11_1370100011_43_20250602093000.CSV" in stdout
+    assert stdout.count("受け取り 1件") == 1 and "受け取り 0件" in stdout, stdout
+    assert "Traceback" not in err
 
 
 def test_status_says_what_waits_on_the_relay(relay, tmp_path):

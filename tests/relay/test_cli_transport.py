@@ -155,7 +155,7 @@ def test_status_shows_the_error_shelf_and_retry_sends_again(pcs, relay, tmp_path
     name = "UPPLAN_202505_1370100011_43_1399999999_11_20250425103000.CSV"
     sealed, _ = seal.seal(b"x", name, cm.keystore, [sample_certs.certificate("homecare")],
                           recipient_office="1370100029")
-    cm.outbox.enqueue(name, bytes(sealed))
+    cm.outbox_queue.enqueue(name, bytes(sealed))
     assert cm.flush().shelved == [name]
     cm.close()
     r = tsunagi(pcs, "status", "--office", "1370100011")
@@ -174,39 +174,41 @@ def test_status_shows_the_error_shelf_and_retry_sends_again(pcs, relay, tmp_path
 
 
 def test_disk_problems_are_messages_and_lose_nothing(pcs, tmp_path):
-    """The outbox or inbox folder cannot be written (here: a file is in the way). Sending says
-    E-SEND-004 and sends nothing; receiving says E-RECV-002 and the items stay on the relay."""
-    from tui_client import config
+    """The office database cannot grow (a full disk: SQLite's own SQLITE_FULL, made here by capping
+    the file at its current size). Sending says E-SEND-004 and queues nothing; receiving says
+    E-RECV-002, the items stay on the relay (downloaded ones stay in the inbox) and arrive once there
+    is room again."""
+    cm, _ = office_mod.Office.open("1370100011", home=str(pcs))
+    hc, _ = office_mod.Office.open("1370100029", home=str(pcs))
 
-    cm_paths = config.paths(str(pcs)).office("1370100011")
-    cm_paths.root.mkdir(parents=True, exist_ok=True)
-    cm_paths.outbox.write_text("in the way")
-    r = tsunagi(pcs, "send", "--office", "1370100011", "--message-to", "1370100029", "--text", "t")
-    assert r.returncode in (2, 3) and "E-SEND-004" in r.stdout and "Traceback" not in r.stderr
-    cm_paths.outbox.unlink()
-    r = tsunagi(pcs, "send", "--office", "1370100011", "--message-to", "1370100029", "--text", "t")
-    assert r.returncode == 0, r.stdout + r.stderr
+    def disk_full(o):
+        pages = o.db._read("PRAGMA page_count")[0][0]
+        o.db._read(f"PRAGMA max_page_count = {pages}")
 
-    hc_paths = config.paths(str(pcs)).office("1370100029")
-    hc_paths.inbox.write_text("in the way")
-    r = tsunagi(pcs, "receive", "--office", "1370100029")
-    assert r.returncode == 2 and "E-RECV-002" in r.stdout and "Traceback" not in r.stderr
-    hc_paths.inbox.unlink()
-    r = tsunagi(pcs, "receive", "--office", "1370100029")
-    assert r.returncode == 0 and "受け取りました" in r.stdout, r.stdout + r.stderr
+    def room_again(o):
+        o.db._read("PRAGMA max_page_count = 1073741823")
 
-    # The archive cannot be written: the item is downloaded but neither stored nor acknowledged.
-    r = tsunagi(pcs, "send", "--office", "1370100011", "--message-to", "1370100029", "--text", "t2")
-    assert r.returncode == 0, r.stdout + r.stderr
-    received = hc_paths.archive / "received"
-    aside = received.with_name("received-aside")
-    received.rename(aside)
-    received.write_text("in the way")
-    r = tsunagi(pcs, "receive", "--office", "1370100029")
-    assert r.returncode == 2 and "E-RECV-002" in r.stdout and "Traceback" not in r.stderr
-    assert "受信箱に残したもの 1件" in r.stdout and len(list(hc_paths.inbox.iterdir())) == 1                 # downloaded, kept
-    received.unlink()
-    aside.rename(received)
-    r = tsunagi(pcs, "receive", "--office", "1370100029")
-    assert r.returncode == 0 and "受け取りました" in r.stdout, r.stdout + r.stderr
-    assert list(hc_paths.inbox.iterdir()) == []
+    disk_full(cm)
+    big = "t" * 200_000                                     # more than the free pages of the file
+    rep = cm.send_message("1370100029", "件名", big)
+    assert [f.code for f in rep.findings] == ["E-SEND-004"] and not rep.queued and not rep.sent
+    assert cm.db.outbox_count(None) == 0
+    room_again(cm)
+    assert len(cm.send_message("1370100029", "件名", big).sent) == 1
+
+    disk_full(hc)
+    got = hc.receive()
+    assert "E-RECV-002" in [f.code for f in got.findings] and not got.received
+    assert len(hc.client.mailbox()) == 1                  # still on the relay
+    room_again(hc)
+    hc.inbox_queue.fetch(hc.client)                       # downloaded; then the archive is full
+    disk_full(hc)
+    got = hc.receive()
+    assert "E-RECV-002" in [f.code for f in got.findings] and got.kept and not got.received
+    assert len(hc.db.inbox_keys()) == 1 and len(hc.client.mailbox()) == 1
+    room_again(hc)
+    got = hc.receive()
+    assert len(got.received) == 1 and not got.findings, got.findings
+    assert hc.db.inbox_keys() == [] and hc.client.mailbox() == []
+    cm.close()
+    hc.close()

@@ -79,7 +79,7 @@ def test_sigkill_relay_and_clients_lose_and_duplicate_nothing(relay, tmp_path):
     expected = dict((name, content(i)) for i, name in names(count))
     received = {rec["name"] for rec in hc.received()}
     lost = sorted(set(expected) - received)
-    wrong = [n for n in received if hc.received_archive.payload(n) != expected.get(n)]
+    wrong = [n for n in received if hc.db.archive_content("received", n) != expected.get(n)]
     store = open_storage(relay.database)
     rows, _ = store._run("SELECT name, COUNT(*) FROM items GROUP BY name")
     relay_dupes = [n for n, c in rows if c > 1]
@@ -93,8 +93,8 @@ def test_sigkill_relay_and_clients_lose_and_duplicate_nothing(relay, tmp_path):
         "lost": len(lost), "duplicated_on_relay": len(relay_dupes), "relay_rows": len(rows),
         "archive_entries": len(received), "wrong_content": len(wrong),
         "redeliveries_absorbed": len(log) - len(set(log)),
-        "sender_outbox_left": len(cm.waiting()), "error_shelf": len(cm.error_shelf()),
-        "receipts_verified": sum(1 for r in status if r.get("state") == wire.RECEIVED and r.get("receipt")),
+        "sender_outbox_left": len(cm.waiting()), "error_shelf": cm.error_shelf().total,
+        "receipts_verified": sum(1 for r in status if r.get("state") == wire.RECEIVED and r.get("has_receipt")),
         "relay_content_left": content_left,
     }
     print("\ncrash safety:", json.dumps(report))

@@ -90,7 +90,7 @@ def test_unregistered_recipient_is_refused_clearly_and_lands_on_the_error_shelf(
 
     sealed, _ = seal.seal(b"x", name, cm.keystore, [sample_certs.certificate("homecare")],
                           recipient_office="1370100029")
-    cm.outbox.enqueue(name, bytes(sealed))
+    cm.outbox_queue.enqueue(name, bytes(sealed))
     report = cm.flush()
     assert report.shelved == [name] and [f.code for f in report.findings] == ["E-RELAY-004"]
     assert [i.name for i in cm.error_shelf().items] == [name] and cm.waiting() == []

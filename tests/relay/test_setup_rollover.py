@@ -111,7 +111,7 @@ def test_after_a_renewal_items_sealed_to_the_old_certificate_still_open(relay, t
     assert o is not None and findings == [], findings
     report = o.receive()
     o.close()
-    assert [x["name"] for x in report.received] == [name], report.findings
+    assert [x.name for x in report.received] == [name], report.findings
     assert [i.state for i in cm.client.sent()] == ["received"]   # the relay accepted the receipt
     cm.close()
 
@@ -155,5 +155,5 @@ def test_a_damaged_earlier_key_is_reported_when_receiving_and_the_rest_still_arr
     assert o is not None and findings == []                # opening does not touch earlier keys
     report = o.receive()
     o.close()
-    assert sorted(x["name"] for x in report.received) == sorted(n for n, _ in files)
+    assert sorted(x.name for x in report.received) == sorted(n for n, _ in files)
     assert [f.code for f in report.findings if f.code.startswith("W-CFG")] == ["W-CFG-005"]

@@ -1,9 +1,9 @@
 """Catalogue entries of the façade (`office/`) and the client store: states, lists, statuses."""
 
 FINDINGS = {
-    "E-SEND-010": ("同じ名前で内容の違うファイルを、すでに送っています（{value}）。相手はまだ受け取っていません。",
-                   "訂正なら、前のファイルを取り下げてから（tsunagi status --withdraw 名前）送り直すか、"
-                   "新しいファイル連番で作り直してください。"),
+    "E-SEND-010": ("同じ名前で内容の違うファイルを、すでに送っています（{value}）。同じ名前では送り直せません。",
+                   "訂正したファイルは、介護ソフトで新しいファイル連番（作成日時）にして出力し直してください。"
+                   "相手がまだ受け取っていなければ、前のファイルは取り下げられます（tsunagi status --withdraw 名前）。"),
     "E-SEND-011": ("「{value}」は、取り下げられる送信済みのファイルではありません。",
                    "tsunagi status で名前と状態を確かめてください。"),
 }

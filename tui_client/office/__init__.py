@@ -75,8 +75,8 @@ class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart)
         self._cert_cache: Dict[str, list] = {}
         self._cancel = threading.Event()
         self.db = open_db(self.paths.database, legacy_root=self.paths.root)
-        self.outbox = Outbox(self.db)
-        self.inbox = Inbox(self.db)
+        self.outbox_queue = Outbox(self.db)
+        self.inbox_queue = Inbox(self.db)
 
     # -- opening
     @classmethod

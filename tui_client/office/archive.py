@@ -113,9 +113,12 @@ class ArchivePart:
         """Everything this office sends or sent: 送信待ち and エラー (the outbox) first, then the sent
         archive (送信済み / 受信済み / 取り下げ); ``query.state`` filters by an OutboxState value."""
         items: List[OutboxItem] = []
-        for n, rec in self.db.outbox_list(None):
+        with self.db.snapshot():         # an item moving from the outbox to the archive shows once
+            queued = self.db.outbox_list(None)
+            sent = self.db.archive_list("sent")
+        for n, rec in queued:
             items.append(self._outbox_model(n, rec, str(rec.get("shelf"))))
-        for n, rec in self.db.archive_list("sent"):
+        for n, rec in sent:
             items.append(self._outbox_model(n, rec, "", str(rec.get("state") or "")))
         items = [i for i in items if self._matches(i, query)]
         page = items[query.offset:query.offset + query.limit] if query.limit >= 0 else items[query.offset:]
@@ -168,7 +171,7 @@ class ArchivePart:
         return [rec for _, rec in self.db.archive_list("received")]
 
     def waiting(self) -> List[dict]:
-        return [rec for _, rec in self.outbox.pending()]
+        return [rec for _, rec in self.outbox_queue.pending()]
 
     # -- the relay's view of what we sent
     def sent_status(self) -> Tuple[List[dict], List[Finding]]:

@@ -49,15 +49,16 @@ class ReceivingPart:
         cancel = self._cancel_event(cancel)
         self._ensure_registered()
         try:
-            self.inbox.fetch(self.client, service, cancel=cancel)
+            self.inbox_queue.fetch(self.client, service, cancel=cancel)
         except TransportError as exc:
             report.findings.append(self._net(exc))
             # items already on disk are still processed below
         except (OSError, self._db_error) as exc:   # the inbox cannot be written: the items stay on the relay
             report.findings.append(make("E-RECV-002", reason=getattr(exc, "strerror", None) or type(exc).__name__))
             return report
+        self._learn_names(info["info"].get("sender") for _, info, _ in self.db.inbox_list() if "info" in info)
         try:
-            result = self.inbox.process(self.client, lambda info, data: self._open_and_check(info, data, report),
+            result = self.inbox_queue.process(self.client, lambda info, data: self._open_and_check(info, data, report),
                                         cancel=cancel)
         except TransportError as exc:
             report.findings.append(self._net(exc))
@@ -77,6 +78,16 @@ class ReceivingPart:
         report.kept = [i.name for i in result.kept]
         report.cancelled = bool(cancel.is_set())
         return report
+
+    def _learn_names(self, offices) -> None:
+        """Ask the directory once for the names of senders this PC does not know yet (shown with
+        each received item); a failure only leaves the names empty."""
+        cached = self._cached_directory()
+        unknown = sorted({o for o in offices if o and o not in cached})
+        if unknown:
+            entries, findings = self.directory(unknown)
+            if not findings:
+                self._remember(entries)
 
     def wait_for_arrivals(self, seconds: float, service: Optional[str] = None) -> Tuple[int, List[Finding]]:
         """Wait up to ``seconds`` for something to arrive for this office: (items waiting on the

@@ -78,7 +78,7 @@ class SendingPart:
         if same is not None:
             return "sent", same
         other = self.db.archive_record("sent", name)
-        if other is not None and other.get("state") not in (wire.RECEIVED, wire.WITHDRAWN):
+        if other is not None:        # the relay keeps every name it stored, whatever its state
             return "conflict", other
         return "", None
 
@@ -91,7 +91,7 @@ class SendingPart:
         An item already sent (same name and content) is added to ``report.already_sent``."""
         from tui_client.core import route, seal
 
-        if name in waiting if waiting is not None else self.outbox.has(name):
+        if name in waiting if waiting is not None else self.outbox_queue.has(name):
             return []
         before, rec = self.sent_before(name, content)
         if before == "sent":
@@ -121,7 +121,7 @@ class SendingPart:
             msg = wire.decode_message(content)
             facts["subject"] = msg.subject if msg else ""
         try:
-            self.outbox.enqueue(name, sealed, plaintext=content, batch=batch, check=False, **facts)
+            self.outbox_queue.enqueue(name, sealed, plaintext=content, batch=batch, check=False, **facts)
         except (OSError, self._db_error) as exc:
             return [make("E-SEND-004", name, reason=getattr(exc, "strerror", None) or type(exc).__name__)]
         return [x for x in f if not x.blocks_sending]
@@ -155,7 +155,7 @@ class SendingPart:
                 names = chunks.get()
                 if names is None or stop.is_set() or cancel.is_set():
                     return
-                result = self.outbox.flush(self.client, progress=events.put, names=names, cancel=cancel)
+                result = self.outbox_queue.flush(self.client, progress=events.put, names=names, cancel=cancel)
                 uploaded.append(result)
                 if result.waiting or result.cancelled:
                     stop.set()
@@ -215,7 +215,7 @@ class SendingPart:
             drain()
         if not stop.is_set() and not cancel.is_set() and self.db.outbox_count("waiting"):
             # older items still waiting from earlier runs
-            uploaded.append(self.outbox.flush(self.client, progress=self._stepper(progress, done), cancel=cancel))
+            uploaded.append(self.outbox_queue.flush(self.client, progress=self._stepper(progress, done), cancel=cancel))
         self._collect(report, uploaded)
         return report
 
@@ -262,7 +262,7 @@ class SendingPart:
     def _flush(self, report: SendReport, progress: Optional[ProgressFn] = None,
                cancel: Optional[threading.Event] = None) -> None:
         step = self._stepper(progress, [0])
-        self._collect(report, [self.outbox.flush(self.client, progress=step, cancel=cancel)])
+        self._collect(report, [self.outbox_queue.flush(self.client, progress=step, cancel=cancel)])
 
     def _collect(self, report: SendReport, results) -> None:
         for result in results:
@@ -283,11 +283,11 @@ class SendingPart:
     # -- the error shelf and the relay
     def requeue(self, name: str) -> bool:
         """Put an item from the error shelf back in the outbox (after the cause was fixed)."""
-        return self.outbox.requeue(name)
+        return self.outbox_queue.requeue(name)
 
     def discard(self, name: str) -> bool:
         """Drop an item from the error shelf: it was refused and a person decided not to send it."""
-        return self.outbox.discard(name)
+        return self.outbox_queue.discard(name)
 
     def withdraw(self, name: str) -> List[Finding]:
         """Withdraw a sent item the recipient has not received yet (it stays in the sent archive as

@@ -131,22 +131,37 @@ class ClientDB:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
-        self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                     isolation_level=None, check_same_thread=False)
-        c = self._conn
-        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        c.execute("PRAGMA journal_mode = WAL")
-        c.execute("PRAGMA synchronous = FULL")
-        c.execute("PRAGMA foreign_keys = ON")
-        # One script (executescript commits as it goes; every statement is IF NOT EXISTS, so two
-        # processes opening a new office at once both end with the same schema).
-        c.executescript(_SCHEMA)
-        with self.transaction():
-            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        self._conn: Optional[sqlite3.Connection] = None
+        with self._lock:
+            c = self._connect()
+            with self.transaction():
+                c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    def _connect(self) -> sqlite3.Connection:
+        """The connection, opened again after ``close`` (an office closed and used again reopens)."""
+        if self._conn is not None:
+            return self._conn
+        c = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                            check_same_thread=False)
+        try:
+            c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            c.execute("PRAGMA journal_mode = WAL")
+            c.execute("PRAGMA synchronous = FULL")
+            c.execute("PRAGMA foreign_keys = ON")
+            # One script (executescript commits as it goes; every statement is IF NOT EXISTS, so two
+            # processes opening a new office at once both end with the same schema).
+            c.executescript(_SCHEMA)
+        except BaseException:
+            c.close()
+            raise
+        self._conn = c
+        return c
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     # -- transactions
     @contextmanager
@@ -154,27 +169,52 @@ class ClientDB:
         """One atomic write (nested calls join the outer one). ``BEGIN IMMEDIATE`` takes the write
         lock at once, so two processes wait for each other instead of failing half-way."""
         with self._lock:
+            conn = self._connect()
             if self._depth:
                 self._depth += 1
                 try:
-                    yield self._conn
+                    yield conn
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
-                yield self._conn
+                yield conn
             except BaseException:
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             self._depth = 0
-            self._conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:     # e.g. SQLITE_FULL at commit: nothing of it counts
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the store (no write of this process or another
+        between them): a deferred read transaction, under the lock."""
+        with self._lock:
+            conn = self._connect()
+            if self._depth:
+                yield
+                return
+            conn.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     def _read(self, sql: str, args: Sequence = ()) -> List[tuple]:
         with self._lock:
-            return self._conn.execute(sql, tuple(args)).fetchall()
+            return self._connect().execute(sql, tuple(args)).fetchall()
 
     # -- blobs
     def _put_blob(self, c, data: Optional[bytes]) -> Optional[str]:
@@ -220,12 +260,13 @@ class ClientDB:
 
     def outbox_entry(self, name: str) -> Optional[Tuple[Record, bytes, Optional[bytes]]]:
         """(record, sealed, plain) of an outbox item."""
-        rows = self._read("SELECT o.seq, o.state, o.record, s.data, o.plain FROM outbox o"
-                          " JOIN blobs s ON s.sha256 = o.sealed WHERE o.name = ?", (name,))
+        rows = self._read("SELECT o.seq, o.state, o.record, s.data, p.data FROM outbox o"
+                          " JOIN blobs s ON s.sha256 = o.sealed LEFT JOIN blobs p ON p.sha256 = o.plain"
+                          " WHERE o.name = ?", (name,))
         if not rows:
             return None
         seq, state, rec, sealed, plain = rows[0]
-        return dict(_load(rec), seq=seq, shelf=state), bytes(sealed), self.blob(plain)
+        return dict(_load(rec), seq=seq, shelf=state), bytes(sealed), None if plain is None else bytes(plain)
 
     def outbox_update(self, name: str, record: Record, state: Optional[str] = None) -> None:
         rec = {k: v for k, v in record.items() if k not in ("seq", "shelf")}
@@ -291,8 +332,8 @@ class ClientDB:
         return [r[0] for r in self._read("SELECT id FROM inbox ORDER BY seq")]
 
     def inbox_payload(self, key: str) -> Optional[bytes]:
-        rows = self._read("SELECT sealed FROM inbox WHERE id = ?", (key,))
-        return self.blob(rows[0][0]) if rows else None
+        rows = self._read("SELECT b.data FROM inbox i JOIN blobs b ON b.sha256 = i.sealed WHERE i.id = ?", (key,))
+        return bytes(rows[0][0]) if rows else None
 
     def inbox_record(self, key: str) -> Optional[Record]:
         rows = self._read("SELECT record FROM inbox WHERE id = ?", (key,))
@@ -393,8 +434,9 @@ class ClientDB:
         return dict(_load(rows[0][2]), seq=rows[0][0], archive_state=rows[0][1])
 
     def archive_content(self, direction: str, name: str) -> Optional[bytes]:
-        rows = self._read("SELECT content FROM archive WHERE direction = ? AND name = ?", (direction, name))
-        return self.blob(rows[0][0]) if rows else None
+        rows = self._read("SELECT b.data FROM archive a JOIN blobs b ON b.sha256 = a.content"
+                          " WHERE a.direction = ? AND a.name = ?", (direction, name))
+        return bytes(rows[0][0]) if rows else None
 
     def archive_receipt(self, direction: str, name: str) -> Optional[bytes]:
         rows = self._read("SELECT receipt FROM archive WHERE direction = ? AND name = ?", (direction, name))

@@ -1,14 +1,19 @@
 """The outbox and the inbox: what makes "sent" and "received" survive crashes and dropped lines.
 
-Outbox: a sealed item is written to disk first (``enqueue``), then uploaded with its idempotency key
-(name + SHA-256 of the sealed bytes, the same on every retry because the sealed bytes are kept),
-and leaves only after the relay confirmed it with an id (the confirmation is recorded in ``sent``
-before the entry is removed). A refusal that retrying cannot fix, or a failure that keeps coming
-back, moves the item to the error shelf, where a person sees it; nothing vanishes.
+Both stand on the office database (``transport/clientdb.py``).
 
-Inbox: a downloaded item is written to disk before anything else happens; it is acknowledged only
-after the caller has opened, validated and stored it (``Inbox.process``), and removed only after the
-relay accepted the receipt.
+Outbox: a sealed item is committed first (``enqueue``), then uploaded with its idempotency key
+(name + SHA-256 of the sealed bytes, the same on every retry because the sealed bytes are kept); the
+relay's id is recorded in the sent archive and the outbox row removed in one transaction. A refusal
+that retrying cannot fix, or a failure that keeps coming back, moves the item to the error shelf
+(``state='error'``), where a person sees it; nothing vanishes. A 409 "same name, other content" for
+an item whose plain content the sent archive already holds means it was delivered: it counts as sent.
+
+Inbox: downloads are committed a group at a time before anything else happens; an item is
+acknowledged only after the caller has opened, validated and stored it (``Inbox.process``: archive
+record and receipt in one transaction), and removed only after the relay accepted the receipt.
+
+Loops take ``cancel`` (a ``threading.Event``), checked between items.
 """
 
 from __future__ import annotations
@@ -245,22 +250,45 @@ class Inbox:
 
     def fetch(self, client: RelayClient, service: Optional[str] = None,
               cancel: Optional[threading.Event] = None) -> List[wire.ItemInfo]:
-        """Download every waiting item not yet on disk; returns what the relay listed. What was
-        downloaded before a failure is kept (each download is committed on its own)."""
+        """Download every waiting item not yet on disk; returns what the relay listed. Downloads are
+        committed a group at a time (one flush per group, not per item); what was downloaded before
+        a failure is committed before the failure is raised."""
         listed = [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
         present = set(self.db.inbox_keys())
-        for info in listed:
-            if cancel is not None and cancel.is_set():
-                break
-            if info.id in present:
-                continue
-            try:
-                data = client.download(info.id)
-            except TransportError as exc:
-                if exc.code == wire.GONE:  # received meanwhile by another PC of this office
+        group: List[Tuple[wire.ItemInfo, bytes]] = []
+        size = 0
+
+        def commit():
+            if group:
+                with self.db.transaction():
+                    for info, data in group:
+                        self.db.inbox_put(info.id, {"info": info.to_json()}, data)
+                group.clear()
+
+        try:
+            for info in listed:
+                if cancel is not None and cancel.is_set():
+                    break
+                if info.id in present:
                     continue
-                raise
-            self.db.inbox_put(info.id, {"info": info.to_json()}, data)
+                try:
+                    data = client.download(info.id)
+                except TransportError as exc:
+                    if exc.code == wire.GONE:  # received meanwhile by another PC of this office
+                        continue
+                    raise
+                group.append((info, data))
+                size += len(data)
+                if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
+                    commit()
+                    size = 0
+        except BaseException:
+            try:
+                commit()
+            except (OSError, sqlite3.Error):
+                pass                 # not on disk: still on the relay, fetched next time
+            raise
+        commit()
         return listed
 
     def process(self, client: RelayClient, processor: Processor,
@@ -305,7 +333,8 @@ class Inbox:
         except (OSError, sqlite3.Error) as exc:
             fresh = [info for _, info, _, a in group if a is not None]
             out.kept += fresh
-            err = exc if isinstance(exc, OSError) else OSError(str(exc))
+            err = exc if isinstance(exc, OSError) else OSError(
+                0, getattr(exc, "sqlite_errorname", "") or type(exc).__name__)
             out.unstored += [(info.name, err) for info in fresh]
             group.clear()
             return False
