@@ -168,3 +168,18 @@ def test_bundle_gaps_mark_every_member_of_an_incomplete_bundle():
     assert gaps == {bundle[0]: ("UPHOSOKU",), bundle[1]: ("UPHOSOKU",)}
     actuals = samples.actuals_file("202505", samples.HOME_HELP, people)[0]
     assert bundle_gaps([actuals, "not a name"]) == {}
+
+
+def test_records_split_elsewhere_are_made_readable_by_position():
+    from tui_client.core.preview import readable_records
+    from tui_client.core.spec.layouts import layouts_for
+
+    name, data = _file("UP3KYO")
+    p = build_preview(name, data)
+    layout = layouts_for("UP3KYO")[0]
+    raw = [tuple((f.name, "") for f in layout.fields)]
+    raw[0] = tuple((f.name, {"曜日": "2", "開始時間": "0930"}.get(f.name, "")) for f in layout.fields)
+    rec = readable_records("UP3KYO", raw)[0]
+    assert ("曜日", "2：火") in rec and ("開始時間", "09:30") in rec
+    assert readable_records("UP3KYO", [(("1", "a"),)]) == ((("1", "a"),),)     # no layout: as it is
+    assert "識別子" not in dict(rec) and p.records[0][0][0] == "CSVバージョン"

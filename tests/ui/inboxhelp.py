@@ -1,88 +1,47 @@
-"""A stand-in for the engine's inbox contract (``office/models.py``: ``inbox(query) -> Page``,
-``preview(key) -> Preview``, ``mark_seen(key)``, ``save_received(keys, folder)``), fed with real
-sample files and real ``core.preview`` values, until helper A's ``Office`` (branch ``store``) has the
-methods; then the tests switch to a real Office against a real relay. Only the store is stood in:
-files, previews, findings and the written folder are real."""
+"""Real offices for the inbox tab's tests: a demo Office whose client store (the real SQLite
+database of ``transport/clientdb.py``) holds received sample files, archived the way receiving
+archives them, so the tab runs on the real ``Office.inbox / preview / mark_seen / save_received``
+without a relay round trip per file (``test_inbox_relay.py`` does the round trip)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import hashlib
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from textual.app import App
 
-from tui_client.core import samples
-from tui_client.core.preview import build_preview
+from tui_client import office as office_mod
+from tui_client import sample_certs
 from tui_client.core.spec.filenames import parse_filename
 from tui_client.core.validate import validate_file
-from tui_client.office.models import (FindingSummary, InboxItem, InboxState, ListQuery, Page, Party,
-                                      Preview)
 from tui_client.ui.screens.inbox import InboxTab
 
 T0 = datetime(2025, 5, 2, 0, 30, tzinfo=timezone.utc)
-NAMES = {samples.CARE_MANAGER.number: samples.CARE_MANAGER.name,
-         samples.HOME_HELP.number: samples.HOME_HELP.name, samples.DAY_CARE.number: samples.DAY_CARE.name}
 
 
-def item_for(seq: int, name: str, data: bytes) -> InboxItem:
-    p, _ = parse_filename(name)
-    findings = tuple(FindingSummary(f.code, f.row, f.column, f.field, f.value)
-                     for f in validate_file(data, name).findings)
-    return InboxItem(seq=seq, key=f"id-{seq:05d}", name=name, kind="file", file_kind=p.prefix,
-                     month=p.month if p.month != "000000" else None,
-                     sender=Party(p.sender, p.sender_service, NAMES.get(p.sender, "")),
-                     recipient=Party(p.recipient, p.recipient_service), received_at=T0 + timedelta(minutes=seq),
-                     state=InboxState.NEW, content_sha256="", size=len(data), bundle=p.serial,
-                     findings=findings)
+def received_office(home: str, files: Sequence[Tuple[str, bytes]], demo_id: str = "homecare"):
+    """A demo office (no relay is contacted) whose inbox holds ``files``, received in this order."""
+    office_mod.setup_demo_office(demo_id, "https://127.0.0.1:9", home)
+    office, findings = office_mod.Office.open(sample_certs.office(demo_id)["office_number"], home=home)
+    assert office is not None, findings
+    for n, (name, data) in enumerate(files):
+        p, _ = parse_filename(name)
+        rec = {"id": f"relay-{n:05d}", "name": name, "kind": "file", "sender": p.sender,
+               "sender_service": p.sender_service, "recipient": p.recipient,
+               "recipient_service": p.recipient_service,
+               "received_at": (T0 + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "content_sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+               "findings": sorted({f.code for f in validate_file(data, name).findings})}
+        office.db.archive_put("received", name, rec, data, state="new")
+    return office
 
 
-class ContractOffice:
-    def __init__(self, files: Sequence[Tuple[str, bytes]]):
-        self.content: Dict[str, bytes] = {}
-        self.items: List[InboxItem] = []
-        for seq, (name, data) in enumerate(files, start=1):
-            it = item_for(seq, name, data)
-            self.items.append(it)
-            self.content[it.key] = data
-        self.calls: List[tuple] = []
+def listed(office):
+    """The office's inbox (the method on the class: the instance attribute ``inbox`` hides it)."""
+    from tui_client.office.models import ListQuery
 
-    def inbox(self, query: ListQuery = ListQuery()) -> Page:
-        self.calls.append(("inbox", query))
-        chosen = [i for i in self.items if not query.state or i.state.value == query.state]
-        return Page(tuple(chosen[query.offset:query.offset + query.limit]), len(chosen), query.offset, query.limit)
-
-    def _item(self, key: str) -> InboxItem:
-        return next(i for i in self.items if i.key == key)
-
-    def preview(self, key: str) -> Preview:
-        self.calls.append(("preview", key))
-        it = self._item(key)
-        bundle = [(i.name, self.content[i.key]) for i in self.items if i.bundle == it.bundle]
-        data = build_preview(it.name, self.content[key], companions=bundle)
-        return Preview(item=it, findings=it.findings, records=data.records, grid=data.grid,
-                       problem=data.problem)
-
-    def _set(self, key: str, **changes) -> None:
-        self.items = [replace(i, **changes) if i.key == key else i for i in self.items]
-
-    def mark_seen(self, key: str) -> None:
-        self.calls.append(("mark_seen", key))
-        if self._item(key).state == InboxState.NEW:
-            self._set(key, state=InboxState.SEEN)
-
-    def save_received(self, keys: Sequence[str], folder) -> Tuple[List[Path], list]:
-        self.calls.append(("save_received", tuple(keys)))
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for key in keys:
-            it = self._item(key)
-            (folder / it.name).write_bytes(self.content[key])
-            written.append(folder / it.name)
-            self._set(key, state=InboxState.SAVED, saved_to=str(folder))
-        return written, []
+    return type(office).inbox(office, ListQuery(limit=10_000)).items
 
 
 class InboxApp(App):

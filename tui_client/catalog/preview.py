@@ -9,6 +9,7 @@ FINDINGS = {
 }
 
 TEXT = {
+    "explain.md.area.PRV": "受信ファイルの表示",
     # inbox list
     "inbox.title": "受信",
     "inbox.col.mark": "選",
@@ -36,6 +37,7 @@ TEXT = {
     "inbox.loading": "読み込み中…",
     "inbox.page": "{first}–{last}件目 / 全{total}件（{next}: 次のページ、{prev}: 前のページ）",
     "inbox.selected": "{count}件を選択中",
+    "inbox.position": "{n}/{total}",
     "inbox.failed": "受信一覧を読み込めませんでした: {reason}",
     "inbox.unsupported": "この機能はまだ使えません（{what}）。",
     "inbox.save.none": "保存するファイルがありません（選んだものも新着もありません）。",
@@ -89,17 +91,7 @@ TEXT = {
     "findings.mark.error": "✕",
     "findings.mark.warning": "！",
     "findings.count": "エラー {errors} 件・注意 {warnings} 件",
-    # kinds in words, short (the inbox column)
-    "kind.short.UPPLAN": "第6表 予定",
-    "kind.short.UPJSK": "実績",
-    "kind.short.UPSIKYU": "第7表",
-    "kind.short.UPHOSOKU": "利用者補足",
-    "kind.short.UP1KYO": "第1表",
-    "kind.short.UP2KYO": "第2表",
-    "kind.short.UP3KYO": "第3表",
-    "kind.short.DLTPLAN": "第6表 削除",
-    "kind.short.DLTJSK": "実績 削除",
-    "kind.short.DLT1KYO": "第1表 削除",
+    # kinds in words, short (the inbox column), for the kinds catalog/ui.py's kind.* leaves out
     "kind.short.UPKIHON": "基本情報",
     "kind.short.UPKIHON_SUB1": "基本情報 別表1",
     "kind.short.UPKIHON_SUB2": "基本情報 別表2",
@@ -108,8 +100,6 @@ TEXT = {
     "kind.short.UPYOBO": "予防計画",
     "kind.short.UPYOBO_SUB": "予防計画 別表",
     "kind.short.DLTYOBO": "予防計画 削除",
-    "kind.short.MSG": "メッセージ",
-    "kind.short.unknown": "不明",
     # fields
     "fields.empty": "（空欄）",
 }

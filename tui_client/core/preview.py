@@ -181,6 +181,14 @@ def build_preview(name: str, content: bytes, *, companions: Iterable[Tuple[str, 
     return PreviewData(revision=layout.revision, records=records, records_total=len(rows), **base)
 
 
+def build_grid(name: str, content: bytes, companions: Iterable[Tuple[str, bytes]] = ()) -> Optional[DayGrid]:
+    """Just the day grid of a 第6表 / 実績 (None for other kinds or unreadable bytes): the value the
+    office façade puts in ``Preview.grid`` (``office/preview.py`` looks for this name)."""
+    if _v.kind_of(name) is None or _v.kind_of(name).prefix not in GRID_KINDS:
+        return None
+    return build_preview(name, content, companions=companions).grid
+
+
 def user_names(files: Iterable[Tuple[str, bytes]]) -> Dict[str, str]:
     """被保険者番号 → 利用者氏名, from the 利用者補足 files among ``files`` (others are ignored)."""
     names: Dict[str, str] = {}
@@ -226,6 +234,22 @@ def display_value(fld: Field, value: str) -> str:
 def labelled(layout: Layout, row: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
     """One record as (項目名, value) pairs; the unused 識別子 is left out."""
     return tuple((f.name, display_value(f, v)) for f, v in zip(layout.fields, row) if f.type != "unused")
+
+
+def readable_records(prefix: str, records: Sequence[Sequence[Tuple[str, str]]]
+                     ) -> Tuple[Tuple[Tuple[str, str], ...], ...]:
+    """Records already split into (項目名, raw value) pairs by another part (the office façade reads
+    rows by the layout too) made readable as ``labelled`` makes them: the layout of the kind whose
+    width matches gives each position its field. Records of no known layout stay as they are."""
+    by_width = {lay.width: lay for lay in reversed(layouts_for(prefix))} if prefix else {}
+    out = []
+    for rec in records:
+        layout = by_width.get(len(rec))
+        if layout is None or any(label != f.name for (label, _), f in zip(rec, layout.fields)):
+            out.append(tuple(rec))
+        else:
+            out.append(labelled(layout, [v for _, v in rec]))
+    return tuple(out)
 
 
 # --- the day grid -----------------------------------------------------------------------------

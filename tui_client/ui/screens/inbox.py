@@ -59,18 +59,22 @@ def engine_call(app, method: str, *args, **kwargs):
     for target in (getattr(app, "services", None), getattr(app, "office", None)):
         if target is None:
             continue
-        fn = getattr(target, method, None)
-        # ``Office.inbox`` is, until the store lands, the transport's inbox object: not a method.
-        if inspect.ismethod(fn) or inspect.isfunction(fn):
-            return fn(*args, **kwargs)
+        # Looked up on the class: an Office instance keeps its transport inbox in the attribute
+        # ``inbox``, which hides the method ``Office.inbox(query)`` on the instance.
+        fn = inspect.getattr_static(type(target), method, None)
+        if isinstance(fn, (staticmethod, classmethod)):
+            return getattr(target, method)(*args, **kwargs)
+        if inspect.isfunction(fn):
+            return fn(target, *args, **kwargs)
     raise Unsupported(method)
 
 
 # --- values into words ---------------------------------------------------------------------------
 
 def kind_words(file_kind: str) -> str:
-    key = f"kind.short.{file_kind}"
-    return TEXT.get(key) or t("kind.short.unknown")
+    """第6表 予定, 実績 …: the app's short word for a kind (catalog/ui.py), else ours (prevention
+    kinds), else 不明."""
+    return TEXT.get(f"kind.{file_kind}") or TEXT.get(f"kind.short.{file_kind}") or t("kind.unknown")
 
 
 def month_words(month: Optional[str], wide: bool = True) -> str:
@@ -141,6 +145,17 @@ def _bundle_key(item: InboxItem) -> tuple:
 
 # --- the tab -------------------------------------------------------------------------------------
 
+class InboxTable(DataTable):
+    """The list. Every key press turns DataTable's mouse-hover highlight off again and repaints the
+    hovered row, even when it was already off: a whole extra row written to the terminal per cursor
+    move. Repaint only when the highlight really changes."""
+
+    def _set_hover_cursor(self, active: bool) -> None:
+        if active == self._show_hover_cursor:
+            return
+        super()._set_hover_cursor(active)
+
+
 #: (column key, label key, narrow width, wide width)
 COLUMNS = (
     ("mark", "inbox.col.mark", 2, 2),
@@ -159,8 +174,8 @@ class InboxTab(Vertical):
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     InboxTab { height: 1fr; }
-    InboxTab #inbox-table { height: 1fr; }
-    InboxTab #inbox-detail { height: auto; min-height: 2; padding: 0 1; background: $panel; }
+    InboxTab #inbox-table { height: 1fr; scrollbar-size-vertical: 0; }
+    InboxTab #inbox-detail { height: 2; padding: 0 1; background: $panel; }
     InboxTab #inbox-status { height: 1; padding: 0 1; }
     """
 
@@ -178,7 +193,7 @@ class InboxTab(Vertical):
         self.loads = 0                      # finished loads (tests wait on state, not on time)
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="inbox-table", cursor_type="row", cell_padding=0, zebra_stripes=True)
+        table = InboxTable(id="inbox-table", cursor_type="row", cell_padding=0, zebra_stripes=True)
         yield table
         yield Static("", id="inbox-detail")
         yield Static(t("inbox.loading"), id="inbox-status")
@@ -304,8 +319,12 @@ class InboxTab(Vertical):
                     else t("inbox.bundle.complete")
                 bundle = f"　{t('inbox.col.bundle')} {item.bundle}（{words}）"
             subject = f"　{item.subject}" if item.subject else ""
-            text = (f"{party_words(item.sender, True)}　{kind_words(item.file_kind)}　{month_words(item.month)}\n"
-                    f"{time_words(item.received_at)}　{check_words(item, True)}{bundle}{subject}")
+            # the check result only when the row's short form may have left something out
+            check = f"　{check_words(item, True)}" if (item.findings or item.problem) else ""
+            place = t("inbox.position", n=self.page.offset + self.query_one(DataTable).cursor_row + 1,
+                      total=self.page.total)
+            text = (f"{place}　{party_words(item.sender, True)}　{kind_words(item.file_kind)}"
+                    f"　{month_words(item.month)}\n{time_words(item.received_at)}{check}{bundle}{subject}")
         self.query_one("#inbox-detail", Static).update(text)
 
     @on(DataTable.RowHighlighted)

@@ -44,11 +44,15 @@ def _parts(preview) -> dict:
     total = len(records)
     findings = tuple(getattr(preview, "findings", ()) or ())
     if isinstance(grid, PreviewData):     # the façade may hand over the whole core value
-        records = records or grid.records
+        records = grid.records or records   # its records carry code meanings and 和暦 dates
         total = max(total, grid.records_total)
         findings = findings or grid.findings
         grid = grid.grid
     item = getattr(preview, "item", None)
+    if records and item is not None:
+        from tui_client.core.preview import readable_records
+
+        records = readable_records(item.file_kind, records)
     from tui_client.ui.screens.inbox import kind_words
 
     return dict(name=item.name if item else "", kind=kind_words(item.file_kind) if item else "",
@@ -121,6 +125,9 @@ class PreviewScreen(Screen):
         body.mount(Static(t("preview.failed", reason=reason_words(exc)), classes="preview-note"))
 
     def show(self, preview) -> None:
+        if preview is None:             # the item is gone (removed on another PC)
+            self._failed(LookupError(t("preview.nothing")))
+            return
         self.preview = preview
         parts = self.parts = _parts(preview)
         if parts["item"] is not None:

@@ -67,6 +67,7 @@ class FindingsList(VerticalScroll):
     FindingsList:focus { border: round $accent; }
     FindingsList > .finding { margin-bottom: 1; }
     FindingsList > .findings-none { color: $text-success; }
+    FindingsList.-empty { border: none; max-height: 1; padding: 0 2; }
     """
     can_focus = True
 
@@ -96,7 +97,12 @@ class FindingsList(VerticalScroll):
         self.findings = self._sorted(findings)
         self.remove_children()
         self.mount_all(list(self._children()))
-        self.border_title = f"{t('preview.findings')}（{counts_text(self.findings)}）"
+        self._title()
 
     def on_mount(self) -> None:
+        self._title()
+
+    def _title(self) -> None:
+        # No findings: one line that says so, no box (room for the preview at 80x24).
+        self.set_class(not self.findings, "-empty")
         self.border_title = f"{t('preview.findings')}（{counts_text(self.findings)}）"
