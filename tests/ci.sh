@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 venv="${TSUNAGI_TEST_VENV:-$root/.venv-test}"
 
-# Debian packages the tests use: openssl (interop fixtures), PostgreSQL (relay storage), tmux (screen checks).
+# Debian packages the tests use: openssl (interop fixtures), PostgreSQL (relay storage), tmux (screen checks),
+# chromium (`tsunagi serve` opened in a real headless browser).
 need=()
+command -v chromium >/dev/null || need+=(chromium)
 command -v openssl >/dev/null || need+=(openssl)
 command -v tmux >/dev/null || need+=(tmux)
 if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
@@ -30,7 +32,7 @@ fi
 
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q -e ".[relay,test]"
+"$venv/bin/python" -m pip install -q -e ".[relay,test,serve]"
 
 # Main run with the newest cryptography the resolver picked.
 "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"

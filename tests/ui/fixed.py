@@ -70,7 +70,9 @@ def batch_plan(folder="/demo/export"):
                          for n in range(errors))
         files.append(BatchFile(_name(kind, month, party, serial), kind, None if month == "000000" else month,
                                Party(party.office, party.service), serial, findings, True))
-    return BatchPlan(folder, files)
+    from tui_client.ui.services import hold_bundles
+
+    return BatchPlan(folder, hold_bundles(files))
 
 
 class FixedServices(Services):

@@ -8,13 +8,20 @@ async def settle(pilot, rounds: int = 50) -> None:
     from textual.worker import WorkerCancelled
 
     app = pilot.app
+
+    def ours():
+        # DirectoryTree keeps one loader worker alive while it is on screen: not a task to wait for
+        return [w for w in app.workers if w.group != "_loader"]
+
     for _ in range(rounds):
+        pending = ours()
         try:
-            await app.workers.wait_for_complete()
+            if pending:         # an empty list would mean "every worker" to wait_for_complete
+                await app.workers.wait_for_complete(pending)
         except WorkerCancelled:     # an exclusive worker replaced by a newer one: that one counts
             pass
         await pilot.pause()
-        if not any(w.is_running for w in app.workers):
+        if not any(w.is_running for w in ours()):
             break
     await pilot.pause()
 

@@ -135,6 +135,7 @@ TEXT = {
     "batch.verdict.warning": "! 注意{n}件",
     "batch.verdict.error": "✗ エラー{n}件",
     "batch.verdict.unreachable": "✗ 宛先なし",
+    "batch.verdict.held": "✗ 束にエラー",
     "batch.verdict.sent": "→ 送信済み",
     "batch.reach.yes": "○ 届く",
     "batch.reach.no": "× 届かない",

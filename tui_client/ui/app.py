@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from pathlib import Path
 from typing import Callable, Optional
 
 from textual import work
@@ -71,7 +72,7 @@ def _tab_widget(tab: str):
 
 
 class TsunagiApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))   # absolute: subclasses (tests, benches) find it too
     TITLE = "tsunagi"
     COMMANDS = App.COMMANDS | {actions.ActionsProvider}
     BINDINGS = actions.bindings_for(actions.APP_SCOPE)
@@ -113,14 +114,17 @@ class TsunagiApp(App):
             for tab in actions.TABS:
                 key = actions.get(f"tab.{tab}").key.upper()
                 with TabPane(f"{t('tab.' + tab)} {key}", id=f"pane-{tab}"):
-                    yield _tab_widget(tab)
+                    # Only the first tab is built before the first frame; the others (and the
+                    # modules they import) when first shown.
+                    if tab == self._first_tab:
+                        yield _tab_widget(tab)
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         for p in self.settings_problems:
             self.notify(t(p.code, value=p.value) + f"（{p.file} {p.key}）", severity="warning", timeout=10)
         if self._opener is not None:
-            self._open_office()
+            self.call_after_refresh(self._open_office)     # after the first frame: cryptography loads there
         elif self._unlock:
             from tui_client.ui.screens.unlock import UnlockScreen
 
@@ -195,13 +199,31 @@ class TsunagiApp(App):
             return          # a modal is open: it has the keyboard
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = f"pane-{tab}"
+        if self._ensure_tab(tab):
+            return
         for w in self.tab_widgets():
             if w.SCOPE == tab:
                 w.reload()
                 self.call_after_refresh(w.focus_first)
 
+    def _ensure_tab(self, tab: str) -> bool:
+        """Build a tab's widget on first show; True when it was just mounted (it reloads then)."""
+        try:
+            pane = self.query_one(f"#pane-{tab}", TabPane)
+        except Exception:  # noqa: BLE001 - not composed (a modal on top during start)
+            return False
+        if pane.children:
+            return False
+        widget = _tab_widget(tab)
+        pane.mount(widget)
+        self.call_after_refresh(widget.reload)
+        self.call_after_refresh(widget.focus_first)
+        return True
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = (event.pane.id or "").removeprefix("pane-")
+        if self._ensure_tab(tab):
+            return
         for w in self.tab_widgets():
             if w.SCOPE == tab:
                 w.reload()

@@ -69,6 +69,7 @@ class BatchFile:
     findings: Tuple[FindingSummary, ...] = ()
     reachable: Optional[bool] = None        # None: the directory could not be asked
     sent: bool = False                      # already in this office's outbox or sent archive
+    held: bool = False                      # fine itself, but its bundle has an error: stays whole
 
     @property
     def errors(self) -> int:
@@ -81,7 +82,18 @@ class BatchFile:
     @property
     def sendable(self) -> bool:
         return (self.recipient is not None and self.errors == 0 and self.reachable is not False
-                and not self.sent)
+                and not self.sent and not self.held)
+
+
+def hold_bundles(files: List[BatchFile]) -> List[BatchFile]:
+    """Mark the files whose bundle (same recipient and ファイル連番) has a file that cannot go: a
+    bundle travels whole or not at all."""
+    from dataclasses import replace
+
+    blocked = {(f.recipient.office if f.recipient else "", f.bundle) for f in files
+               if not f.sendable and not f.sent}
+    return [replace(f, held=True) if f.sendable and (f.recipient.office, f.bundle) in blocked else f
+            for f in files]
 
 
 @dataclass
@@ -300,6 +312,7 @@ class Services:
             plan.files.append(BatchFile(name, facts["file_kind"], facts["month"], recipient, facts["bundle"],
                                         tuple(per_file.get(name, ())), reachable, name in already))
         plan.findings += tuple(general)
+        plan.files = hold_bundles(plan.files)
         return plan
 
     def send(self, plan: BatchPlan, progress: Optional[Callable[[str, str, int, int], None]] = None,

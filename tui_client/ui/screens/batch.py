@@ -34,6 +34,8 @@ def verdict(f: BatchFile) -> str:
         return t("batch.verdict.sent")
     if f.recipient is None or f.errors:
         return t("batch.verdict.error", n=max(1, f.errors))
+    if f.held:
+        return t("batch.verdict.held")
     if f.reachable is False:
         return t("batch.verdict.unreachable")
     if f.warnings:
