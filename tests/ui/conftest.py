@@ -74,13 +74,3 @@ def month_export(tmp_path):
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
-
-
-def pytest_collection_modifyitems(items):
-    """Every ``async def`` test in tests/ui runs on asyncio through anyio's plugin."""
-    import inspect
-
-    for item in items:
-        if "tests/ui/" in str(item.fspath).replace(os.sep, "/") and inspect.iscoroutinefunction(
-                getattr(item, "function", None)):
-            item.add_marker(pytest.mark.anyio)

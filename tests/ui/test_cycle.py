@@ -4,6 +4,7 @@ and receipt them, and the care manager's 送信 tab shows 受信済み for every
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, ProgressBar
 
 from uihelp import settle, table_column
@@ -12,6 +13,9 @@ from tui_client.office.models import OutboxState
 from tui_client.ui.app import TsunagiApp
 from tui_client.ui.services import Services
 from tui_client.ui.settings import AppSettings
+
+# async tests run on asyncio through anyio's plugin (a module mark, so node ids are fixed at collection)
+pytestmark = pytest.mark.anyio
 
 
 async def test_batch_send_then_partners_receipt_then_outbox_shows_received(open_office, month_export, tmp_path):

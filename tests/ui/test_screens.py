@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
 from uihelp import settle
@@ -20,6 +21,9 @@ from tui_client.office.models import ListQuery, OutboxState
 from tui_client.ui.app import TsunagiApp, office_app
 from tui_client.ui.services import Services
 from tui_client.ui.settings import AppSettings
+
+# async tests run on asyncio through anyio's plugin (a module mark, so node ids are fixed at collection)
+pytestmark = pytest.mark.anyio
 
 
 def _static(app, selector) -> str:
@@ -308,6 +312,7 @@ def test_first_frame_comes_before_cryptography_and_requests(tmp_path):
     code = f"""
 import asyncio, sys, threading
 from tui_client.ui.app import TsunagiApp
+
 gate = threading.Event()
 def opener():
     gate.wait(30)

@@ -63,7 +63,10 @@ class BatchTab(TabView):
         table.add_columns(t("col.check"), t("col.recipient"), t("col.reach"), t("col.bundle"), t("col.kind"),
                           t("col.month"), t("col.name"))
         yield table
-        yield ProgressBar(id="batch-progress", show_eta=False)
+        # Shown only while sending: an idle bar with no total would animate as if work were going on.
+        bar = ProgressBar(id="batch-progress", show_eta=False)
+        bar.display = False
+        yield bar
         yield Static("", id="batch-detail", classes="detail")
 
     @property
@@ -167,6 +170,7 @@ class BatchTab(TabView):
         self.sending = True
         bar = self.query_one("#batch-progress", ProgressBar)
         bar.update(total=len(self.plan.sendable), progress=0)
+        bar.display = True
         self._send(self.plan)
 
     @work(thread=True, exclusive=True, group="batch-send")
