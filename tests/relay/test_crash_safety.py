@@ -39,7 +39,7 @@ def _kill(proc):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1800)
 def test_sigkill_relay_and_clients_lose_and_duplicate_nothing(relay, tmp_path):
     from relay.crash_driver import CM, HC, content, names
 
@@ -52,9 +52,12 @@ def test_sigkill_relay_and_clients_lose_and_duplicate_nothing(relay, tmp_path):
     kills = {"relay": 0, "sender": 0, "receiver": 0}
     sender = _spawn("sender", home, count)
     receiver = _spawn("receiver", home, count)
-    deadline = time.monotonic() + 420
+    # A fixed number of kills, not kills for a stretch of wall-clock time: on a loaded machine a
+    # restarted process takes longer to get going, and kills at a steady clock rate could then starve
+    # the drivers for ever. After the last kill the drivers run undisturbed to the end (bounded).
+    chaos = int(os.environ.get("TSUNAGI_CRASH_KILLS", "60"))
     try:
-        while time.monotonic() < deadline and (sender.poll() is None or receiver.poll() is None):
+        while sum(kills.values()) < chaos and (sender.poll() is None or receiver.poll() is None):
             time.sleep(rng.uniform(0.05, 0.5))
             victim = rng.choice(["relay", "relay", "sender", "receiver"])
             if victim == "relay":
@@ -69,6 +72,9 @@ def test_sigkill_relay_and_clients_lose_and_duplicate_nothing(relay, tmp_path):
                 _kill(receiver)
                 kills["receiver"] += 1
                 receiver = _spawn("receiver", home, count)
+        finish = time.monotonic() + 1200
+        while time.monotonic() < finish and (sender.poll() is None or receiver.poll() is None):
+            time.sleep(0.2)
         assert sender.wait(timeout=5) == 0 and receiver.wait(timeout=5) == 0, "drivers did not finish"
     finally:
         _kill(sender)
