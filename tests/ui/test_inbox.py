@@ -282,25 +282,13 @@ def test_an_engine_without_the_method_is_shown_not_raised():
     asyncio.run(run())
 
 
-def test_engine_call_reaches_the_method_even_where_an_instance_attribute_hides_it(office):
+def test_engine_call_reaches_the_office_when_the_app_has_no_service_layer(office):
     o = office()
 
     class Host:
         services = None
         office = o
     assert engine_call(Host, "inbox").total == len(MONTH)
-
-    class Shadowed:                              # as Office was: its transport inbox in ``inbox``
-        def __init__(self):
-            self.inbox = object()
-
-        def inbox(self, query=None):             # noqa: F811 - the method the attribute hides
-            return "the method"
-
-    class Host2:
-        services = None
-        office = Shadowed()
-    assert engine_call(Host2, "inbox") == "the method"
 
 
 def test_save_order_keeps_bundles_at_their_first_arrival(office):

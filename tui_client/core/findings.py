@@ -98,3 +98,18 @@ def counts(findings: Iterable[Finding]) -> Mapping[str, int]:
     for f in findings:
         out[f.severity] += 1
     return out
+
+
+class FindingCounts:
+    """For a value that carries its ``findings``: how many block sending and how many only warn
+    (one definition for the inbox item, the preview and the batch file)."""
+
+    findings: tuple
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.blocks_sending)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors

@@ -25,7 +25,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from tui_client.core import validate as _v
 from tui_client.core import wareki
-from tui_client.core.findings import Finding, make
+from tui_client.core.findings import Finding, FindingCounts, make
 from tui_client.core.spec import codes as code_tables
 from tui_client.core.spec.kinds import FileKind
 from tui_client.core.spec.layouts import Field, Layout, layouts_for
@@ -97,7 +97,7 @@ class DayGrid:
 
 
 @dataclass(frozen=True)
-class PreviewData:
+class PreviewData(FindingCounts):
     """What a screen needs to show one received file."""
 
     name: str
@@ -109,14 +109,6 @@ class PreviewData:
     records: Tuple[Tuple[Tuple[str, str], ...], ...] = ()
     records_total: int = 0
     problem: str = ""               # a finding code when nothing could be shown
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.blocks_sending)
-
-    @property
-    def warnings(self) -> int:
-        return len(self.findings) - self.errors
 
 
 # --- reading ----------------------------------------------------------------------------------

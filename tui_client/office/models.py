@@ -17,6 +17,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Generic, Optional, Tuple, TypeVar
 
+from tui_client.core.findings import FindingCounts
+
 T = TypeVar("T")
 
 
@@ -79,7 +81,7 @@ class FindingSummary:
 
 
 @dataclass(frozen=True)
-class InboxItem:
+class InboxItem(FindingCounts):
     """A received item (a care-plan file or a message), as every PC of the office lists it."""
 
     seq: int                          # the store's order of arrival
@@ -100,14 +102,6 @@ class InboxItem:
     attachments: Tuple[str, ...] = () # messages only: attachment names, made safe
     saved_to: str = ""                # folder it was saved to (state SAVED)
     problem: str = ""                 # could not be opened: finding codes (then state stays NEW)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.blocks_sending)
-
-    @property
-    def warnings(self) -> int:
-        return len(self.findings) - self.errors
 
 
 @dataclass(frozen=True)

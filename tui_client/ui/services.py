@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from tui_client.core.findings import FindingCounts
 from tui_client.office.models import (
     CertificateStatus,
     FindingSummary,
@@ -58,7 +59,7 @@ def _name_facts(name: str) -> dict:
 # --- batch values (what the 一括送信 tab shows before anything leaves the PC) ------------------
 
 @dataclass(frozen=True)
-class BatchFile:
+class BatchFile(FindingCounts):
     """One file of an export folder: its check result and where it will go."""
 
     name: str
@@ -70,14 +71,6 @@ class BatchFile:
     reachable: Optional[bool] = None        # None: the directory could not be asked
     sent: bool = False                      # already in this office's outbox or sent archive
     held: bool = False                      # fine itself, but its bundle has an error: stays whole
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.blocks_sending)
-
-    @property
-    def warnings(self) -> int:
-        return len(self.findings) - self.errors
 
     @property
     def sendable(self) -> bool:
@@ -171,13 +164,13 @@ class Services:
     def inbox(self, query: ListQuery = ListQuery()) -> Page:
         if self.office is None:
             return Page((), 0)
-        return _typed(self.office, "inbox")(query)
+        return self.office.inbox(query)
 
     def outbox(self, query: ListQuery = ListQuery()) -> Page:
         """Everything sent or being sent, as last recorded on this PC (no network)."""
         if self.office is None:
             return Page((), 0)
-        return _typed(self.office, "outbox")(query)
+        return self.office.outbox(query)
 
     def error_shelf(self, query: ListQuery = ListQuery()) -> Page:
         if self.office is None:
@@ -290,7 +283,7 @@ class Services:
         contents = dict(files)
         with self._lock:
             already = {n for n in contents if self.office.sent_before(n, contents[n])[0] == "sent"}
-            already |= {i.name for i in _typed(self.office, "outbox")(ListQuery(limit=-1, state=OutboxState.WAITING.value)).items}
+            already |= {i.name for i in self.office.outbox(ListQuery(limit=-1, state=OutboxState.WAITING.value)).items}
         per_file: Dict[str, List[FindingSummary]] = {}
         general: List[FindingSummary] = []
         for f in prepared.all_findings():
@@ -374,16 +367,6 @@ class Services:
                 return tuple(summary(f) for f in self.office.withdraw(item.name))
             except Exception as exc:  # noqa: BLE001
                 return (_unexpected(exc),)
-
-
-def _typed(office, name: str):
-    """The engine's typed list method ``name``, bound to ``office``. On the store branch's first
-    cut the instance attributes ``office.inbox`` / ``office.outbox`` (the transport queues) hide
-    the methods of the same name; looking them up on the class finds the methods either way."""
-    method = getattr(type(office), name, None)
-    if callable(method):
-        return method.__get__(office, type(office))
-    return getattr(office, name)
 
 
 def _unexpected(exc: BaseException) -> FindingSummary:

@@ -13,7 +13,6 @@ through ``engine_call`` — the one place that reaches ``Office`` (or the app's 
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -59,13 +58,9 @@ def engine_call(app, method: str, *args, **kwargs):
     for target in (getattr(app, "services", None), getattr(app, "office", None)):
         if target is None:
             continue
-        # Looked up on the class: an Office instance keeps its transport inbox in the attribute
-        # ``inbox``, which hides the method ``Office.inbox(query)`` on the instance.
-        fn = inspect.getattr_static(type(target), method, None)
-        if isinstance(fn, (staticmethod, classmethod)):
-            return getattr(target, method)(*args, **kwargs)
-        if inspect.isfunction(fn):
-            return fn(target, *args, **kwargs)
+        fn = getattr(target, method, None)
+        if callable(fn):
+            return fn(*args, **kwargs)
     raise Unsupported(method)
 
 
