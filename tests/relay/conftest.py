@@ -247,3 +247,14 @@ def office_client(relay):
 @pytest.fixture(scope="session")
 def trust():
     return sample_certs.trust_store()
+
+
+def open_demo_office(demo_id, relay, home):
+    """A demo office set up on this PC against ``relay`` and opened (the tests' usual first step)."""
+    from tui_client import office as office_mod
+    from tui_client import sample_certs
+
+    office_mod.setup_demo_office(demo_id, relay.url, home)
+    o, findings = office_mod.Office.open(sample_certs.office(demo_id)["office_number"], home=home)
+    assert o is not None, findings
+    return o

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tui_client import office as office_mod
+from relay.conftest import open_demo_office as _open
 from tui_client import sample_certs
 from tui_client.core import samples
 from tui_client.office.models import (ArchiveRecord, Direction, InboxItem, InboxState, ListQuery, OutboxItem,
@@ -14,12 +14,6 @@ from tui_client.office.models import (ArchiveRecord, Direction, InboxItem, Inbox
 
 CM, HC = "1370100011", "1370100029"
 
-
-def _open(demo_id, relay, home):
-    office_mod.setup_demo_office(demo_id, relay.url, home)
-    o, findings = office_mod.Office.open(sample_certs.office(demo_id)["office_number"], home=home)
-    assert o is not None, findings
-    return o
 
 
 def _bundle(seed=3, serial="20250425100000", month="202505"):

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import threading
 
-from tui_client import office as office_mod
+from relay.conftest import open_demo_office as _open
 from tui_client import sample_certs
 from tui_client.core import samples
 
 CM, HC = "1370100011", "1370100029"
 
-
-def _open(demo_id, relay, home):
-    office_mod.setup_demo_office(demo_id, relay.url, home)
-    o, findings = office_mod.Office.open(sample_certs.office(demo_id)["office_number"], home=home)
-    assert o is not None, findings
-    return o
 
 
 def _files(count: int):

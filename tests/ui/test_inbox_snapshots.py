@@ -4,7 +4,6 @@ Regenerate after an intended change with ``pytest tests/ui/test_inbox_snapshots.
 and look at the SVGs before committing them."""
 
 import os
-import time
 
 import pytest
 
@@ -15,14 +14,7 @@ SIZES = [(80, 24), (120, 40)]
 THEMES = ["textual-dark", "ansi-dark"]     # the default and the 16-colour theme
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    # received times are shown in local time: fix the zone so the picture does not depend on the host
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+# The time zone is fixed for every tests/ui test by conftest's autouse fixture.
 
 
 @pytest.fixture
