@@ -105,11 +105,14 @@ def test_real_entry_point_in_a_c_locale_prints_japanese_without_crashing(tmp_pat
 
 
 def test_finding_codes_doc_is_in_sync_with_the_catalogue(run_cli):
-    from conftest import ROOT
+    # The repository root from this file, not ``from conftest import ROOT``: tests/ and tests/ui are not
+    # packages, so which "conftest" that import finds depends on the order the folders were collected.
+    from pathlib import Path
 
+    root = Path(__file__).resolve().parent.parent
     code, out, _ = run_cli("explain", "--markdown")
     assert code == 0
-    doc = (ROOT / "docs" / "finding-codes.md").read_text(encoding="utf-8")
+    doc = (root / "docs" / "finding-codes.md").read_text(encoding="utf-8")
     assert doc == out, "regenerate: tsunagi explain --markdown > docs/finding-codes.md"
 
 
