@@ -60,10 +60,6 @@ TEXT = {
     "kind.DLTJSK": "実績 削除",
     "kind.DLT1KYO": "第1表 削除",
     # months
-    "era.reiwa": "令和",
-    "era.heisei": "平成",
-    "era.first": "元",
-    "month.wareki": "{era}{year}年{month}月",
     "month.western": "{year}年{month}月",
     "month.both": "{wareki}（{year}年{month}月）",
     # columns

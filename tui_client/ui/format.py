@@ -10,9 +10,7 @@ from datetime import datetime
 from typing import Optional, Tuple
 
 from tui_client.catalog import FINDINGS, TEXT, t
-
-#: (first month YYYYMM, era catalogue key, first Gregorian year)
-_ERAS = (("201905", "era.reiwa", 2019), ("198901", "era.heisei", 1989))
+from tui_client.core.wareki import format_month
 
 _MARKS = {
     "state.inbox.new": "●",
@@ -46,14 +44,9 @@ def month_label(month: Optional[str], *, western: bool = True) -> str:
     year, mon = int(month[:4]), int(month[4:])
     if not (1 <= mon <= 12) or year < 1900:
         return ""          # 000000: a kind whose name carries no real month
-    for first, era, start in _ERAS:
-        if month >= first:
-            n = year - start + 1
-            wareki = t("month.wareki", era=t(era), year=t("era.first") if n == 1 else n, month=mon)
-            break
-    else:
-        wareki = t("month.western", year=year, month=mon)
-        return wareki
+    wareki, _ = format_month(month)       # the one era table: core.wareki
+    if not wareki:
+        return t("month.western", year=year, month=mon)
     return t("month.both", wareki=wareki, year=year, month=mon) if western else wareki
 
 
