@@ -6,6 +6,7 @@ without a relay round trip per file (``test_inbox_relay.py`` does the round trip
 from __future__ import annotations
 
 import hashlib
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Sequence, Tuple
 
@@ -65,3 +66,14 @@ async def settle(pilot, until) -> None:
         if until():
             return
     raise AssertionError("the screen did not reach the expected state")
+
+
+@asynccontextmanager
+async def inbox_open(office, size=(80, 24), **kwargs):
+    """The inbox tab of ``InboxApp(office, **kwargs)`` running headless, its first page loaded:
+    ``(app, pilot, tab)``."""
+    app = InboxApp(office, **kwargs)
+    async with app.run_test(size=size) as pilot:
+        tab = app.query_one(InboxTab)
+        await settle(pilot, lambda: tab.loads >= 1)
+        yield app, pilot, tab

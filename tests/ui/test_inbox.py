@@ -7,11 +7,11 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import DataTable
 
-from inboxhelp import InboxApp, listed, received_office, settle
+from inboxhelp import InboxApp, inbox_open, listed, received_office, settle
 from tui_client.core import samples
 from tui_client.core.spec.filenames import build_filename
 from tui_client.office.models import InboxState
-from tui_client.ui.screens.inbox import InboxTab, engine_call, save_order
+from tui_client.ui.screens.inbox import engine_call, save_order
 from tui_client.ui.screens.preview import PreviewScreen
 from tui_client.ui.widgets.daygrid import DayGridView
 
@@ -44,10 +44,7 @@ def test_list_shows_state_sender_kind_month_and_check_in_words(office):
     o = office()
 
     async def run():
-        app = InboxApp(o)
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o) as (app, pilot, tab):
             table = tab.query_one(DataTable)
             assert table.row_count == len(MONTH)
             plan = _row_of(o, "UPPLAN")
@@ -70,10 +67,7 @@ def test_wide_terminal_shows_both_calendars_in_the_list(office):
     o = office()
 
     async def run():
-        app = InboxApp(o)
-        async with app.run_test(size=(120, 40)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o, size=(120, 40)) as (app, pilot, tab):
             cells = _cells(tab.query_one(DataTable), _row_of(o, "UPPLAN"))
             assert cells[5] == "令和7年5月（2025年5月）"
             assert cells[3].startswith("2712300011/43")
@@ -85,10 +79,7 @@ def test_columns_fit_the_terminal_and_wide_characters_line_up(office, size):
     o = office()
 
     async def run():
-        app = InboxApp(o)
-        async with app.run_test(size=size) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o, size=size) as (app, pilot, tab):
             table = tab.query_one(DataTable)
             assert sum(c.get_render_width(table) for c in table.columns.values()) <= size[0] - 2
             # every cell fits its column in terminal cells (DataTable pads by cell width)
@@ -102,10 +93,7 @@ def test_enter_opens_the_preview_marks_it_seen_and_esc_comes_back(office):
     o = office()
 
     async def run():
-        app = InboxApp(o)
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o) as (app, pilot, tab):
             plan = _row_of(o, "UPPLAN")
             table = tab.query_one(DataTable)
             table.focus()
@@ -131,10 +119,7 @@ def test_fields_from_the_engine_read_as_words_not_codes(office):
     o = office()
 
     async def run():
-        app = InboxApp(o)
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o) as (app, pilot, tab):
             table = tab.query_one(DataTable)
             table.focus()
             table.move_cursor(row=_row_of(o, "UPHOSOKU"))
@@ -152,10 +137,7 @@ def test_space_selects_and_s_saves_the_selection_in_order(office, tmp_path):
     items = listed(o)
 
     async def run():
-        app = InboxApp(o, folder=str(folder))
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o, folder=str(folder)) as (app, pilot, tab):
             table = tab.query_one(DataTable)
             table.focus()
             table.move_cursor(row=4)
@@ -175,7 +157,7 @@ def test_space_selects_and_s_saves_the_selection_in_order(office, tmp_path):
     asyncio.run(run())
 
 
-def test_s_without_selection_saves_every_new_item_bundles_together(office, tmp_path):
+def test_s_without_selection_saves_every_new_item_bundles_together(office, tmp_path, monkeypatch):
     # Two bundles arrive interleaved: the save keeps each bundle together, in first-arrival order.
     people = samples.users(2)
     a = samples.use_bundle("202505", samples.HOME_HELP, people, serial="20250425100000")
@@ -190,17 +172,12 @@ def test_s_without_selection_saves_every_new_item_bundles_together(office, tmp_p
         calls.append(tuple(keys))
         return real(self, keys, folder)
 
+    monkeypatch.setattr(type(o), "save_received", spy)
+
     async def run():
-        app = InboxApp(o, folder=str(tmp_path / "import"))
-        type(o).save_received = spy
-        try:
-            async with app.run_test(size=(80, 24)) as pilot:
-                tab = app.query_one(InboxTab)
-                await settle(pilot, lambda: tab.loads >= 1)
-                await pilot.press("s")
-                await settle(pilot, lambda: calls and tab.loads >= 2)
-        finally:
-            type(o).save_received = real
+        async with inbox_open(o, folder=str(tmp_path / "import")) as (app, pilot, tab):
+            await pilot.press("s")
+            await settle(pilot, lambda: calls and tab.loads >= 2)
         keys = [it.key for it in items]
         assert calls == [(keys[0], keys[2], keys[4], keys[1], keys[3])]
         assert {it.name: it.state for it in listed(o)}[items[5].name] == InboxState.SEEN
@@ -213,10 +190,7 @@ def test_incomplete_bundle_is_marked(office, tmp_path):
     o = office(bundle[:2])                      # the 利用者補足 did not come
 
     async def run(o, expected):
-        app = InboxApp(o)
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o) as (app, pilot, tab):
             table = tab.query_one(DataTable)
             assert [_cells(table, r)[7] for r in range(table.row_count)] == expected
             return str(tab.query_one("#inbox-detail").render())
@@ -239,10 +213,7 @@ def test_paging_through_a_long_list_loads_one_page_at_a_time(office):
     o = office(files)
 
     async def run():
-        app = InboxApp(o)
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o) as (app, pilot, tab):
             table = tab.query_one(DataTable)
             assert table.row_count == 100 and tab.page.total == 1050
             table.focus()
@@ -274,10 +245,7 @@ def test_an_engine_without_the_method_is_shown_not_raised():
             return []
 
     async def run():
-        app = InboxApp(Old())
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(Old()) as (app, pilot, tab):
             assert "まだ使えません" in str(tab.query_one("#inbox-status").render())
     asyncio.run(run())
 
@@ -302,10 +270,7 @@ def test_an_arrival_message_reloads_the_list(office, tmp_path):
     o = office(MONTH[:2])
 
     async def run():
-        app = InboxApp(o)
-        async with app.run_test(size=(80, 24)) as pilot:
-            tab = app.query_one(InboxTab)
-            await settle(pilot, lambda: tab.loads >= 1)
+        async with inbox_open(o) as (app, pilot, tab):
             assert tab.query_one(DataTable).row_count == 2
             name, data = MONTH[2]
             more = received_office(str(tmp_path / "pc"), [])    # the poller's own Office on the same store
