@@ -1,0 +1,104 @@
+"""The trainer's sandbox in the real app: a fresh relay and demo offices (``TrainingWorld``), the real
+screens, and the step panel that waits for the trainee to do each step, checks it on the real Office,
+explains a mistake, and moves on. Waits are on the run's own counters (polls answered, step index),
+bounded by a number of rounds, never on the clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from uihelp import settle
+from tui_client.training.run import read_state
+from tui_client.training.scenario import available
+from tui_client.ui.training import training_app
+
+pytestmark = pytest.mark.anyio
+
+SCENARIOS, _ = available()
+
+
+async def _until(pilot, condition, rounds: int = 600, *, poll_relay: bool = False) -> None:
+    """Let the panel ask its checks until ``condition()`` holds (each round: one answered poll).
+    ``poll_relay``: also do what the app's poll timer does (these tests turn the timer off)."""
+    app = pilot.app
+    for _ in range(rounds):
+        if condition():
+            return
+        before = app.polls
+        if poll_relay:
+            app.refresh_now()
+            await settle(pilot)
+        app._ask()
+        await settle(pilot)
+        while app.polls == before:
+            await pilot.pause(0.05)
+    raise AssertionError(f"stuck at step {app.run.counter}: {app.run.step.do if app.run.step else ''}")
+
+
+async def _opened(pilot) -> None:
+    app = pilot.app
+    for _ in range(400):
+        await settle(pilot)
+        if app.office is not None or app.world.proc is not None and "no-office" in app.world.parts:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the sandbox did not open")
+
+
+async def test_first_send_walks_through_the_real_batch_and_outbox(tmp_path):
+    app = training_app(SCENARIOS["first-send"], tmp_path / "seat", "席01", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _opened(pilot)
+        panel = str(app.query_one("#training-panel").render())
+        assert "手順 1/3" in panel and "F4" in panel
+        await pilot.press("f4")
+        await _until(pilot, lambda: app.run.index == 1)
+        assert "手順 2/3" in str(app.query_one("#training-panel").render())
+        batch = app.query_one("#tab-batch")
+        await settle(pilot)
+        assert batch.plan is not None and batch.plan.sendable
+        await pilot.press("s")
+        await _until(pilot, lambda: app.run.index == 2)
+        await pilot.press("f3")
+        await _until(pilot, lambda: app.run.finished, poll_relay=True)   # the partners receipt in the background
+        assert "おわり" in str(app.query_one("#training-panel").render())
+        assert app.run.mistakes == []
+    state = read_state(tmp_path / "seat" / "run.json")
+    assert state["finished"] and state["seat"] == "席01" and state["steps"] == 3
+
+
+async def test_error_fix_shows_the_finding_then_the_fixed_export_is_sent(tmp_path):
+    app = training_app(SCENARIOS["error-fix"], tmp_path / "seat", poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("f4")
+        await _until(pilot, lambda: app.run.index == 1)
+        batch = app.query_one("#tab-batch")
+        await settle(pilot)
+        blocked = [f for f in batch.plan.files if f.errors]
+        assert len(blocked) == 1 and any(x.code == "E-FLD-004" for x in blocked[0].findings)
+        await pilot.press("ctrl+t")                          # the care software exports the fixed file
+        await _until(pilot, lambda: app.run.index == 2)
+        await pilot.press("c")                               # check again, as the step says
+        await settle(pilot)
+        assert batch.plan is not None and not [f for f in batch.plan.files if f.errors or f.held]
+        await pilot.press("s")
+        await _until(pilot, lambda: app.run.finished)
+
+
+async def test_a_mistake_is_explained_once_in_the_panel(tmp_path):
+    """first-receive: saving before looking at anything is the step's mistake."""
+    app = training_app(SCENARIOS["first-receive"], tmp_path / "seat", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _opened(pilot)
+        await pilot.press("f2")
+        await _until(pilot, lambda: app.run.index == 2, poll_relay=True)     # the 実績 arrived
+        inbox = app.query_one("#tab-inbox")
+        app.refresh_now()
+        await settle(pilot)
+        inbox.query_one("#inbox-table").focus()
+        await pilot.press("s")                               # saved unseen
+        await _until(pilot, lambda: app.run.finished)      # saving both also did the last step
+        assert len(app.run.mistakes) == 1 and "中身を確かめる前に" in app.run.mistakes[0]["say"]
+        panel = str(app.query_one("#training-panel").render())
+        assert "ふりかえり" in panel and "中身を確かめる前に" in panel

@@ -1,0 +1,177 @@
+"""The trainer's sandbox: a local relay and demo offices, made afresh for a scenario.
+
+``TrainingWorld`` is the demo world (``ui/demo.py``) with the parts a scenario asks for:
+- ``month``: this month's files in the trainee's export folder (the care manager's plan, or the
+  provider's 実績);
+- ``bad-file``: one of them with an error that a hand edit in a spreadsheet really makes (a date that
+  does not exist, 32日), and, in the sandbox's "care software" folder, the same file fixed: the
+  trainee asks for it with the training panel's key, as they would export again after fixing the plan;
+- ``actuals``: the providers send this month's 実績 a few seconds after start;
+- ``expiring-certificate``: the trainee's office starts on its previous certificate (it ends soon) and
+  the renewed keystore waits in the handout folder, to be set up with the set-up screen (F8);
+- ``no-office``: nothing is set up on the trainee's PC; the handout (``はじめに.txt``) says which
+  keystore, password, relay and CA file to type into the set-up screen.
+
+The partners work in the background as in the demo: they receive (answering with signed receipts) and,
+when the trainee is a provider, the care manager sends this month's plan at start. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+from tui_client.ui.demo import NOBODY, DemoWorld
+
+#: The handout folder inside a seat: what a trainer would hand out on paper.
+HANDOUT = "配布資料"
+
+
+class TrainingWorld(DemoWorld):
+    def __init__(self, home: Path, scenario, month: str = "202505", *, actuals_after: float = 4.0):
+        super().__init__(home, month, actuals_after=actuals_after)
+        self.scenario = scenario
+        self.parts = set(scenario.world)
+        self.trainee = scenario.role
+        self.background = tuple(i for i in ("cm", "homecare", "day-main") if i != self.trainee)
+        self.handout = self.home / HANDOUT
+        self.software = self.home / "介護ソフト"          # where the "fixed export" comes from
+        self.marks: Dict[str, bool] = {}
+        if "actuals" not in self.parts:
+            self.actuals_sent.set()                     # the providers never send their 実績
+
+    # -- start
+    def open(self) -> Tuple[Optional[object], tuple]:
+        from tui_client import office as office_mod
+        from tui_client import sample_certs
+        from tui_client.cli.demo import month_files, start_relay
+        from tui_client.office.models import FindingSummary
+        from tui_client.ui.services import summary
+
+        shutil.rmtree(self.home, ignore_errors=True)
+        for folder in (self.home, self.export_folder, self.import_folder, self.handout, self.software):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.proc, self.url = start_relay(self.home)
+        if self.proc is None:
+            return None, (FindingSummary("E-NET-001", params=(("url", "127.0.0.1"),)),)
+        trainee_key = "homecare-old" if "expiring-certificate" in self.parts else self.trainee
+        for demo_id in (*self.background, self.trainee):
+            if demo_id == self.trainee and "no-office" in self.parts:
+                continue
+            office_mod.setup_demo_office(trainee_key if demo_id == self.trainee else demo_id, self.url,
+                                         str(self.home))
+            o, findings = office_mod.Office.open(sample_certs.office(demo_id)["office_number"], home=str(self.home))
+            if o is None:
+                self.stop()
+                return None, tuple(summary(f) for f in findings)
+            self.offices[demo_id] = o
+        for o in self.offices.values():
+            o.register()
+        everyone = dict(self.offices)
+        if self.trainee not in everyone:                 # no-office: month files still need its number
+            everyone[self.trainee] = _Named(sample_certs.office(self.trainee))
+        plan, self.actuals = month_files(everyone, self.month)
+        mine = plan if self.trainee == "cm" else [self.actuals[self.trainee]]
+        if "month" in self.parts:
+            for name, data in mine:
+                (self.export_folder / name).write_bytes(data)
+        if "bad-file" in self.parts:
+            self._plant_bad_file(mine)
+        self._write_handout()
+        if self.trainee != "cm" and "cm" in self.offices:
+            self.offices["cm"].send(plan)                # the provider's month starts with the plan
+        self._thread = threading.Thread(target=self._providers, name="tsunagi-training-offices", daemon=True)
+        self._thread.start()
+        return self.offices.get(self.trainee), ()
+
+    def _write_stray(self, files) -> None:             # the demo's stray file is not part of training
+        return None
+
+    def _plant_bad_file(self, files) -> None:
+        """Replace the first 第6表 / 実績 with a copy whose first date on its first record is the
+        32nd; the fixed file (the original) waits in the care software's folder."""
+        for name, data in files:
+            if name.startswith(("UPPLAN_", "UPJSK_")):
+                (self.export_folder / name).write_bytes(impossible_date(data))
+                (self.software / name).write_bytes(data)
+                return
+
+    def fix_export(self) -> int:
+        """The care software's export after the trainee fixed the plan: the fixed files replace the
+        bad ones in the export folder. Returns how many files were replaced."""
+        n = 0
+        for path in sorted(self.software.glob("*")):
+            shutil.copyfile(path, self.export_folder / path.name)
+            n += 1
+        self.marks["fixed"] = n > 0
+        return n
+
+    def _write_handout(self) -> None:
+        from tui_client import sample_certs
+        from tui_client.catalog import t
+
+        m = sample_certs.manifest()
+        entry = sample_certs.office(self.trainee)
+        renewed = "expiring-certificate" in self.parts
+        keystore = self.handout / ("新しい証明書.p12" if renewed else "事業所の証明書.p12")
+        shutil.copyfile(sample_certs.path(entry["keystore"]), keystore)
+        ca = self.handout / "認証局.pem"
+        shutil.copyfile(sample_certs.path(m["ca"]["certificate"]), ca)
+        text = t("training.handout", keystore=keystore, password=entry["password"], relay=self.url, ca=ca,
+                 export=self.export_folder, imports=self.import_folder)
+        (self.handout / "はじめに.txt").write_text(text, encoding="utf-8")
+
+    # -- the other offices
+    def _providers(self) -> None:
+        waited = 0.0
+        while not self._stop.is_set():
+            for demo_id in self.background:
+                o = self.offices.get(demo_id)
+                if o is None or self._stop.is_set():
+                    continue
+                try:
+                    o.receive()
+                except Exception:  # noqa: BLE001 - the sandbox keeps going
+                    pass
+            if not self.actuals_sent.is_set() and waited >= self.actuals_after:
+                try:
+                    for demo_id in ("homecare", "day-main"):
+                        if demo_id in self.background:
+                            self.offices[demo_id].send([self.actuals[demo_id]])
+                    self.actuals_sent.set()
+                except Exception:  # noqa: BLE001
+                    pass
+            self._stop.wait(1.0)
+            waited += 1.0
+
+    def partners(self) -> Dict[str, object]:
+        return {k: v for k, v in self.offices.items() if k != self.trainee}
+
+
+def impossible_date(data: bytes) -> bytes:
+    """The file with the first date (YYYYMMDD) of its first record made the 32nd of its month."""
+    lines = data.decode("cp932").split("\r\n")
+    cells = lines[1].split(",") if len(lines) > 1 else []
+    for i, cell in enumerate(cells):
+        value = cell.strip('"')
+        if re.fullmatch(r"(19|20)\d{6}", value):
+            cells[i] = cell.replace(value, value[:6] + "32")
+            lines[1] = ",".join(cells)
+            break
+    return "\r\n".join(lines).encode("cp932")
+
+
+class _Named:
+    """Just enough of an Office for ``month_files`` (number, services, name) when none is set up."""
+
+    def __init__(self, entry: dict):
+        from types import SimpleNamespace
+
+        self.number = entry["office_number"]
+        self.settings = SimpleNamespace(services=list(entry.get("services") or []), name=entry.get("name") or "")
+
+
+__all__ = ["TrainingWorld", "HANDOUT", "NOBODY"]
