@@ -37,6 +37,11 @@ FINDINGS = {
 }
 
 TEXT = {
+    "explain.md.area.TRAIN": "練習の台本",
+    "ph.key": "項目",
+    "ph.step": "手順の番号",
+    "ph.choices": "使えるもの",
+    "ph.other": "もう一つの台本",
     "cli.help.training": "練習用の環境（中継サーバーとデモの事業所）で、台本に沿って練習します",
     "training.arg.action": "list（練習の一覧）、start（練習を始める）、reset（やり直す）、check（台本を確かめる）、room（教室の様子）",
     "training.arg.scenario": "練習の id、または台本ファイル（check のとき）",
