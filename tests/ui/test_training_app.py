@@ -39,7 +39,8 @@ async def _opened(pilot) -> None:
     app = pilot.app
     for _ in range(400):
         await settle(pilot)
-        if app.office is not None or app.world.proc is not None and "no-office" in app.world.parts:
+        if app.world._thread is not None:            # the world's open() ran to its end
+            await settle(pilot)
             return
         await pilot.pause(0.05)
     raise AssertionError("the sandbox did not open")
@@ -102,3 +103,57 @@ async def test_a_mistake_is_explained_once_in_the_panel(tmp_path):
         assert len(app.run.mistakes) == 1 and "中身を確かめる前に" in app.run.mistakes[0]["say"]
         panel = str(app.query_one("#training-panel").render())
         assert "ふりかえり" in panel and "中身を確かめる前に" in panel
+
+
+async def _fill_setup_from_the_handout(pilot, keystore_name: str) -> None:
+    """Type what the handout says into the set-up screen, as a trainee would, and run it."""
+    from textual.widgets import Input
+
+    from tui_client.ui.screens.setup import SetupScreen
+
+    app = pilot.app
+    assert isinstance(app.screen, SetupScreen)
+    handout = app.world.handout
+    text = (handout / "はじめに.txt").read_text(encoding="utf-8")
+    entry = app.world.seat_offices[app.world.trainee]
+    assert str(handout / keystore_name) in text and entry.password in text and app.world.url in text
+    for field, value in (("keystore", str(handout / keystore_name)), ("password", entry.password),
+                         ("relay", app.world.url), ("ca", str(handout / "認証局.pem"))):
+        app.screen.query_one(f"#setup-{field}", Input).value = value
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_first_setup_from_the_handout(tmp_path):
+    from tui_client.ui.screens.setup import SetupScreen
+
+    app = training_app(SCENARIOS["first-setup"], tmp_path / "seat", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _opened(pilot)
+        for _ in range(100):                                  # the set-up check is pushed after opening
+            if isinstance(app.screen, SetupScreen):
+                break
+            await pilot.pause(0.05)
+        await _fill_setup_from_the_handout(pilot, "事業所の証明書.p12")
+        await _until(pilot, lambda: app.run.index >= 2)
+        assert app.office is not None and app.office.number == app.world.seat_offices["cm"].number
+        await pilot.press("escape")                           # the set-up check closes now
+        await pilot.press("f1")
+        await _until(pilot, lambda: app.run.finished)
+
+
+async def test_an_expired_certificate_is_renewed_with_the_new_keystore(tmp_path):
+    from tui_client.ui.screens.setup import SetupScreen
+
+    app = training_app(SCENARIOS["renew-certificate"], tmp_path / "seat", poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        for _ in range(100):
+            if isinstance(app.screen, SetupScreen):
+                break
+            await pilot.pause(0.05)
+        problem = str(app.screen.query_one("#setup-problem").render())
+        assert "期限" in problem                               # the expired certificate, said in words
+        await _fill_setup_from_the_handout(pilot, "新しい証明書.p12")
+        await _until(pilot, lambda: app.run.finished)
+        assert app.office.certificate_status().days_left >= 90
