@@ -133,3 +133,12 @@ def test_cli_check_list_and_room(tmp_path):
 def test_every_check_is_documented_for_trainers():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "training.md").read_text(encoding="utf-8")
     assert [name for name in checks.CHECKS if f"| `{name}` |" not in doc] == []
+
+
+def test_start_refuses_a_seat_the_classroom_does_not_have(tmp_path):
+    from tui_client.training import classroom
+
+    classroom.write(classroom.Classroom(tmp_path, "https://127.0.0.1:9", ("席01", "席02")))
+    done = _tsunagi("start", "first-send", "--seat", "席09", "--dir", str(tmp_path))
+    assert done.returncode == 4 and "席09" in done.stderr and "席01" in done.stderr
+    assert classroom.read(tmp_path).seat_number("席02") == 2

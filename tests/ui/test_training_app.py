@@ -124,16 +124,22 @@ async def _fill_setup_from_the_handout(pilot, keystore_name: str) -> None:
     await settle(pilot)
 
 
-async def test_first_setup_from_the_handout(tmp_path):
+async def _setup_screen(pilot) -> None:
+    """The sandbox is open and, with no usable office, the app shows the set-up check."""
     from tui_client.ui.screens.setup import SetupScreen
 
+    await _opened(pilot)
+    for _ in range(100):                                      # pushed once the world has opened
+        if isinstance(pilot.app.screen, SetupScreen):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("no set-up check")
+
+
+async def test_first_setup_from_the_handout(tmp_path):
     app = training_app(SCENARIOS["first-setup"], tmp_path / "seat", poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _opened(pilot)
-        for _ in range(100):                                  # the set-up check is pushed after opening
-            if isinstance(app.screen, SetupScreen):
-                break
-            await pilot.pause(0.05)
+        await _setup_screen(pilot)
         await _fill_setup_from_the_handout(pilot, "事業所の証明書.p12")
         await _until(pilot, lambda: app.run.index >= 2)
         assert app.office is not None and app.office.number == app.world.seat_offices["cm"].number
@@ -143,17 +149,59 @@ async def test_first_setup_from_the_handout(tmp_path):
 
 
 async def test_an_expired_certificate_is_renewed_with_the_new_keystore(tmp_path):
-    from tui_client.ui.screens.setup import SetupScreen
-
     app = training_app(SCENARIOS["renew-certificate"], tmp_path / "seat", poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _opened(pilot)
-        for _ in range(100):
-            if isinstance(app.screen, SetupScreen):
-                break
-            await pilot.pause(0.05)
+        await _setup_screen(pilot)
         problem = str(app.screen.query_one("#setup-problem").render())
         assert "期限" in problem                               # the expired certificate, said in words
         await _fill_setup_from_the_handout(pilot, "新しい証明書.p12")
         await _until(pilot, lambda: app.run.finished)
         assert app.office.certificate_status().days_left >= 90
+
+
+async def test_two_seats_share_the_classroom_relay_and_the_trainer_sees_both(tmp_path):
+    """One relay for the room; each seat's offices have their own numbers, so seat 2's partners never
+    see seat 1's files; the trainer's view lists both seats with their steps."""
+    from tui_client.cli.demo import start_relay, stop_relay
+    from tui_client.training import certs, classroom
+    from tui_client.ui.training import RoomApp
+
+    room = classroom.prepare(tmp_path, 2)
+    server = certs.relay_server_files(tmp_path / "ca")
+    proc, url = start_relay(tmp_path / "relay", options=(
+        "--cert", str(server["cert"]), "--key", str(server["key"]), "--ca", str(server["ca"])))
+    assert proc is not None
+    try:
+        numbers = []
+        for n, seat in enumerate(room.seats, 1):
+            app = training_app(SCENARIOS["first-send"], tmp_path / seat, seat, seat=n, relay_url=url,
+                               ca_folder=tmp_path / "ca", poll=False)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await _opened(pilot)
+                assert app.world.proc is None and app.world.url == url       # the room's relay
+                numbers.append(app.office.number)
+                await pilot.press("f4")
+                await _until(pilot, lambda: app.run.index == 1)
+                if n == 1:
+                    await settle(pilot)
+                    await pilot.press("s")
+                    await _until(pilot, lambda: app.run.index == 2)
+                    sent = {i.name for i in app.office.outbox().items}
+                    assert sent and all(numbers[0] in name for name in sent)
+                else:                                      # seat 2's partners got nothing of seat 1
+                    for other in app.world.partners().values():
+                        assert other.inbox().total == 0
+        assert len(set(numbers)) == 2
+
+        viewer = RoomApp(tmp_path, room.seats, url=url)
+        async with viewer.run_test(size=(80, 24)) as pilot:
+            for _ in range(100):
+                await settle(pilot)
+                if viewer.loads:
+                    break
+            rows = {r.seat: r for r in viewer.rows}
+            assert rows["席01"].step == 3 and rows["席02"].step == 2 and not rows["席01"].finished
+            table = viewer.query_one("#room-table")
+            assert table.row_count == 2 and "2/3" in str(table.get_row_at(1))
+    finally:
+        stop_relay(proc)

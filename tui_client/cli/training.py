@@ -4,11 +4,13 @@
     tsunagi training start first-send        a fresh sandbox and the app with the step panel
     tsunagi training reset first-send        the seat's sandbox and progress back to the start
     tsunagi training check my.toml           a trainer's scenario file checked, problems by line
-    tsunagi training room                    every seat's step and mistakes (the trainer's view)
+    tsunagi training room                    every seat's step and mistakes, printed once
+    tsunagi training classroom --seats 20    N seats, one relay, and the trainer's live view
 
 Each seat (``--seat``, default "席01") has its own folder under the training folder (``--dir``, default
 the training folder in this PC's Tsunagi data): ``world/`` (relay, offices, folders) and ``run.json``
-(the step and the mistakes, which ``room`` reads).
+(the step and the mistakes, which ``room`` reads). In a classroom, ``start`` finds the room's
+``classroom.json`` and uses its relay and the seat's own office numbers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ACTIONS = ("list", "start", "reset", "check", "room")
+ACTIONS = ("list", "start", "reset", "check", "room", "classroom")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", help=t("training.arg.dir"))
     p.add_argument("--seat", default="席01", help=t("training.arg.seat"))
     p.add_argument("--scenarios", action="append", default=[], help=t("training.arg.scenarios"))
+    p.add_argument("--seats", type=int, default=0, help=t("training.arg.seats"))
 
 
 def training_dir(given=None) -> Path:
@@ -72,39 +75,92 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "room":
         return room(base)
+    if args.action == "classroom":
+        return classroom(base, args.seats)
     if len(args.scenario) != 1 or args.scenario[0] not in scenarios:
         _print_findings([make("E-TRAIN-016", value=" ".join(args.scenario))])
         return 4
     chosen = scenarios[args.scenario[0]]
+    from tui_client.training import classroom as cr
+
+    room_ = cr.read(base)
+    number = 1
+    if room_ is not None:
+        number = room_.seat_number(args.seat)
+        if number is None:
+            print(t("training.seat.unknown", seat=args.seat, seats="、".join(room_.seats)), file=sys.stderr)
+            return 4
     seat = base / args.seat
-    shutil.rmtree(seat, ignore_errors=True)
+    shutil.rmtree(seat / "world", ignore_errors=True)     # the seat's certificates are kept
+    try:
+        (seat / "run.json").unlink()
+    except OSError:
+        pass
     if args.action == "reset":
         print(t("training.reset.done", title=chosen.title, dir=seat))
         return 0
     from tui_client.ui.training import training_app
 
-    app = training_app(chosen, seat, args.seat)
+    app = training_app(chosen, seat, args.seat, seat=number, relay_url=room_.relay_url if room_ else "",
+                       ca_folder=base / "ca" if room_ else None)
     app.run()
     return int(app.return_code or 0)
 
 
 def room(base: Path) -> int:
-    """Every seat's scenario, step, state and mistakes, as the trainer sees the room."""
+    """Every seat's scenario, step, state and mistakes, printed once (for scripts and a quick look)."""
     from tui_client.catalog import t
     from tui_client.core.safetext import printable
-    from tui_client.training.run import read_state
+    from tui_client.training.classroom import room_rows
 
     print(t("training.room.header", dir=base))
-    states = [(p.parent.name, read_state(p)) for p in sorted(base.glob("*/run.json"))]
-    states = [(seat, s) for seat, s in states if s]
-    if not states:
+    rows = [r for r in room_rows(base) if r.steps]
+    if not rows:
         print(t("training.room.none"))
-    for seat, s in states:
-        state = t("training.room.finished") if s.get("finished") else t("training.room.working")
-        mistakes = s.get("mistakes") or []
-        print(t("training.room.line", seat=printable(seat), title=printable(str(s.get("title"))),
-                step=min(int(s.get("step") or 0) + 1, int(s.get("steps") or 0)), steps=s.get("steps"),
-                state=state, mistakes=len(mistakes)))
-        if mistakes:
-            print(t("training.room.last", say=printable(str(mistakes[-1].get("say")))))
+    for r in rows:
+        state = t("training.room.finished") if r.finished else t("training.room.working")
+        print(t("training.room.line", seat=printable(r.seat), title=printable(r.title), step=r.step,
+                steps=r.steps, state=state, mistakes=r.mistakes))
+        if r.last_mistake:
+            print(t("training.room.last", say=printable(r.last_mistake)))
+    return 0
+
+
+def classroom(base: Path, seats: int) -> int:
+    """Prepare ``seats`` seats, start the room's one relay, and show the trainer's live view until
+    the trainer quits (then the relay stops and seats started later run their own)."""
+    from tui_client.catalog import t
+    from tui_client.cli.demo import start_relay, stop_relay
+    from tui_client.training import certs
+    from tui_client.training import classroom as cr
+
+    if not 1 <= seats <= certs.MAX_SEATS:
+        print(t("training.arg.seats"), file=sys.stderr)
+        return 4
+    room_ = cr.prepare(base, seats)
+    server = certs.relay_server_files(base / "ca")
+    proc, url = start_relay(base / "relay", options=(
+        "--cert", str(server["cert"]), "--key", str(server["key"]), "--ca", str(server["ca"])))
+    if proc is None:
+        print(t("training.classroom.relay_failed", dir=base / "relay" / "state"), file=sys.stderr)
+        return 3
+    room_ = cr.Classroom(room_.folder, url, room_.seats)
+    cr.write(room_)
+    print(t("training.classroom.ready", count=seats, url=url))
+    print(t("training.classroom.seat_hint", dir=base))
+
+    def stop() -> None:
+        cr.end(base)
+        stop_relay(proc)
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        try:                                   # no terminal: keep the relay up until interrupted
+            proc.wait()
+        except KeyboardInterrupt:
+            pass
+        stop()
+        return 0
+    from tui_client.ui.training import RoomApp
+
+    RoomApp(base, room_.seats, url=url, background=stop).run()
     return 0

@@ -166,29 +166,7 @@ class TrainingWorld(DemoWorld):
                  export=self.export_folder, imports=self.import_folder, office=entry.number, name=entry.name)
         (self.handout / "はじめに.txt").write_text(text, encoding="utf-8")
 
-    # -- the other offices
-    def _providers(self) -> None:
-        waited = 0.0
-        while not self._stop.is_set():
-            for demo_id in self.background:
-                o = self.offices.get(demo_id)
-                if o is None or self._stop.is_set():
-                    continue
-                try:
-                    o.receive()
-                except Exception:  # noqa: BLE001 - the sandbox keeps going
-                    pass
-            if not self.actuals_sent.is_set() and waited >= self.actuals_after:
-                try:
-                    for demo_id in ("homecare", "day-main"):
-                        if demo_id in self.background:
-                            self.offices[demo_id].send([self.actuals[demo_id]])
-                    self.actuals_sent.set()
-                except Exception:  # noqa: BLE001
-                    pass
-            self._stop.wait(1.0)
-            waited += 1.0
-
+    # -- the other offices (``DemoWorld._providers`` runs ``self.background``)
     def partners(self) -> Dict[str, object]:
         return {k: v for k, v in self.offices.items() if k != self.trainee}
 

@@ -10,6 +10,7 @@ a fixed file (the error-fix scenario). Nothing here blocks the screen.
 from __future__ import annotations
 
 from textual import work
+from textual.app import App
 from textual.widgets import Footer, Static
 
 from tui_client.catalog import t
@@ -120,15 +121,106 @@ class TrainingApp(TsunagiApp):
         self.reload_tabs()
 
 
-def training_app(scenario, seat_dir, seat_name: str = "", **kw) -> TrainingApp:
-    """The app for one seat: a fresh world in ``seat_dir/world``, the run's state in ``seat_dir/run.json``."""
+def training_app(scenario, seat_dir, seat_name: str = "", *, seat: int = 1, relay_url: str = "",
+                 ca_folder=None, **kw) -> TrainingApp:
+    """The app for one seat: a fresh world in ``seat_dir/world``, the run's state in ``seat_dir/run.json``.
+    ``relay_url`` and ``ca_folder``: a classroom's shared relay and training CA."""
     from pathlib import Path
 
     from tui_client.training.run import ScenarioRun
     from tui_client.training.world import TrainingWorld
 
     seat_dir = Path(seat_dir)
-    world = TrainingWorld(seat_dir / "world", scenario)
+    world = TrainingWorld(seat_dir / "world", scenario, seat=seat, relay_url=relay_url, ca_folder=ca_folder)
     run = ScenarioRun(scenario, seat_dir / "run.json", seat_name)
     run.restart()
     return TrainingApp(world, run, **kw)
+
+
+class RoomApp(App):
+    """The trainer's view of a classroom: every seat's scenario, step, state and last mistake, read
+    from the seats' ``run.json`` files in a worker every few seconds. The room's relay runs while this
+    view is open (``background`` is stopped on exit)."""
+
+    CSS = """
+    #room-head { height: auto; padding: 0 1; background: $panel; text-style: bold; }
+    #room-table { height: 1fr; }
+    #room-detail { height: auto; max-height: 5; padding: 0 1; border-top: heavy $accent; }
+    """
+    BINDINGS = [get("app.quit").binding()]
+
+    def __init__(self, folder, seats=(), *, url: str = "", background=None, refresh_seconds: float = 3.0):
+        super().__init__()
+        self.folder = folder
+        self.seats = tuple(seats)
+        self.url = url
+        self.background = background
+        self.refresh_seconds = refresh_seconds
+        self.rows = []
+        self.loads = 0
+
+    def compose(self):
+        from textual.widgets import DataTable
+
+        yield Static(t("training.room.title", url=self.url or "―", dir=self.folder, count=len(self.seats)),
+                     id="room-head")
+        yield DataTable(id="room-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="room-detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        from textual.widgets import DataTable
+
+        table = self.query_one("#room-table", DataTable)
+        table.add_columns(*(t(f"training.room.col.{c}") for c in ("seat", "title", "step", "state", "mistakes")))
+        table.focus()
+        self.load()
+        self.set_interval(self.refresh_seconds, self.load)
+
+    @work(thread=True, exclusive=True, group="room")
+    def load(self) -> None:
+        from tui_client.training.classroom import room_rows
+
+        rows = room_rows(self.folder, self.seats)
+        self.call_from_thread(self._show, rows)
+
+    def _show(self, rows) -> None:
+        from textual.widgets import DataTable
+
+        from tui_client.core.safetext import printable
+
+        self.rows = rows
+        self.loads += 1
+        table = self.query_one("#room-table", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for r in rows:
+            if not r.steps:
+                state, step = t("training.room.waiting"), "―"
+            else:
+                state = "◎ " + t("training.room.finished") if r.finished else "▶ " + t("training.room.working")
+                step = f"{r.step}/{r.steps}"
+            mistakes = ("！" + str(r.mistakes)) if r.mistakes else "0"
+            table.add_row(printable(r.seat), printable(r.title) or "―", step, state, mistakes, key=r.seat)
+        if rows:
+            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+        self._detail()
+
+    def on_data_table_row_highlighted(self, event) -> None:
+        self._detail()
+
+    def _detail(self) -> None:
+        from textual.widgets import DataTable
+
+        from tui_client.core.safetext import printable
+
+        table = self.query_one("#room-table", DataTable)
+        row = self.rows[table.cursor_row] if self.rows and 0 <= table.cursor_row < len(self.rows) else None
+        text = ""
+        if row is not None and row.last_mistake:
+            text = t("training.room.last", say=printable(row.last_mistake)).strip()
+        self.query_one("#room-detail", Static).update(text)
+
+    def on_unmount(self) -> None:
+        if self.background is not None:
+            self.background()
