@@ -33,6 +33,7 @@ COMMANDS = {
     "status": ("status", "cli.help.status"),
     "setup": ("setup", "cli.help.setup"),
     "serve": ("serve", "cli.help.serve"),
+    "training": ("training", "cli.help.training"),
 }
 
 EXIT_USAGE = 4

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Sequence
 
 DEMO_OFFICES = ("cm", "homecare", "day-main")
 
@@ -41,8 +42,10 @@ def demo_home() -> Path:
     return Path(platformdirs.user_data_dir(config.APP, appauthor=False)) / "demo"
 
 
-def start_relay(home: Path, timeout: float = 60.0):
-    """A relay child process on a free loopback port; returns (process, url) or (None, "")."""
+def start_relay(home: Path, timeout: float = 60.0, options: Sequence[str] = ("--demo-offices",)):
+    """A relay child process on a free loopback port; returns (process, url) or (None, "").
+    ``options``: more `tsunagi relay` options (the demo's offices by default; the training sandbox
+    passes its own certificates)."""
     import socket
 
     from tui_client.cli.relay import free_port
@@ -54,7 +57,7 @@ def start_relay(home: Path, timeout: float = 60.0):
         log = open(logs / "relay.log", "ab")
         env = dict(os.environ, TSUNAGI_HOME=str(home))
         proc = subprocess.Popen([sys.executable, "-m", "tui_client", "relay", "--port", str(port),
-                                 "--database", str(logs / "relay.sqlite3"), "--demo-offices",
+                                 "--database", str(logs / "relay.sqlite3"), *options,
                                  "--log-level", "warning"],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(home))
         log.close()

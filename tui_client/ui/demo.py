@@ -38,6 +38,7 @@ class DemoWorld:
         self.export_folder = self.home / "export"
         self.import_folder = self.home / "import"
         self.actuals_sent = threading.Event()
+        self.background: Tuple[str, ...] = PROVIDERS     # the offices that work on their own
 
     # -- start
     def open(self) -> Tuple[Optional[object], tuple]:
@@ -98,7 +99,7 @@ class DemoWorld:
         Bounded by ``stop``; a failure is retried on the next round, never raised."""
         waited = 0.0
         while not self._stop.is_set():
-            for demo_id in PROVIDERS:
+            for demo_id in self.background:
                 o = self.offices.get(demo_id)
                 if o is None or self._stop.is_set():
                     continue
@@ -109,7 +110,8 @@ class DemoWorld:
             if not self.actuals_sent.is_set() and waited >= self.actuals_after:
                 try:
                     for demo_id in PROVIDERS:
-                        self.offices[demo_id].send([self.actuals[demo_id]])
+                        if demo_id in self.background:
+                            self.offices[demo_id].send([self.actuals[demo_id]])
                     self.actuals_sent.set()
                 except Exception:  # noqa: BLE001
                     pass
