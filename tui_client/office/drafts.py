@@ -14,7 +14,9 @@ import secrets
 from typing import List, Optional, Tuple
 
 from tui_client.core.findings import Finding, has_errors, make
+from tui_client.office.archive import parse_time
 from tui_client.office.models import Draft, DraftFile, ListQuery, Page
+from tui_client.office.receiving import _now
 from tui_client.office.results import SendReport
 
 
@@ -25,7 +27,8 @@ class DraftsPart:
                  for role, group in (("attachment", draft.attachments), ("file", draft.files)) for f in group]
         draft_id = draft.id or secrets.token_hex(8)
         fields = {"recipient": draft.recipient, "recipient_service": draft.recipient_service,
-                  "subject": draft.subject, "text": draft.text, "template": draft.template}
+                  "subject": draft.subject, "text": draft.text, "template": draft.template,
+                  "updated_at": _now()}
         _, _, updated = self.db.draft_put(draft_id, fields, parts)
         return draft_id, updated
 
@@ -40,6 +43,7 @@ class DraftsPart:
                      attachments=tuple(groups["attachment"]), files=tuple(groups["file"]),
                      template=str(fields.get("template") or ""), seq=int(fields.get("seq") or 0),
                      updated_seq=int(fields.get("updated_seq") or 0),
+                     updated_at=parse_time(fields.get("updated_at")),
                      recipient_name=self.partner_name(recipient) if recipient else "")
 
     def drafts(self, query: ListQuery = ListQuery()) -> Page[Draft]:

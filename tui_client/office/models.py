@@ -260,6 +260,7 @@ class Draft:
     template: str = ""                # a template note's id (wire.Message.template), else ""
     seq: int = 0
     updated_seq: int = 0
+    updated_at: Optional[datetime] = None   # when it was last saved, to show (order is updated_seq)
     recipient_name: str = ""          # from the directory, for lists ("" while unknown)
 
     @property

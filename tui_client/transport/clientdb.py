@@ -101,7 +101,8 @@ CREATE TABLE IF NOT EXISTS drafts (
     subject TEXT NOT NULL DEFAULT '',
     text TEXT NOT NULL DEFAULT '',
     template TEXT NOT NULL DEFAULT '',
-    updated_seq INTEGER NOT NULL
+    updated_seq INTEGER NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT ''      -- shown to people only; order is updated_seq
 );
 CREATE TABLE IF NOT EXISTS draft_blobs (
     draft TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
@@ -525,15 +526,15 @@ class ClientDB:
                                          " GROUP BY partner ORDER BY min(seq)")]
 
     # -- drafts
-    _DRAFT_COLS = "id, seq, recipient, recipient_service, subject, text, template, updated_seq"
+    _DRAFT_COLS = "id, seq, recipient, recipient_service, subject, text, template, updated_seq, updated_at"
 
     def draft_put(self, draft_id: str, fields: Record,
                   parts: Sequence[Tuple[str, str, Optional[bytes], str]]) -> Tuple[str, int, int]:
         """Create or replace a draft: ``fields`` (recipient, recipient_service, subject, text,
-        template) and its ``parts`` in order, (role, name, data, sha256): data None keeps a blob the
+        template, updated_at) and its ``parts`` in order, (role, name, data, sha256): data None keeps a blob the
         draft already holds by its digest. Returns (id, seq, updated_seq); ``updated_seq`` comes from
         one counter of this store (``meta.draft_seq``), so "newer" never depends on a clock."""
-        cols = ("recipient", "recipient_service", "subject", "text", "template")
+        cols = ("recipient", "recipient_service", "subject", "text", "template", "updated_at")
         with self.transaction() as c:
             row = c.execute("SELECT value FROM meta WHERE key = 'draft_seq'").fetchone()
             updated = int(row[0]) + 1 if row else 1
@@ -543,7 +544,7 @@ class ClientDB:
             values = [str(fields.get(k) or "") for k in cols]
             if old is None:
                 seq = updated
-                c.execute(f"INSERT INTO drafts({', '.join(cols)}, id, seq, updated_seq) VALUES (?,?,?,?,?,?,?,?)",
+                c.execute(f"INSERT INTO drafts({', '.join(cols)}, id, seq, updated_seq) VALUES (?,?,?,?,?,?,?,?,?)",
                           values + [draft_id, seq, updated])
             else:
                 seq = old[0]
