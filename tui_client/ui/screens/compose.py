@@ -95,6 +95,7 @@ class ComposeTab(TabView):
         self._stored: set = set()               # digests of files the draft already holds
         self._timer = None
         self._save_lock = threading.Lock()
+        self.autosave_delay = AUTOSAVE_DELAY
 
     # -- layout
     def compose(self):
@@ -173,7 +174,7 @@ class ComposeTab(TabView):
         self._show_state()
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(AUTOSAVE_DELAY, self._autosave)
+        self._timer = self.set_timer(self.autosave_delay, self._autosave)
 
     def _autosave(self) -> None:
         self._timer = None
