@@ -59,11 +59,11 @@ def test_refused_kinds_say_why(name, data, code):
 
 def test_excel_renamed_pdf_is_refused_as_excel_and_the_name_is_called_out():
     c = att.check_attachment("請求書.pdf", files.ooxml("xl"))
-    assert codes(c) == ["E-ATT-002", "E-ATT-011"] and c.kind == "excel"
+    assert codes(c) == ["E-ATT-002", "E-ATT-014"] and c.kind == "excel"
     message, fix = finding_message(c.findings[0])
     assert "Excel のファイルは送れません" in message and "PDF に印刷" in fix
     mismatch, _ = finding_message(c.findings[1])
-    assert "「.pdf」" in mismatch and "Excel" in mismatch
+    assert "「.pdf」" in mismatch and "Excel" in mismatch and "?" not in mismatch
 
 
 def test_a_jpeg_named_png_is_a_mismatch_with_the_right_extension_offered():
@@ -108,7 +108,7 @@ def test_names_are_made_safe_to_store_and_to_show():
 
 
 def test_every_attachment_code_has_a_message_and_a_fix():
-    for code in set(att.REFUSED.values()) | {"E-ATT-009", "E-ATT-010", "E-ATT-011", "E-ATT-012", "E-ATT-013"}:
+    for code in set(att.REFUSED.values()) | {"E-ATT-009", "E-ATT-010", "E-ATT-011", "E-ATT-012", "E-ATT-013", "E-ATT-014"}:
         message, fix = FINDINGS[code]
         assert message and fix
 

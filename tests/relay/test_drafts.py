@@ -51,7 +51,7 @@ def test_send_draft_sends_and_only_then_deletes(relay, tmp_path):
         bad, _ = cm.save_draft(Draft(recipient=hc.number, recipient_service="11", subject="写真",
                                      attachments=(DraftFile("写真.pdf", files.ooxml("xl")),)))
         report = cm.send_draft(bad)
-        assert {"E-ATT-002", "E-ATT-011"} <= {f.code for f in report.findings} and not report.queued
+        assert {"E-ATT-002", "E-ATT-014"} <= {f.code for f in report.findings} and not report.queued
         assert cm.draft(bad) is not None and cm.db.outbox_count(None) == 0      # refused: nothing lost
         good, _ = cm.save_draft(Draft(recipient=hc.number, recipient_service="11", subject="写真",
                                       text="皮膚の様子です", template="",

@@ -193,7 +193,7 @@ async def test_a_draft_survives_the_app_being_killed(open_office, tmp_path):
             await settle(pilot)
             drafts = app.query_one("#tab-drafts")
             assert [(d.id, d.subject, d.text) for d in drafts.items] == [(draft_id, "crash test", "消えてはいけない本文")]
-            assert table_column(app.query_one("#drafts-table", DataTable), 2) == ["crash test"]
+            assert table_column(app.query_one("#drafts-table", DataTable), 1) == ["crash test"]
             await pilot.press("enter")                  # open it in 新規作成
             await settle(pilot)
             compose = app.query_one("#tab-compose")
@@ -221,7 +221,7 @@ async def test_drafts_tab_sends_and_deletes_after_asking(open_office, tmp_path):
         await settle(pilot)
         drafts = app.query_one("#tab-drafts")
         assert [d.id for d in drafts.items] == [send, keep]
-        assert "つなぎ訪問介護ステーション" in table_column(app.query_one("#drafts-table", DataTable), 1)[0]
+        assert "つなぎ訪問介護ステーション" in table_column(app.query_one("#drafts-table", DataTable), 2)[0]
         app.query_one("#drafts-table").focus()
         await pilot.press("s")
         await settle(pilot)
@@ -302,3 +302,16 @@ async def test_apply_note_fills_the_form_and_the_template_travels(open_office, t
 
     msg = wire.decode_message(hc.db.archive_content("received", got.received[0].name))
     assert msg.template == "no-use" and msg.subject == "8月のご利用について"
+
+
+def test_compose_and_drafts_keys_do_not_clash_and_have_labels():
+    from tui_client.catalog import TEXT
+    from tui_client.ui import actions
+    import tui_client.ui.screens.compose  # noqa: F401 - registers its actions
+    import tui_client.ui.screens.drafts  # noqa: F401
+
+    assert actions.keys_clash(["compose", "drafts"]) == []
+    mine = actions.actions_for("compose") + actions.actions_for("drafts")
+    assert len(mine) == 9 and all(a.label_key in TEXT for a in mine)
+    # a text field never swallows a compose key: none is a plain letter
+    assert all(k.startswith(("ctrl+", "delete")) for a in actions.actions_for("compose") for k in a.key.split(","))

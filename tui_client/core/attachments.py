@@ -178,8 +178,7 @@ def check_attachment(name: str, data: bytes) -> CheckedAttachment:
         findings.append(make(REFUSED[kind], shown, value=shown, ext=ext or "-"))
         # "an .xlsx renamed .pdf": say also that the name pretends to be something it is not
         if ext and any(ext in exts for _, exts in ALLOWED.values()) and kind not in ("unknown", "empty"):
-            findings.append(make("E-ATT-011", shown, value=shown, ext=ext, actual=LABELS[kind],
-                                 expected="-"))
+            findings.append(make("E-ATT-014", shown, value=shown, ext=ext, actual=LABELS[kind]))
     else:
         exts = ALLOWED[kind][1]
         if ext not in exts:

@@ -115,7 +115,7 @@ class ComposeTab(TabView):
             table = DataTable(id="compose-files", cursor_type="row")
             table.add_columns(t("col.check"), t("col.role"), t("col.name"), t("col.size"))
             yield table
-        yield Static("", id="compose-detail", classes="detail")
+        yield Static("", id="compose-detail", classes="detail compose-detail")
 
     def on_mount(self) -> None:
         self._show_files()
@@ -243,6 +243,8 @@ class ComposeTab(TabView):
     def _filter(self, text: str) -> None:
         self.matches = match_recipients(self.known, text)[:MATCHES]
         options = self.query_one("#compose-matches", OptionList)
+        # once a recipient is chosen the list folds away (room for the text at 80x24) until searched again
+        options.display = bool(text.strip()) or self.recipient is None
         options.clear_options()
         options.add_options([Option(recipient_label(r) + ("" if r.on_system else t("compose.not_on_system")))
                              for r in self.matches])
@@ -284,6 +286,8 @@ class ComposeTab(TabView):
 
     def _choose(self, r: Recipient) -> None:
         self.recipient = r
+        self.query_one("#compose-to", Input).value = ""
+        self._filter("")
         self._show_recipient()
         self._changed()
         if self.files:
@@ -411,6 +415,7 @@ class ComposeTab(TabView):
         self.query_one("#compose-subject", Input).value = draft.subject
         self.query_one("#compose-text", TextArea).text = draft.text
         self.query_one("#compose-to", Input).value = ""
+        self._filter("")
         self._saved_form = self._form()
         self.saved_edit = self.edits        # counters only grow: a late save can never look newer
         self._show_recipient()

@@ -54,7 +54,9 @@ class DraftsTab(TabView):
     def compose(self):
         yield Static(t("drafts.title"), id="drafts-title", classes="tab-title")
         table = DataTable(id="drafts-table", cursor_type="row")
-        table.add_columns(t("col.updated"), t("col.recipient"), t("col.subject"), t("col.files"))
+        # widths that fit 80 columns; the detail below shows each value whole
+        for key, width in (("col.updated", 11), ("col.subject", 22), ("col.recipient", 26), ("col.files", None)):
+            table.add_column(t(key), width=width)
         yield table
         yield Static("", id="drafts-detail", classes="detail")
 
@@ -73,8 +75,8 @@ class DraftsTab(TabView):
         self.items, self.total = items, total
         table.clear()
         for d in items:
-            table.add_row(time_label(d.updated_at), draft_recipient(d),
-                          printable(d.subject) or t("drafts.no_subject"), draft_files(d), key=d.id)
+            table.add_row(time_label(d.updated_at), printable(d.subject) or t("drafts.no_subject"),
+                          draft_recipient(d), draft_files(d), key=d.id)
         self.query_one("#drafts-title", Static).update(
             t("drafts.title.count", total=total) if total else t("drafts.empty"))
         if items:
