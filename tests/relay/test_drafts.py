@@ -63,6 +63,12 @@ def test_send_draft_sends_and_only_then_deletes(relay, tmp_path):
         assert msg.subject == "写真" and msg.attachments[0].data == jpeg
         assert [d.id for d in cm.drafts().items] == [bad]
         assert cm.send_draft("nothing").findings[0].code == "E-DRAFT-001"
+        other = "UPPLAN_202505_1370100011_43_1370100037_15_20250425100100.CSV"
+        wrong, _ = cm.save_draft(Draft(recipient=hc.number, recipient_service="11", subject="予定",
+                                       files=(DraftFile(other, b"x"),)))
+        report = cm.send_draft(wrong)
+        assert "E-DRAFT-007" in {f.code for f in report.findings} and cm.draft(wrong) is not None
+        assert not report.queued
         empty, _ = cm.save_draft(Draft(text="宛先なし"))
         assert {f.code for f in cm.send_draft(empty).findings} == {"E-DRAFT-003", "E-DRAFT-004"}
     finally:

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _app(office, home):
     return TsunagiApp(Services(office), settings=AppSettings(), home=str(home), poll=False)
+
+
+@asynccontextmanager
+async def _compose_tab(office, home, size=(120, 40)):
+    """The app for ``office`` on its 新規作成 tab: (pilot, the ComposeTab)."""
+    app = _app(office, home)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        yield pilot, app.query_one("#tab-compose")
+
+
+def _partners(open_office, *demo_ids, known=True):
+    """The care manager and the given partners, registered on the relay; ``known``: the care
+    manager has looked them up already (they are in its list of partners)."""
+    cm = open_office("cm", "cm-pc")
+    others = [open_office(d, f"{d}-pc") for d in demo_ids]
+    for o in others:
+        assert not o.register()
+    if known:
+        cm.partners([o.number for o in others])
+    return cm, others
 
 
 async def _pick(pilot, key: str, path: Path) -> None:
@@ -65,18 +89,12 @@ async def _choose_by_number(pilot, number: str) -> None:
 
 
 async def test_message_with_pdf_and_jpeg_reaches_the_partner_who_saves_them_unchanged(open_office, tmp_path):
-    cm = open_office("cm", "cm-pc")
-    hc = open_office("homecare", "hc-pc")
-    assert not hc.register()
+    cm, (hc,) = _partners(open_office, "homecare", known=False)
     pdf, jpeg = tmp_path / "会議録.pdf", tmp_path / "skin.jpg"
     pdf.write_bytes(files.pdf())
     jpeg.write_bytes(files.image("JPEG"))
-    app = _app(cm, tmp_path / "cm-pc")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
-        compose = app.query_one("#tab-compose")
+    async with _compose_tab(cm, tmp_path / "cm-pc") as (pilot, compose):
+        app = pilot.app
         await _choose_by_number(pilot, hc.number)            # not known yet: asked of the directory
         assert compose.recipient is not None and compose.recipient.office == hc.number
         assert compose.recipient.service == "11"
@@ -117,12 +135,8 @@ async def test_excel_renamed_pdf_is_refused_on_screen_in_words(open_office, tmp_
     cm = open_office("cm", "cm-pc")
     fake = tmp_path / "請求書.pdf"
     fake.write_bytes(files.ooxml("xl"))
-    app = _app(cm, tmp_path / "cm-pc")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
-        compose = app.query_one("#tab-compose")
+    async with _compose_tab(cm, tmp_path / "cm-pc", (80, 24)) as (pilot, compose):
+        app = pilot.app
         await _pick(pilot, "ctrl+t", fake)
         [picked] = compose.attachments
         assert picked.kind == "excel" and picked.errors == 2
@@ -207,10 +221,7 @@ async def test_a_draft_survives_the_app_being_killed(open_office, tmp_path):
 async def test_drafts_tab_sends_and_deletes_after_asking(open_office, tmp_path):
     from tui_client.office.models import Draft, DraftFile
 
-    cm = open_office("cm", "cm-pc")
-    hc = open_office("homecare", "hc-pc")
-    assert not hc.register()
-    cm.partners([hc.number])
+    cm, (hc,) = _partners(open_office, "homecare")
     keep, _ = cm.save_draft(Draft(subject="消す下書き"))
     send, _ = cm.save_draft(Draft(recipient=hc.number, recipient_service="11", subject="送る下書き",
                                   text="本文", attachments=(DraftFile("memo.txt", "メモ".encode("utf-8")),)))
@@ -246,12 +257,8 @@ async def test_drafts_tab_sends_and_deletes_after_asking(open_office, tmp_path):
 
 async def test_leaving_with_unsaved_input_asks_first_and_saves(open_office, tmp_path):
     cm = open_office("cm", "cm-pc")
-    app = _app(cm, tmp_path / "cm-pc")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
-        compose = app.query_one("#tab-compose")
+    async with _compose_tab(cm, tmp_path / "cm-pc", (80, 24)) as (pilot, compose):
+        app = pilot.app
         compose.autosave_delay = 3600                # the autosave must not win the race here
         compose.query_one("#compose-subject", Input).value = "途中"
         await pilot.pause()
@@ -273,16 +280,8 @@ async def test_leaving_with_unsaved_input_asks_first_and_saves(open_office, tmp_
 
 
 async def test_apply_note_fills_the_form_and_the_template_travels(open_office, tmp_path):
-    cm = open_office("cm", "cm-pc")
-    hc = open_office("homecare", "hc-pc")
-    assert not hc.register()
-    cm.partners([hc.number])
-    app = _app(cm, tmp_path / "cm-pc")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
-        compose = app.query_one("#tab-compose")
+    cm, (hc,) = _partners(open_office, "homecare")
+    async with _compose_tab(cm, tmp_path / "cm-pc") as (pilot, compose):
         await _type(pilot, "#compose-to", "訪問介護")        # by name / service type among known partners
         await pilot.press("enter")
         await settle(pilot)
@@ -315,3 +314,62 @@ def test_compose_and_drafts_keys_do_not_clash_and_have_labels():
     assert len(mine) == 9 and all(a.label_key in TEXT for a in mine)
     # a text field never swallows a compose key: none is a plain letter
     assert all(k.startswith(("ctrl+", "delete")) for a in actions.actions_for("compose") for k in a.key.split(","))
+
+
+def test_an_office_with_several_sites_offers_one_line_per_site_and_search_finds_them():
+    from tui_client.office.models import Partner
+    from tui_client.ui.services import match_recipients, recipients_of
+
+    known = recipients_of([Partner("1370100037", "つなぎデイサービス", ("15", "78"), True),
+                           Partner("1370100029", "つなぎ訪問介護ステーション", ("11",), True)])
+    assert [(r.office, r.service, r.service_name) for r in known] == [
+        ("1370100037", "15", "通所介護"), ("1370100037", "78", "地域密着型通所介護"), ("1370100029", "11", "訪問介護")]
+    assert [r.service for r in match_recipients(known, "デイ")] == ["15", "78"]
+    assert [r.service for r in match_recipients(known, "0029")] == ["11"]
+    assert [r.service for r in match_recipients(known, "地域密着")] == ["78"]
+    assert len(match_recipients(known, "")) == 3
+
+
+async def test_csv_files_are_checked_against_the_chosen_recipient_and_go_with_the_message(
+        open_office, month_export, tmp_path):
+    cm, (hc, day) = _partners(open_office, "homecare", "day-main")
+    folder, month, _ = month_export({"cm": cm, "homecare": hc, "day-main": day})
+    to_hc = next(n for n, _ in month if n.startswith("UPPLAN_") and f"_{hc.number}_11_" in n)
+    serial = to_hc.rsplit("_", 1)[1]
+    bundle = sorted(n for n, _ in month if n.endswith("_" + serial))     # 第6表 travels with 第7表 and 補足
+    to_day = next(n for n, _ in month if n.startswith("UPPLAN_") and f"_{day.number}_15_" in n)
+    async with _compose_tab(cm, tmp_path / "cm-pc") as (pilot, compose):
+        app = pilot.app
+        await _choose_by_number(pilot, hc.number)          # one known site: chosen at once
+        assert compose.recipient.office == hc.number
+        await _pick(pilot, "ctrl+l", folder / to_hc)
+        assert {fs.code for fs in compose.files[0].findings} == {"E-BND-001"}   # the rest of its bundle
+        for name in bundle[1:] if bundle[0] == to_hc else [n for n in bundle if n != to_hc]:
+            await _pick(pilot, "ctrl+l", folder / name)
+        await _pick(pilot, "ctrl+l", folder / to_day)
+        verdicts = dict(zip(table_column(app.query_one("#compose-files", DataTable), 2),
+                            table_column(app.query_one("#compose-files", DataTable), 0)))
+        assert len(bundle) == 3 and set(verdicts) == set(bundle) | {to_day}
+        assert verdicts[to_day] == t("compose.verdict.error")
+        assert {verdicts[n] for n in bundle} == {t("compose.verdict.ok")}, [f.findings for f in compose.files]
+        wrong = next(f for f in compose.files if f.name == to_day)
+        assert "E-DRAFT-007" in [fs.code for fs in wrong.findings]
+        table = app.query_one("#compose-files", DataTable)
+        table.focus()
+        table.move_cursor(row=3)
+        await settle(pilot)
+        detail = str(app.query_one("#compose-detail").render())
+        assert f"{day.number}/15" in detail and "宛先を選び直して" in detail
+        await pilot.press("delete")                        # take the wrong one out
+        await settle(pilot)
+        assert sorted(f.name for f in compose.files) == bundle
+        await _type(pilot, "#compose-subject", "plan")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "CSVファイル 3件" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert cm.drafts().total == 0
+    got = hc.receive()
+    assert sorted(i.name for i in got.received if i.kind == "file") == bundle
+    assert [i.subject for i in got.received if i.kind != "file"] == ["plan"]

@@ -74,6 +74,8 @@ class DraftsPart:
         findings += [f for c in checked for f in c.findings] + whole
         if draft.files:
             findings += self.prepare([(f.name, f.data) for f in draft.files]).all_findings()
+            findings += [f for f in (other_recipient(x.name, draft.recipient, draft.recipient_service)
+                                     for x in draft.files) if f is not None]
         return findings
 
     def send_draft(self, draft_id: str) -> SendReport:
@@ -101,6 +103,20 @@ class DraftsPart:
         if sent.queued:
             self.delete_draft(draft_id)
         return report
+
+
+def other_recipient(name: str, office: str, service: str = "") -> Optional[Finding]:
+    """E-DRAFT-007 when a care-plan file's name addresses another office (or another site of the
+    chosen office) than the draft's recipient; None when it matches or the name says nothing."""
+    from tui_client.core import route
+
+    r, _ = route.route(name)
+    if r is None or not office:
+        return None
+    if r.recipient == office and not (service and r.recipient_service and r.recipient_service != service):
+        return None
+    return make("E-DRAFT-007", name, value=name, to=f"{r.recipient}/{r.recipient_service or ''}".rstrip("/"),
+                chosen=f"{office}/{service}".rstrip("/"))
 
 
 def _merge(into: SendReport, part: SendReport) -> None:

@@ -238,8 +238,8 @@ class ComposeServices:
     def check_files(self, files: Sequence[Tuple[str, bytes]], recipient: Optional[Recipient]) -> List[PickedFile]:
         """Care-plan CSV files checked on the spot: the layout, and the name against the chosen
         recipient (its number and its registered service types, from the directory)."""
-        from tui_client.core import route
         from tui_client.core.safetext import printable
+        from tui_client.office.drafts import other_recipient
 
         if not files:
             return []
@@ -256,13 +256,9 @@ class ComposeServices:
         out = []
         for name, data in files:
             found = list(per_file.get(name, ())) + list(per_file.get("", ()))
-            r, _ = route.route(name)
-            if recipient is not None and r is not None and (
-                    r.recipient != recipient.office
-                    or (recipient.service and r.recipient_service and r.recipient_service != recipient.service)):
-                found.append(FindingSummary("E-DRAFT-007", value=name, params=(
-                    ("to", f"{r.recipient}/{r.recipient_service or ''}".rstrip("/")),
-                    ("chosen", f"{recipient.office}/{recipient.service}".rstrip("/")))))
+            other = other_recipient(name, recipient.office, recipient.service) if recipient else None
+            if other is not None:
+                found.append(summary(other))
             out.append(PickedFile(name, printable(name), data, "file", "csv", tuple(found)))
         return out
 

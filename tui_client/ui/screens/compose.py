@@ -96,6 +96,7 @@ class ComposeTab(TabView):
         self._timer = None
         self._save_lock = threading.Lock()
         self.autosave_delay = AUTOSAVE_DELAY
+        self._check_gen = 0                     # the latest check of the CSV files as one set
 
     # -- layout
     def compose(self):
@@ -290,8 +291,7 @@ class ComposeTab(TabView):
         self._filter("")
         self._show_recipient()
         self._changed()
-        if self.files:
-            self._recheck([(f.name, f.data) for f in self.files], r)
+        self._recheck_files()
         self.query_one("#compose-subject", Input).focus()
 
     def _show_recipient(self) -> None:
@@ -325,12 +325,15 @@ class ComposeTab(TabView):
         self.app.call_from_thread(self._add, got)
 
     @work(thread=True, exclusive=True, group="compose-recheck")
-    def _recheck(self, files, recipient: Optional[Recipient]) -> None:
+    def _recheck(self, files, recipient: Optional[Recipient], generation: int) -> None:
         got = self.services.check_files(files, recipient)
-        self.app.call_from_thread(self._replace_files, got)
+        self.app.call_from_thread(self._replace_files, got, generation)
 
-    def _replace_files(self, got: List[PickedFile]) -> None:
-        self.files = got
+    def _replace_files(self, got: List[PickedFile], generation: int) -> None:
+        if generation != self._check_gen:
+            return          # an older set's check finishing late: a newer one is coming
+        checked = {f.name: f for f in got}
+        self.files = [checked.get(f.name, f) for f in self.files]    # the order picked; unreadable ones stay
         self._show_files()
 
     def _add(self, got: List[PickedFile]) -> None:
@@ -339,6 +342,16 @@ class ComposeTab(TabView):
             group[:] = [g for g in group if g.name != f.name] + [f]
         self._show_files()
         self._changed()
+        if any(f.role == "file" for f in got):
+            self._recheck_files()
+
+    def _recheck_files(self) -> None:
+        """Check the CSV files again as one set: a bundle (第6表 with its 第7表 …) is whole or not
+        only when its files are seen together."""
+        readable = [(f.name, f.data) for f in self.files if f.data]
+        if readable:
+            self._check_gen += 1
+            self._recheck(readable, self.recipient, self._check_gen)
 
     def _rows(self) -> List[PickedFile]:
         return self.files + self.attachments
@@ -395,6 +408,7 @@ class ComposeTab(TabView):
             return
         if f.role == "file":
             self.files.remove(f)
+            self._recheck_files()
         else:
             self.attachments.remove(f)
         self._show_files()
@@ -544,20 +558,28 @@ class ComposeTab(TabView):
         self.app.call_from_thread(self._sent, result)
 
     def _sent(self, result) -> None:
-        errors = [f for f in result.findings if f.blocks_sending]
-        if errors and not (result.sent or result.waiting):
-            what, fix = finding_text(errors[0])
-            self.app.notify(f"{what}\n{fix}", title=t("compose.send.cannot"), severity="error", timeout=10)
+        if report_sent(self.app, result):
+            self._fill(Draft(), None, [], [])
+        else:
             self._show_state()
-            return
-        key = "compose.sent" if not result.waiting else "compose.sent.waiting"
-        self.app.notify(t(key), severity="information" if not result.waiting else "warning", timeout=8)
-        self._fill(Draft(), None, [], [])
-        self.app.deliver(messages.OutboxChanged)
 
     def _problem(self, finding) -> None:
         what, fix = finding_text(finding)
         self.app.notify(f"{what}\n{fix}", severity="error", timeout=10)
+
+
+def report_sent(app, result) -> bool:
+    """Say what became of a send (sent, waiting, or why not); True when the message went out or
+    waits in the outbox (then the draft is gone)."""
+    errors = [f for f in result.findings if f.blocks_sending]
+    if errors and not (result.sent or result.waiting):
+        what, fix = finding_text(errors[0])
+        app.notify(f"{what}\n{fix}", title=t("compose.send.cannot"), severity="error", timeout=10)
+        return False
+    key = "compose.sent" if not result.waiting else "compose.sent.waiting"
+    app.notify(t(key), severity="information" if not result.waiting else "warning", timeout=8)
+    app.deliver(messages.OutboxChanged)
+    return True
 
 
 def _fs(code: str):

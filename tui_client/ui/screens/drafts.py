@@ -16,7 +16,7 @@ from tui_client.core.safetext import printable
 from tui_client.office.models import Draft, ListQuery
 from tui_client.ui import messages
 from tui_client.ui.actions import Action, bindings_for, register
-from tui_client.ui.format import finding_text, time_label
+from tui_client.ui.format import time_label
 from tui_client.ui.screens.base import TabView
 
 register(
@@ -139,13 +139,9 @@ class DraftsTab(TabView):
         self.app.call_from_thread(self._sent, result)
 
     def _sent(self, result) -> None:
-        errors = [f for f in result.findings if f.blocks_sending]
-        if errors and not (result.sent or result.waiting):
-            what, fix = finding_text(errors[0])
-            self.app.notify(f"{what}\n{fix}", title=t("compose.send.cannot"), severity="error", timeout=10)
-        else:
-            self.app.notify(t("compose.sent" if not result.waiting else "compose.sent.waiting"))
-            self.app.deliver(messages.OutboxChanged)
+        from tui_client.ui.screens.compose import report_sent
+
+        report_sent(self.app, result)
         self.reload()
 
     def action_delete(self) -> None:
