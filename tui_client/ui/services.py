@@ -13,6 +13,7 @@ this module imports the engine lazily, inside the methods (the first frame must 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -166,6 +167,7 @@ class PickedFile(FindingCounts):
     role: str                               # "attachment" or "file"
     kind: str = ""                          # attachments: pdf, jpeg … (core.attachments)
     findings: Tuple[FindingSummary, ...] = ()
+    sha256: str = ""                        # of ``data``, computed here (in a worker), not per keystroke
 
 
 def recipients_of(partners: Sequence[Partner]) -> List[Recipient]:
@@ -224,7 +226,8 @@ class ComposeServices:
         out = []
         for name, data in items:
             c = check_attachment(name, data)
-            out.append(PickedFile(c.name, c.shown, data, "attachment", c.kind, tuple(summary(f) for f in c.findings)))
+            out.append(PickedFile(c.name, c.shown, data, "attachment", c.kind, tuple(summary(f) for f in c.findings),
+                                  hashlib.sha256(data).hexdigest()))
         return out
 
     def message_findings(self, attachments: Sequence[PickedFile], text: str) -> Tuple[FindingSummary, ...]:
@@ -259,7 +262,8 @@ class ComposeServices:
             other = other_recipient(name, recipient.office, recipient.service) if recipient else None
             if other is not None:
                 found.append(summary(other))
-            out.append(PickedFile(name, printable(name), data, "file", "csv", tuple(found)))
+            out.append(PickedFile(name, printable(name), data, "file", "csv", tuple(found),
+                                  hashlib.sha256(data).hexdigest()))
         return out
 
     def read_files(self, paths: Sequence[str], recipient: Optional[Recipient]) -> List[PickedFile]:

@@ -16,7 +16,6 @@ deletes the draft only once the message is queued.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -69,10 +68,6 @@ def file_verdict(f: PickedFile) -> str:
     return t("compose.verdict.ok")
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class ComposeTab(TabView):
     SCOPE = "compose"
     BINDINGS = bindings_for(SCOPE)
@@ -91,8 +86,7 @@ class ComposeTab(TabView):
         self.saved_edit = 0                     # the last change that is in the database
         self.saved_seq = 0                      # the draft's updated_seq there
         self.sending = False
-        self._saved_form: tuple = self._empty_form()
-        self._stored: set = set()               # digests of files the draft already holds
+        self._last_form: tuple = self._empty_form()
         self._timer = None
         self._save_lock = threading.Lock()
         self.autosave_delay = AUTOSAVE_DELAY
@@ -144,21 +138,22 @@ class ComposeTab(TabView):
         r = self.recipient
         return ((r.office, r.service) if r else None, self.query_one("#compose-subject", Input).value,
                 self.query_one("#compose-text", TextArea).text,
-                tuple((a.name, _sha(a.data)) for a in self.attachments),
-                tuple((f.name, _sha(f.data)) for f in self.files), self.template)
+                tuple((a.name, a.sha256) for a in self.attachments),
+                tuple((f.name, f.sha256) for f in self.files), self.template)
 
     def _draft(self) -> Draft:
         r = self.recipient
 
+        # Files always go with their bytes: the store keeps one blob per digest anyway, and a file
+        # taken out and put back between two saves must never be referred to by digest alone.
         def held(f: PickedFile) -> DraftFile:
-            digest = _sha(f.data)
-            return DraftFile(f.name, b"" if digest in self._stored else f.data, digest, len(f.data))
+            return DraftFile(f.name, f.data, f.sha256, len(f.data))
 
         return Draft(id=self.draft_id, recipient=r.office if r else "", recipient_service=r.service if r else "",
                      subject=self.query_one("#compose-subject", Input).value,
                      text=self.query_one("#compose-text", TextArea).text,
-                     attachments=tuple(held(a) for a in self.attachments),
-                     files=tuple(held(f) for f in self.files), template=self.template)
+                     attachments=tuple(held(a) for a in self.attachments if a.sha256),   # not unreadable ones
+                     files=tuple(held(f) for f in self.files if f.sha256), template=self.template)
 
     @property
     def unsaved(self) -> bool:
@@ -168,9 +163,9 @@ class ComposeTab(TabView):
     # -- edits and autosave
     def _changed(self) -> None:
         form = self._form()
-        if form == self._saved_form:
+        if form == self._last_form:
             return
-        self._saved_form = form
+        self._last_form = form
         self.edits += 1
         self._show_state()
         if self._timer is not None:
@@ -212,7 +207,6 @@ class ComposeTab(TabView):
                 self.app.call_from_thread(self._problem, findings[0])
                 return False
             self.draft_id = draft_id
-            self._stored |= {f.sha256 for f in draft.attachments + draft.files}
             self.saved_seq = seq
             self.saved_edit = edit
         self.app.call_from_thread(self._show_state)
@@ -425,12 +419,11 @@ class ComposeTab(TabView):
         self.recipient = recipient
         self.attachments, self.files = list(attachments), list(files)
         self.template = draft.template
-        self._stored = {_sha(f.data) for f in attachments + files} if draft.id else set()
         self.query_one("#compose-subject", Input).value = draft.subject
         self.query_one("#compose-text", TextArea).text = draft.text
         self.query_one("#compose-to", Input).value = ""
         self._filter("")
-        self._saved_form = self._form()
+        self._last_form = self._form()
         self.saved_edit = self.edits        # counters only grow: a late save can never look newer
         self._show_recipient()
         self._show_files()
