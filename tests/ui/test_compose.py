@@ -277,6 +277,17 @@ async def test_leaving_with_unsaved_input_asks_first_and_saves(open_office, tmp_
         await settle(pilot)
         assert app.active_tab() == "home" and not compose.unsaved
         assert [d.subject for d in cm.drafts().items] == ["途中まで"]
+        await pilot.press("f5")
+        await settle(pilot)
+        compose.query_one("#compose-subject", Input).value = "終わる前"
+        await pilot.pause()
+        await pilot.press("ctrl+q")                  # quitting asks too
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        await pilot.press("y")
+        await settle(pilot)
+        assert [d.subject for d in cm.drafts().items] == ["終わる前"]
+        assert not app.is_running
 
 
 async def test_apply_note_fills_the_form_and_the_template_travels(open_office, tmp_path):
