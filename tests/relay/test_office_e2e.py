@@ -74,7 +74,7 @@ def test_message_with_attachment(relay, tmp_path):
     assert got.received[0].attachments == ("memo.txt", "photo.jpg")
     assert got.received[0].kind == wire.KIND_MESSAGE and got.received[0].subject == "subject"
     bad = cm.send_message(day.number, "s", "t", attachments=[("virus.exe", b"MZ")])
-    assert [f.code for f in bad.findings] == ["E-SEND-005"]
+    assert [f.code for f in bad.findings] == ["E-ATT-005"] and not bad.queued   # by content (core.attachments)
 
 
 def test_unregistered_recipient_is_refused_clearly_and_lands_on_the_error_shelf(relay, tmp_path):

@@ -14,17 +14,9 @@ character or a bidi override in a file name reaches no face raw.
 
 from __future__ import annotations
 
+import importlib
 import string
 from typing import Dict, Iterable, Tuple
-
-from tui_client.catalog import certs as _certs
-from tui_client.catalog import common as _common
-from tui_client.catalog import office as _office
-from tui_client.catalog import preview as _preview
-from tui_client.catalog import training as _training
-from tui_client.catalog import transport as _transport
-from tui_client.catalog import ui as _ui
-from tui_client.catalog import validate as _validate
 
 FINDINGS: Dict[str, Tuple[str, str]] = {}
 TEXT: Dict[str, str] = {}
@@ -38,8 +30,21 @@ def _merge(target: dict, parts: Iterable[dict]) -> None:
             target[key] = value
 
 
-_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _training)))
-_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _training)))
+#: The areas of the catalogue, one module each (``tui_client/catalog/<area>.py``), merged in order.
+AREAS = (
+    "common",
+    "validate",
+    "certs",
+    "transport",
+    "office",
+    "ui",
+    "preview",
+    "training",
+    "compose",
+)
+_PARTS = [importlib.import_module(f"tui_client.catalog.{area}") for area in AREAS]
+_merge(FINDINGS, (m.FINDINGS for m in _PARTS))
+_merge(TEXT, (m.TEXT for m in _PARTS))
 
 
 class _Lenient(dict):

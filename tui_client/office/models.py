@@ -228,3 +228,41 @@ class Progress:
     done: int
     total: int
     extra: dict = field(default_factory=dict)
+
+
+# --- drafts (新規作成 / 下書き) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DraftFile:
+    """A file held by a draft: an attachment, or a care-plan CSV sent along with the message.
+    ``data`` is filled when one draft is opened (``Office.draft``), empty in lists; a draft saved
+    with ``data`` empty and ``sha256`` set keeps the file it already holds."""
+
+    name: str
+    data: bytes = b""
+    sha256: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message being written, saved as it is typed (the office database, so a crash loses
+    nothing). ``id`` is "" until first saved; ``seq`` orders creation and ``updated_seq`` the last
+    change, both from the store's own counter (never a clock)."""
+
+    id: str = ""
+    recipient: str = ""               # office number ("" while not chosen)
+    recipient_service: str = ""       # the site's service-type code, for offices with several sites
+    subject: str = ""
+    text: str = ""
+    attachments: Tuple[DraftFile, ...] = ()
+    files: Tuple[DraftFile, ...] = ()  # care-plan CSV files to send to the same recipient
+    template: str = ""                # a template note's id (wire.Message.template), else ""
+    seq: int = 0
+    updated_seq: int = 0
+    updated_at: Optional[datetime] = None   # when it was last saved, to show (order is updated_seq)
+    recipient_name: str = ""          # from the directory, for lists ("" while unknown)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.recipient or self.subject.strip() or self.text.strip() or self.attachments or self.files)

@@ -224,12 +224,17 @@ class SendingPart:
                      attachments: Sequence[Tuple[str, bytes]] = (), template: str = "") -> SendReport:
         from tui_client.core import route
 
+        """Seal and send one message. Attachments are checked by content (``core.attachments``:
+        PDF, JPEG, PNG, GIF, TXT; sizes per file and per message) and go under their safe names;
+        any refusal sends nothing. ``template``: the id of the standard note it was filled from."""
+        from tui_client.core.attachments import check_attachments
+
         report = SendReport()
-        atts = tuple(wire.Attachment(n, d) for n, d in attachments)
-        bad = [a.name for a in atts if a.media_type is None]
-        if bad:
-            report.findings = [make("E-SEND-005", n, value=n) for n in bad]
+        checked, whole = check_attachments(attachments, text)
+        report.findings = [f for c in checked for f in c.findings] + whole
+        if has_errors(report.findings):
             return report
+        atts = tuple(wire.Attachment(c.name, d) for c, (_, d) in zip(checked, attachments))
         own_service = self.settings.services[0] if (recipient_service and self.settings.services) else None
         name = route.message_name(self.number, recipient, sender_service=own_service,
                                   recipient_service=recipient_service if own_service else None)

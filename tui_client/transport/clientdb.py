@@ -90,6 +90,30 @@ CREATE INDEX IF NOT EXISTS archive_partner ON archive(partner, seq);
 CREATE INDEX IF NOT EXISTS archive_name_content ON archive(name, content_sha256);
 CREATE VIRTUAL TABLE IF NOT EXISTS archive_fts USING fts5(
     name, subject, partner_name, users, tokenize = 'trigram');
+""" + """
+-- drafts (新規作成 saved as you type): one row per draft; its attachments and care-plan files are
+-- blobs like every other payload, referenced from draft_blobs in the draft's order.
+CREATE TABLE IF NOT EXISTS drafts (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    recipient TEXT NOT NULL DEFAULT '',
+    recipient_service TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    template TEXT NOT NULL DEFAULT '',
+    updated_seq INTEGER NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT ''      -- shown to people only; order is updated_seq
+);
+CREATE TABLE IF NOT EXISTS draft_blobs (
+    draft TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('attachment', 'file')),
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    size INTEGER NOT NULL,
+    PRIMARY KEY (draft, position)
+);
+CREATE INDEX IF NOT EXISTS draft_blobs_sha ON draft_blobs(sha256);
 """
 
 Record = dict
@@ -231,7 +255,8 @@ class ClientDB:
                 "DELETE FROM blobs WHERE sha256 = ?1"
                 " AND NOT EXISTS (SELECT 1 FROM outbox WHERE sealed = ?1 OR plain = ?1)"
                 " AND NOT EXISTS (SELECT 1 FROM inbox WHERE sealed = ?1)"
-                " AND NOT EXISTS (SELECT 1 FROM archive WHERE content = ?1)", (key,))
+                " AND NOT EXISTS (SELECT 1 FROM archive WHERE content = ?1)"
+                " AND NOT EXISTS (SELECT 1 FROM draft_blobs WHERE sha256 = ?1)", (key,))
 
     def blob(self, key: Optional[str]) -> Optional[bytes]:
         if not key:
@@ -499,6 +524,73 @@ class ClientDB:
         """Every office this office exchanged something with, in order of first exchange."""
         return [r[0] for r in self._read("SELECT partner FROM archive WHERE partner != ''"
                                          " GROUP BY partner ORDER BY min(seq)")]
+
+    # -- drafts
+    _DRAFT_COLS = "id, seq, recipient, recipient_service, subject, text, template, updated_seq, updated_at"
+
+    def draft_put(self, draft_id: str, fields: Record,
+                  parts: Sequence[Tuple[str, str, Optional[bytes], str]]) -> Tuple[str, int, int]:
+        """Create or replace a draft: ``fields`` (recipient, recipient_service, subject, text,
+        template, updated_at) and its ``parts`` in order, (role, name, data, sha256): data None keeps a blob the
+        draft already holds by its digest. Returns (id, seq, updated_seq); ``updated_seq`` comes from
+        one counter of this store (``meta.draft_seq``), so "newer" never depends on a clock."""
+        cols = ("recipient", "recipient_service", "subject", "text", "template", "updated_at")
+        with self.transaction() as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'draft_seq'").fetchone()
+            updated = int(row[0]) + 1 if row else 1
+            c.execute("INSERT INTO meta(key, value) VALUES ('draft_seq', ?)"
+                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(updated),))
+            old = c.execute("SELECT seq FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+            values = [str(fields.get(k) or "") for k in cols]
+            if old is None:
+                seq = updated
+                c.execute(f"INSERT INTO drafts({', '.join(cols)}, id, seq, updated_seq) VALUES (?,?,?,?,?,?,?,?,?)",
+                          values + [draft_id, seq, updated])
+            else:
+                seq = old[0]
+                c.execute(f"UPDATE drafts SET {', '.join(k + ' = ?' for k in cols)}, updated_seq = ? WHERE id = ?",
+                          values + [updated, draft_id])
+            before = [r[0] for r in c.execute("SELECT sha256 FROM draft_blobs WHERE draft = ?", (draft_id,))]
+            c.execute("DELETE FROM draft_blobs WHERE draft = ?", (draft_id,))
+            for position, (role, name, data, digest) in enumerate(parts):
+                key = self._put_blob(c, data) if data is not None else digest
+                size = len(data) if data is not None else c.execute(
+                    "SELECT length(data) FROM blobs WHERE sha256 = ?", (key,)).fetchone()[0]
+                c.execute("INSERT INTO draft_blobs(draft, position, role, name, sha256, size) VALUES (?,?,?,?,?,?)",
+                          (draft_id, position, role, name, key, size))
+            self._release(c, before)
+            return draft_id, seq, updated
+
+    def draft_get(self, draft_id: str, *, contents: bool = True) -> Optional[Tuple[Record, List[tuple]]]:
+        """(fields, [(role, name, sha256, size, data or None)]) of one draft, or None."""
+        rows = self._read(f"SELECT {self._DRAFT_COLS} FROM drafts WHERE id = ?", (draft_id,))
+        if not rows:
+            return None
+        return self._draft_fields(rows[0]), self._draft_parts(draft_id, contents)
+
+    def _draft_fields(self, row) -> Record:
+        return dict(zip(self._DRAFT_COLS.split(", "), row))
+
+    def _draft_parts(self, draft_id: str, contents: bool) -> List[tuple]:
+        data = "b.data" if contents else "NULL"
+        rows = self._read(f"SELECT d.role, d.name, d.sha256, d.size, {data} FROM draft_blobs d"
+                          " JOIN blobs b ON b.sha256 = d.sha256 WHERE d.draft = ? ORDER BY d.position", (draft_id,))
+        return [(r, n, k, z, None if v is None else bytes(v)) for r, n, k, z, v in rows]
+
+    def draft_list(self, *, offset: int = 0, limit: int = 50) -> Tuple[List[Tuple[Record, List[tuple]]], int]:
+        """One page of drafts, the most recently changed first (by ``updated_seq``), without contents."""
+        total = self._read("SELECT count(*) FROM drafts")[0][0]
+        rows = self._read(f"SELECT {self._DRAFT_COLS} FROM drafts ORDER BY updated_seq DESC LIMIT ? OFFSET ?",
+                          (limit if limit >= 0 else -1, max(0, offset)))
+        return [(self._draft_fields(r), self._draft_parts(r[0], False)) for r in rows], total
+
+    def draft_delete(self, draft_id: str) -> bool:
+        with self.transaction() as c:
+            keys = [r[0] for r in c.execute("SELECT sha256 FROM draft_blobs WHERE draft = ?", (draft_id,))]
+            gone = c.execute("DELETE FROM drafts WHERE id = ?", (draft_id,)).rowcount
+            c.execute("DELETE FROM draft_blobs WHERE draft = ?", (draft_id,))
+            self._release(c, keys)
+            return bool(gone)
 
     # -- settings-like facts
     def meta(self, key: str) -> Optional[str]:

@@ -62,6 +62,14 @@ def _tab_widget(tab: str):
         from tui_client.ui.screens.batch import BatchTab
 
         return BatchTab(id="tab-batch")
+    if tab == "compose":
+        from tui_client.ui.screens.compose import ComposeTab
+
+        return ComposeTab(id="tab-compose")
+    if tab == "drafts":
+        from tui_client.ui.screens.drafts import DraftsTab
+
+        return DraftsTab(id="tab-drafts")
     if tab == "inbox":
         try:
             from tui_client.ui.screens.inbox import InboxTab
@@ -197,6 +205,8 @@ class TsunagiApp(App):
             return
         if self.screen is not self.screen_stack[0]:
             return          # a modal is open: it has the keyboard
+        if tab != self.active_tab() and self._asked_before_leaving(lambda: self.action_show_tab(tab)):
+            return
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = f"pane-{tab}"
         if self._ensure_tab(tab):
@@ -205,6 +215,20 @@ class TsunagiApp(App):
             if w.SCOPE == tab:
                 w.reload()
                 self.call_after_refresh(w.focus_first)
+
+    def _asked_before_leaving(self, then: Callable[[], None], everywhere: bool = False) -> bool:
+        """True when a tab with unsaved input (新規作成) asked the user first; ``then`` runs once
+        that input is saved. ``everywhere``: every tab (quitting), not only the active one."""
+        active = self.active_tab()
+        for w in self.tab_widgets():
+            guard = getattr(w, "before_leave", None)
+            if guard is not None and (everywhere or w.SCOPE == active) and guard(then):
+                return True
+        return False
+
+    def action_quit(self) -> None:
+        if not self._asked_before_leaving(self.exit, everywhere=True):
+            self.exit()
 
     def _ensure_tab(self, tab: str) -> bool:
         """Build a tab's widget on first show; True when it was just mounted (it reloads then)."""

@@ -13,6 +13,7 @@ this module imports the engine lazily, inside the methods (the first frame must 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -139,7 +140,183 @@ class HomeSummary:
     partners: Tuple[Partner, ...] = ()
 
 
-class Services:
+# --- compose (新規作成) and drafts (下書き) -------------------------------------------------------
+# Screens call these from workers like the rest; files are read here, never on a screen.
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address a message can go to: an office and, for an office with several sites, one site
+    (its service-type code and that type's name)."""
+
+    office: str
+    service: str = ""
+    name: str = ""
+    service_name: str = ""
+    on_system: bool = True
+
+
+@dataclass(frozen=True)
+class PickedFile(FindingCounts):
+    """A file picked in compose: an attachment (checked by content) or a care-plan CSV (checked
+    against the chosen recipient's registered service types). ``name`` is what it is sent as,
+    ``shown`` the name made safe to show."""
+
+    name: str
+    shown: str
+    data: bytes
+    role: str                               # "attachment" or "file"
+    kind: str = ""                          # attachments: pdf, jpeg … (core.attachments)
+    findings: Tuple[FindingSummary, ...] = ()
+    sha256: str = ""                        # of ``data``, computed here (in a worker), not per keystroke
+
+
+def recipients_of(partners: Sequence[Partner]) -> List[Recipient]:
+    """Every address of these partners: one per site (service type) for an office with several."""
+    from tui_client.core.spec.codes import SERVICE_TYPES
+
+    out: List[Recipient] = []
+    for p in partners:
+        sites = p.services or ("",)
+        for service in sites:
+            kind = SERVICE_TYPES.get(service)
+            out.append(Recipient(p.office, service, p.name,
+                                 kind.name if kind else "", p.on_system))
+    return out
+
+
+def match_recipients(recipients: Sequence[Recipient], text: str) -> List[Recipient]:
+    """Addresses whose number, name or service type contains ``text`` (all when it is empty)."""
+    needle = text.strip()
+    if not needle:
+        return list(recipients)
+    return [r for r in recipients
+            if needle in r.office or needle in r.name or needle in r.service_name or needle == r.service]
+
+
+class ComposeServices:
+    """Mixed into ``Services``: the calls of the 新規作成 and 下書き tabs."""
+
+    def lookup_office(self, number: str) -> Tuple[List[Recipient], Tuple[FindingSummary, ...]]:
+        """A typed 10-digit office number asked of the relay's directory: its sites, or why not."""
+        number = number.strip()
+        if not (len(number) == 10 and number.isdigit()):
+            return [], (FindingSummary("E-DRAFT-005", value=number),)
+        if self.office is None:
+            return [], ()
+        try:
+            found, findings = self.office.partners([number])
+        except Exception as exc:  # noqa: BLE001
+            return [], (_unexpected(exc),)
+        if findings:
+            return [], tuple(summary(f) for f in findings)
+        on = [p for p in found if p.on_system]
+        if not on:
+            return [], (FindingSummary("E-DRAFT-006", value=number),)
+        return recipients_of(on), ()
+
+    def read_attachments(self, paths: Sequence[str]) -> List[PickedFile]:
+        """Read and check files to attach (by content; the name's extension decides nothing)."""
+        read, unreadable = _read_all(paths, "attachment")
+        return self.attach_bytes(read) + unreadable
+
+    def attach_bytes(self, items: Sequence[Tuple[str, bytes]]) -> List[PickedFile]:
+        """Check attachments given as (name, bytes): a template's PDF, a draft's files."""
+        from tui_client.core.attachments import check_attachment
+
+        out = []
+        for name, data in items:
+            c = check_attachment(name, data)
+            out.append(PickedFile(c.name, c.shown, data, "attachment", c.kind, tuple(summary(f) for f in c.findings),
+                                  hashlib.sha256(data).hexdigest()))
+        return out
+
+    def message_findings(self, attachments: Sequence[PickedFile], text: str) -> Tuple[FindingSummary, ...]:
+        """Problems of the message as a whole: the attachments' total size, the relay's limit,
+        two attachments with one name."""
+        from tui_client.core.attachments import check_attachments
+
+        _, whole = check_attachments([(a.name, a.data) for a in attachments], text)
+        return tuple(summary(f) for f in whole)
+
+    def check_files(self, files: Sequence[Tuple[str, bytes]], recipient: Optional[Recipient]) -> List[PickedFile]:
+        """Care-plan CSV files checked on the spot: the layout, and the name against the chosen
+        recipient (its number and its registered service types, from the directory)."""
+        from tui_client.core.safetext import printable
+        from tui_client.office.drafts import other_recipient
+
+        if not files:
+            return []
+        per_file: Dict[str, List[FindingSummary]] = {}
+        if self.office is not None:
+            with self._lock:
+                try:
+                    prepared = self.office.prepare(list(files))
+                except Exception as exc:  # noqa: BLE001
+                    prepared = None
+                    per_file[""] = [_unexpected(exc)]
+            for f in prepared.all_findings() if prepared is not None else ():
+                per_file.setdefault(Path(f.file).name if f.file else "", []).append(summary(f))
+        out = []
+        for name, data in files:
+            found = list(per_file.get(name, ())) + list(per_file.get("", ()))
+            other = other_recipient(name, recipient.office, recipient.service) if recipient else None
+            if other is not None:
+                found.append(summary(other))
+            out.append(PickedFile(name, printable(name), data, "file", "csv", tuple(found),
+                                  hashlib.sha256(data).hexdigest()))
+        return out
+
+    def read_files(self, paths: Sequence[str], recipient: Optional[Recipient]) -> List[PickedFile]:
+        read, unreadable = _read_all(paths, "file")
+        return self.check_files(read, recipient) + unreadable
+
+    def save_draft(self, draft) -> Tuple[str, int, Tuple[FindingSummary, ...]]:
+        """(id, updated_seq, findings): a draft written to the office database."""
+        if self.office is None:
+            return draft.id, 0, ()
+        try:
+            draft_id, updated = self.office.save_draft(draft)
+        except Exception as exc:  # noqa: BLE001 - a full disk: the text stays on screen
+            return draft.id, 0, (FindingSummary("E-DRAFT-002", params=(("reason", type(exc).__name__),)),)
+        return draft_id, updated, ()
+
+    def drafts(self, query: ListQuery = ListQuery()) -> Page:
+        if self.office is None:
+            return Page((), 0)
+        return self.office.drafts(query)
+
+    def draft(self, draft_id: str):
+        return self.office.draft(draft_id) if self.office is not None else None
+
+    def delete_draft(self, draft_id: str) -> bool:
+        return bool(self.office is not None and self.office.delete_draft(draft_id))
+
+    def send_draft(self, draft_id: str) -> SendResult:
+        """Send a saved draft (files, then the message); the draft goes once the message is queued."""
+        if self.office is None:
+            return SendResult()
+        with self._lock:
+            try:
+                report = self.office.send_draft(draft_id)
+            except Exception as exc:  # noqa: BLE001
+                return SendResult(findings=(_unexpected(exc),))
+        return SendResult(len(report.sent) + len(report.duplicates) + len(report.already_sent),
+                          len(report.waiting), len(report.shelved), tuple(summary(f) for f in report.findings))
+
+
+def _read_all(paths: Sequence[str], role: str) -> Tuple[List[Tuple[str, bytes]], List[PickedFile]]:
+    """The files read whole, and one entry per file that could not be read, saying why."""
+    read, unreadable = [], []
+    for path in paths:
+        try:
+            read.append((Path(path).name, Path(path).read_bytes()))
+        except OSError as exc:
+            name = Path(path).name
+            unreadable.append(PickedFile(name, name, b"", role, "", (summary(_finding("E-FILE-001", str(path), exc)),)))
+    return read, unreadable
+
+
+class Services(ComposeServices):
     """One office's calls for the screens. ``office`` may be None (not configured)."""
 
     def __init__(self, office=None):
@@ -471,3 +648,4 @@ def setup_checks(services: "Services", app_settings, home: Optional[str] = None)
         ok = bool(value) and Path(value).expanduser().is_dir()
         out.append(Check(key, ok, t(f"setup.check.{key}"), value, "" if ok else t(f"setup.fix.{key}")))
     return out
+
