@@ -59,6 +59,8 @@ FINDINGS = {
                    "PDF なしで送るか、つなぎを入れ直してください（PDF には reportlab が要ります）。"),
     "E-NOTE-014": ("「{value}」は「項目名=値」の形ではありません。",
                    "--set user_name=山田　花子 のように、項目名と値を = でつないでください。"),
+    "E-NOTE-015": ("「{file}」に書けませんでした（{reason}）。",
+                   "書き込めるフォルダ（デスクトップやドキュメントなど）を --out で指定してください。"),
 }
 
 TEXT = {
@@ -80,7 +82,7 @@ TEXT = {
     "note.arg.send": "このPCの事業所として送ります",
     "note.arg.list": "使えるひな形と項目の一覧を出します",
     "note.list.template": "{title}（{id}）{description}",
-    "note.list.field": "  {name}  {label}（{kind}{optional}）{help}",
+    "note.list.field": "  {name}  {label}（{kind}{optional}）  {help}",
     "note.list.optional": "・空欄可",
     "note.kind.text": "文字",
     "note.kind.insured_number": "被保険者番号",

@@ -33,6 +33,7 @@ COMMANDS = {
     "status": ("status", "cli.help.status"),
     "setup": ("setup", "cli.help.setup"),
     "serve": ("serve", "cli.help.serve"),
+    "note": ("note", "cli.help.note"),
 }
 
 EXIT_USAGE = 4
