@@ -109,7 +109,8 @@ TEXT = {
     "notes.back": "ひな形を選び直す",
     "notes.fix_these": "直すところが {count} か所あります。各項目の下の説明を見てください。",
     "notes.field_ok": "✓",
-    "notes.field_bad": "✗ {message} {fix}",
+    "notes.field_bad": "✗ {message}\n→ {fix}",
+    "notes.form.keys": "Tab: 次の項目　ctrl+s: 本文を作る　Esc: 閉じる",
     "action.notes.fill": "本文を作る",
     "action.notes.cancel": "閉じる",
 }
