@@ -93,6 +93,8 @@ def test_the_offices_own_templates_are_used_and_broken_ones_said(run_cli, home):
         '[[fields]]\nname = "user_name"\nlabel = "利用者氏名"\nkind = "text"\n', encoding="utf-8")
     (folder / "bad.toml").write_text('id = "bad"\ntitle = "x"\n[[fields]]\nname = "a"\nkind = "colour"\n'
                                      'label = "a"\n', encoding="utf-8")
+    code, out, _ = run_cli("note", "--list")
+    assert f"この事業所のひな形のフォルダ: {folder}" in out and "訪問日の変更（visit）" in out
     code, out, err = run_cli("note", "訪問日の変更", "--set", "user_name=田中　トミ")
     assert code == 0 and "田中　トミ様の訪問日を変えます。" in out
     assert "E-TPL-004" in err and "bad.toml" in err and "5行目" in err

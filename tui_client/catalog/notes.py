@@ -84,6 +84,7 @@ TEXT = {
     "note.list.template": "{title}（{id}）{description}",
     "note.list.field": "  {name}  {label}（{kind}{optional}）  {help}",
     "note.list.optional": "・空欄可",
+    "note.list.folder": "この事業所のひな形のフォルダ: {folder}（ここに .toml ファイルを置くと使えます）",
     "note.kind.text": "文字",
     "note.kind.insured_number": "被保険者番号",
     "note.kind.month": "年月",

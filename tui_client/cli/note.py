@@ -42,7 +42,8 @@ def _templates(office: Optional[str]):
 
     settings, _ = office_mod.load_settings(office)
     folders = [config.paths().office(settings.office).root / "templates"] if settings is not None else []
-    return load_templates(folders)
+    templates, findings = load_templates(folders)
+    return templates, findings, folders
 
 
 def _values(pairs: List[str]) -> Tuple[Dict[str, str], list]:
@@ -102,11 +103,13 @@ def run(args: argparse.Namespace) -> int:
     from tui_client.core.findings import make, worst_exit_code
     from tui_client.core.templates import fill, find_template
 
-    templates, load_findings = _templates(args.office)
+    templates, load_findings, folders = _templates(args.office)
     if load_findings:               # an office's own template that is wrong: said, the rest still work
         print_findings(load_findings, sys.stderr)
     if args.list:
         _list(templates, sys.stdout)
+        for folder in folders:
+            print(t("note.list.folder", folder=str(folder)))
         return 0
     template = find_template(templates, args.template or "")
     if template is None:
