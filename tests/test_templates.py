@@ -335,3 +335,45 @@ def test_over_limit_candidates_from_the_supplementary_file():
     found = tpl.over_limit_candidates(data, name)
     assert [(c["insured"], c["over"], c["limit"], c["planned"]) for c in found] == [
         (PEOPLE[0].insured, "500", "16765", str(16765 + 500))]
+
+
+# --- the catalogue entries ----------------------------------------------------------------------------
+
+def test_a_template_file_too_big_to_be_one_is_a_finding(tmp_path):
+    (tmp_path / "big.toml").write_text(GOOD + "#" * (tpl.MAX_FILE_BYTES + 1), encoding="utf-8")
+    _, findings = tpl.load_templates([tmp_path])
+    assert codes(findings) == ["E-TPL-001"] and "64 KB" in finding_message(findings[0])[0]
+
+
+def test_without_reportlab_the_pdf_is_a_finding_not_a_crash(builtins, monkeypatch):
+    import sys
+
+    from tui_client.office.notes import note_pdf
+
+    for name in [m for m in sys.modules if m == "reportlab" or m.startswith("reportlab.")] + ["reportlab"]:
+        monkeypatch.setitem(sys.modules, name, None)          # importing reportlab now raises ImportError
+    note, _ = tpl.fill(builtins["nil_usage"], NIL)
+    made, findings = note_pdf(note)
+    assert made is None and codes(findings) == ["E-NOTE-013"]
+
+
+def test_every_note_code_is_triggered_by_a_test_and_fills_without_gaps(builtins):
+    import re
+
+    from tui_client.catalog import notes as catalogue
+
+    here = Path(__file__).resolve().parent
+    own = (here / "test_templates.py").read_text("utf-8")
+    own = own[:own.index("def test_every_note_code")]          # not the list below
+    sources = own + "".join(p.read_text("utf-8") for p in [here / "test_cli_note.py", here / "relay" / "test_notes.py"])
+    assert [c for c in catalogue.FINDINGS if c not in sources] == []
+    for code, (message, fix) in catalogue.FINDINGS.items():
+        assert re.fullmatch(r"E-(TPL|NOTE)-\d{3}", code) and re.search(r"[ぁ-んァ-ン一-龥]", message) and fix
+    # what fill gives carries every value its message and fix name
+    cases = [("nil_usage", dict(NIL, insured="1"))]
+    cases += [("over_limit", dict(OVER, **c)) for c in ({"over": "300"}, {"planned": "16765", "over": "0"},
+                                                        {"limit": "x"}, {"user_name": ""}, {"zzz": "1"})]
+    for tid, values in cases:
+        _, findings = tpl.fill(builtins[tid], values)
+        for f in findings:
+            assert "?" not in "".join(finding_message(f)), f

@@ -170,3 +170,12 @@ SCENES = {
 @pytest.mark.parametrize("scene", list(SCENES))
 def test_note_screen(snap_compare, tmp_path, scene, theme, size):
     assert snap_compare(_app(theme, tmp_path), terminal_size=size, run_before=SCENES[scene])
+
+
+def test_the_modal_keys_come_from_the_registry_without_clashes():
+    from tui_client.catalog import t
+    from tui_client.ui import actions
+
+    assert actions.keys_clash() == []
+    assert [b.key for b in NoteScreen.BINDINGS] == ["ctrl+s", "escape"]
+    assert actions.get("notes.fill").label == t("action.notes.fill")
