@@ -164,6 +164,7 @@ def test_an_office_adds_its_own_template_as_a_data_file(tmp_path):
     (GOOD + '\n[[fields]]\nname = "user_name"\nlabel = "x"\nkind = "text"\n', "E-TPL-011", 14),
     (GOOD + '\n[[checks]]\nrule = "sum"\nfields = ["user_name"]\n', "E-TPL-007", 14),
     (GOOD + '\n[[checks]]\nrule = "difference"\nfields = ["user_name"]\n', "E-TPL-007", 15),
+    (GOOD + '\n[[checks]]\nrule = "positive"\nfields = ["user_name"]\n', "E-TPL-007", 15),
 ])
 def test_a_malformed_template_is_a_finding_with_the_line(tmp_path, text, code, line):
     write(tmp_path, "bad.toml", text)

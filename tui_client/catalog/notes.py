@@ -19,7 +19,7 @@ FINDINGS = {
     "E-TPL-006": ("ひな形「{file}」の{line}行目: 「{value}」という項目はありません。",
                   "{{{value}}} の名前を [[fields]] の name と同じにするか、その項目を [[fields]] に書き足してください。"),
     "E-TPL-007": ("ひな形「{file}」の{line}行目: 確かめるきまり（checks）「{value}」の書き方が違います。",
-                  "rule は difference（fields に3つ。1つ目 − 2つ目 = 3つ目）か positive（fields に1つ以上。0より大きい）です。"),
+                  "rule は difference（fields に3つ。1つ目 − 2つ目 = 3つ目）か positive（fields に1つ以上。0より大きい）です。どちらも kind = \"units\" の項目に使います。"),
     "E-TPL-008": ("ひな形「{file}」の{line}行目の「{field}」の書き方が違います。",
                   "「{field}」は {expected} で書きます。" + _SEE_DOC),
     "E-TPL-009": ("ひな形「{file}」の{line}行目に、UTF-8 ではない文字があります。",

@@ -162,7 +162,7 @@ class _Reader:
             aliases = []
         fields = self.fields()
         names = {f.name for f in fields}
-        checks = self.checks(names)
+        checks = self.checks(fields)
         subject = self.string(d, "subject")
         body = self.string(d, "body")
         for key, text in (("subject", subject), ("body", body)):
@@ -202,12 +202,13 @@ class _Reader:
                                      self.string(fd, "help", "fields", i, required=False)))
         return out
 
-    def checks(self, names: set) -> List[TemplateCheck]:
+    def checks(self, fields: List[TemplateField]) -> List[TemplateCheck]:
         raw = self.doc.get("checks", [])
         if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
             self.bad("E-TPL-008", "checks", expected="[[checks]] の表")
             return []
         out = []
+        kinds = {f.name: f.kind for f in fields}
         for i, cd in enumerate(raw):
             rule = self.string(cd, "rule", "checks", i)
             fields = cd.get("fields")
@@ -220,9 +221,12 @@ class _Reader:
             if rule and RULES[rule] is not None and len(fields) != RULES[rule]:
                 self.bad("E-TPL-007", "fields", "checks", i, value=f"{rule}: {','.join(fields)}")
                 continue
-            unknown = [x for x in fields if x not in names]
+            unknown = [x for x in fields if x not in kinds]
             if unknown:
                 self.bad("E-TPL-006", "fields", "checks", i, value=",".join(unknown))
+                continue
+            if any(kinds[x] != "units" for x in fields):      # the rules compare numbers of units
+                self.bad("E-TPL-007", "fields", "checks", i, value=f"{rule}: {','.join(fields)}")
                 continue
             out.append(TemplateCheck(rule, tuple(fields)))
         return out
