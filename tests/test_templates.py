@@ -265,10 +265,13 @@ def test_the_japanese_text_really_renders_as_glyphs(tmp_path):
         assert "山田様は利用がありませんでした" in text.replace(" ", "")
 
 
-def test_a_long_note_still_fits_one_page(builtins):
-    note = tpl.Note("t", "件名", "長い本文です。" * 600 + "\n", {}, "")
+def test_a_long_note_still_fits_one_page_and_says_it_is_cut(builtins):
+    note = tpl.Note("t", "件名", "長い本文です。" * 3000 + "\n", {}, "")     # more than a page holds at 6 pt
     pdf = tpl.render_pdf(note)
     assert b"/Count 1" in pdf and len(pdf) <= 100 * 1024
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, timeout=60).stdout
+        assert text.decode("utf-8").rstrip().endswith("…")
 
 
 def test_the_pdf_is_the_same_for_the_same_note(builtins):

@@ -457,7 +457,8 @@ def _wrap(line: str, width: float, measure) -> List[str]:
 def render_pdf(note: Note) -> bytes:
     """The note on one A4 page, with reportlab's built-in Japanese CID font (the reader's PDF viewer
     supplies the glyphs: nothing is embedded, so the file stays a few KB). Long text gets a smaller
-    size until it fits; the page is never split."""
+    size until it fits; the page is never split, and text that does not fit even at 6 pt ends in
+    "…" (the message itself carries the whole text)."""
     from io import BytesIO
 
     from reportlab.lib.pagesizes import A4
@@ -497,9 +498,10 @@ def render_pdf(note: Note) -> bytes:
     c.line(margin, y + size * 0.6, page_w - margin, y + size * 0.6)
     y -= size
     c.setFont(PDF_FONT, size)
+    room = max(1, int((y - margin) // (size * 1.6)) + 1)
+    if len(lines) > room:             # too long even at the smallest size: say so on the page with …
+        lines = lines[:room - 1] + ["…"]
     for ln in lines:
-        if y < margin:
-            break
         c.drawString(margin, y, ln)
         y -= size * 1.6
     c.showPage()
