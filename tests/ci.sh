@@ -7,11 +7,18 @@ root=$(pwd)
 venv="${TSUNAGI_TEST_VENV:-$root/.venv-test}"
 
 # Debian packages the tests use: openssl (interop fixtures), PostgreSQL (relay storage), tmux (screen checks),
-# chromium (`tsunagi serve` opened in a real headless browser).
+# chromium (`tsunagi serve` opened in a real headless browser), poppler and a Japanese font (note PDFs).
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v openssl >/dev/null || need+=(openssl)
 command -v tmux >/dev/null || need+=(tmux)
+# The note PDF test renders the PDF with poppler: pdftoppm/pdftotext, the CID-font mapping (poppler-data)
+# and a Japanese font for the non-embedded HeiseiKakuGo-W5.
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+[ -d /usr/share/poppler/cMap ] || need+=(poppler-data)
+if ! command -v fc-list >/dev/null || [ -z "$(fc-list :lang=ja 2>/dev/null)" ]; then
+  need+=(fonts-ipafont-gothic)
+fi
 if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   need+=(postgresql)
 fi

@@ -41,6 +41,7 @@ AREAS = (
     "preview",
     "training",
     "compose",
+    "notes",
 )
 _PARTS = [importlib.import_module(f"tui_client.catalog.{area}") for area in AREAS]
 _merge(FINDINGS, (m.FINDINGS for m in _PARTS))

@@ -34,6 +34,7 @@ COMMANDS = {
     "setup": ("setup", "cli.help.setup"),
     "serve": ("serve", "cli.help.serve"),
     "training": ("training", "cli.help.training"),
+    "note": ("note", "cli.help.note"),
 }
 
 EXIT_USAGE = 4

@@ -43,6 +43,7 @@ from tui_client.core.findings import Finding, has_errors, make
 from tui_client.office.archive import ArchivePart
 from tui_client.office.directory import DirectoryPart
 from tui_client.office.drafts import DraftsPart
+from tui_client.office.notes import NotesPart
 from tui_client.office.receiving import ReceivingPart, _free_name  # noqa: F401  (kept importable)
 from tui_client.office.results import NamedFile, Prepared, ReceiveReport, SendReport, transport_finding
 from tui_client.office.sending import SendingPart, _chunks  # noqa: F401  (kept importable)
@@ -55,7 +56,7 @@ __all__ = ["Office", "OfficeSettings", "Prepared", "SendReport", "ReceiveReport"
            "transport_finding", "MAX_PREVIOUS_KEYSTORES"]
 
 
-class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart, DraftsPart):
+class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart, DraftsPart, NotesPart):
     _db_error = sqlite3.Error
 
     def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None,

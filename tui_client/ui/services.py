@@ -354,6 +354,12 @@ class Services(ComposeServices):
             return Page((), 0)
         return self.office.error_shelf(query)
 
+    # -- note templates (the note modal): the built-ins and the office's own folder
+    def templates(self):
+        from tui_client.core.templates import load_templates
+
+        return self.office.templates() if self.office is not None else load_templates()
+
     # -- one received item (the inbox tab and the preview screen)
     def preview(self, key: str):
         return self.office.preview(key) if self.office is not None else None
