@@ -232,6 +232,6 @@ def available(extra: Sequence[Path] = ()) -> Tuple[Dict[str, Scenario], List[Fin
             if sc is None:
                 continue
             if sc.id in out:
-                found.append(make("W-TRAIN-015", str(path), value=sc.id, other=out[sc.id].source))
+                found.append(make("W-TRAIN-015", str(path), value=sc.id, earlier=out[sc.id].source))
             out[sc.id] = sc
     return out, found
