@@ -207,3 +207,18 @@ def test_a_malformed_device_id_is_refused_with_its_field(office_client, device):
     # the answer names the header (read back from the body, as any client would)
     resp = pc.client.session.get(pc.client.base_url + wire.MAILBOX, timeout=10)
     assert resp.status_code == 422 and wire.error_field(resp.json()) == wire.H_DEVICE
+
+
+def test_a_pc_keeps_its_device_id_and_another_pc_has_its_own(tmp_path):
+    from tui_client import config
+    from tui_client.office.settings import device_id
+
+    pc1, pc2 = config.paths(str(tmp_path / "pc1")).office(HC), config.paths(str(tmp_path / "pc2")).office(HC)
+    first = device_id(pc1)
+    assert wire.DEVICE_ID.match(first)
+    assert device_id(pc1) == first                  # made once, read back afterwards
+    assert device_id(pc2) != first
+    pc1.device_file.write_text("bad id!\n")         # edited by hand: replaced by a valid one
+    again = device_id(pc1)
+    assert wire.DEVICE_ID.match(again) and again != first and device_id(pc1) == again
+    assert sorted(p.name for p in pc1.root.iterdir()) == ["device-id"]   # no temporary file left
