@@ -222,3 +222,31 @@ def test_a_pc_keeps_its_device_id_and_another_pc_has_its_own(tmp_path):
     again = device_id(pc1)
     assert wire.DEVICE_ID.match(again) and again != first and device_id(pc1) == again
     assert sorted(p.name for p in pc1.root.iterdir()) == ["device-id"]   # no temporary file left
+
+
+def test_a_relay_run_with_keep_zero_days_gives_each_item_to_the_first_pc_only(database, tmp_path):
+    """``tsunagi relay --keep-received-days 0`` (the setting reaches the relay's workers): the first
+    PC's receipt deletes the content, so the office's other PC gets nothing, as before."""
+    from tui_client.core import samples
+
+    from .conftest import RelayProcess, open_demo_office
+
+    relay = RelayProcess(database, tmp_path, extra=["--keep-received-days", "0"]).start()
+    opened = []
+    try:
+        pc1, pc2, cm = (open_demo_office(demo, relay, str(tmp_path / pc))
+                        for demo, pc in (("homecare", "pc1"), ("homecare", "pc2"), ("cm", "cm")))
+        opened += [pc1, pc2, cm]
+        hc = samples.SampleOffice(HC, "11", "hc")
+        files = samples.use_bundle("202505", hc, samples.users(1), sender=samples.SampleOffice(CM, "43", "cm"),
+                                   providers=[hc])
+        assert len(cm.send(files).sent) == len(files)
+        assert len(pc1.receive().received) == len(files)
+        assert pc2.receive().received == [] and pc2.client.mailbox() == []
+        store = open_storage(database)
+        assert store.stored_content_count() == 0
+        store.close()
+    finally:
+        for o in opened:
+            o.close()
+        relay.stop()

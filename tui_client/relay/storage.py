@@ -154,6 +154,16 @@ _INFO_COLUMNS = ("id, kind, name, digest, size, sender, sender_service, recipien
                  "created_at, downloaded_at, received_at, withdrawn_at")
 
 
+#: Empties the contents kept longer than the relay keeps received items (parameter: the cutoff time).
+_PURGE = (f"UPDATE items SET {_NO_CONTENT} WHERE content IS NOT NULL AND received_at IS NOT NULL "
+          "AND received_at < ?")
+
+
+def _cutoff(keep_days: int, when: Optional[datetime]) -> str:
+    """The time before which a received item's content is no longer kept."""
+    return _stamp((when or datetime.now(timezone.utc)) - timedelta(days=max(0, keep_days)))
+
+
 def _info(row: Sequence) -> wire.ItemInfo:
     (id_, kind, name, digest, size, s, ss, r, rs, created, downloaded, received, withdrawn) = row
     if received:
@@ -355,21 +365,18 @@ class Storage:
             if device:
                 run("INSERT INTO deliveries (item_id, device, delivered_at) VALUES (?, ?, ?) "
                     "ON CONFLICT (item_id, device) DO NOTHING", (item_id, device, t))
+                if not drop:  # in the same commit: nothing to sync when nothing is due
+                    run(_PURGE, (_cutoff(keep_days, when),))
             return [info]
 
-        info = self._transaction(work)[0]
-        if device and keep_days > 0:
-            self.purge_received(keep_days, when)
-        return info
+        return self._transaction(work)[0]
 
     def purge_received(self, keep_days: int = DEFAULT_KEEP_RECEIVED_DAYS,
                        when: Optional[datetime] = None) -> int:
         """Empty the content of items received more than ``keep_days`` before ``when`` (default:
         now); how many. One indexed statement (``items_kept``): it visits only the rows it empties,
-        so it is cheap to run at start-up and after acknowledgements."""
-        cutoff = _stamp((when or datetime.now(timezone.utc)) - timedelta(days=max(0, keep_days)))
-        _, count = self._run(f"UPDATE items SET {_NO_CONTENT} WHERE content IS NOT NULL "
-                             "AND received_at IS NOT NULL AND received_at < ?", cutoff)
+        so it is cheap to run at start-up and with every acknowledgement that keeps content."""
+        _, count = self._run(_PURGE, _cutoff(keep_days, when))
         return max(0, count)
 
     def sent(self, office: str, since: Optional[str] = None) -> List[wire.ItemInfo]:
