@@ -3,8 +3,9 @@
 What is stored is what routing needs and nothing more: item names, office numbers, service-type
 codes, sizes, digests and times, the sealed content until the recipient's signed receipt arrives
 (or, for clients that name their PC, ``keep_received_days`` longer, so the office's other PCs get it
-too), then the receipt (for the sender) and which PCs of the recipient have the item. Directory: offices on the system, their sites (service codes),
-their certificates (several per office during a rollover).
+too), then the receipt (for the sender) and which PCs of the recipient have the item. Directory:
+offices on the system, their sites (service codes), their certificates (several per office during a
+rollover).
 
 Every operation is one statement (or one short transaction), so several relay processes can share
 one database: idempotency rests on the unique item name, not on anything held in memory.
