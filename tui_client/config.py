@@ -77,6 +77,12 @@ class OfficePaths:
     def settings_file(self) -> Path:
         return self.root / "office.json"
 
+    @property
+    def device_file(self) -> Path:
+        """This PC's device id for the office (``office.settings.device_id``): per PC, never in the
+        keystore, which the office's PCs share."""
+        return self.root / "device-id"
+
 
 def paths(home: Optional[str] = None) -> Paths:
     base = home or os.environ.get(HOME_ENV)

@@ -210,7 +210,7 @@ def relay(database, tmp_path):
 class DemoOffice:
     """A demo office's keystore and a TLS client to the relay (transport only)."""
 
-    def __init__(self, office_id: str, url: str):
+    def __init__(self, office_id: str, url: str, device=None):
         from tui_client.transport.client import RelayClient, tls_context
 
         self.id = office_id
@@ -224,7 +224,7 @@ class DemoOffice:
 
         pem = ks.certificate.public_bytes(serialization.Encoding.PEM)
         ca = str(sample_certs.path("demo-ca.cert.pem"))
-        self.client = RelayClient(url, tls_context(ca, pem, ks.key), ca, retries=1, backoff=0.05)
+        self.client = RelayClient(url, tls_context(ca, pem, ks.key), ca, retries=1, backoff=0.05, device=device)
 
     def close(self):
         self.client.close()
@@ -234,8 +234,9 @@ class DemoOffice:
 def office_client(relay):
     made = []
 
-    def make(office_id: str) -> DemoOffice:
-        o = DemoOffice(office_id, relay.url)
+    def make(office_id: str, device=None) -> DemoOffice:
+        """A demo office's client; ``device`` names the PC (two devices = two PCs of one office)."""
+        o = DemoOffice(office_id, relay.url, device)
         made.append(o)
         return o
 

@@ -1,14 +1,17 @@
 """End to end through the façade on loopback: a care manager sends a month's bundle, the provider
 receives, opens, validates, stores and acknowledges, the sender sees the signed receipt, and the
-relay keeps no content. Same with PostgreSQL (the ``database`` fixture)."""
+relay keeps no content once the days it keeps received items for the office's other PCs are over.
+Same with PostgreSQL (the ``database`` fixture)."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tui_client import office as office_mod
 from tui_client.core import wire
-from tui_client.relay.storage import open_storage
+from tui_client.relay.storage import DEFAULT_KEEP_RECEIVED_DAYS, open_storage
 
 
 def demo_files(cm, provider, month="202505"):
@@ -57,6 +60,10 @@ def test_bundle_travels_and_receipt_comes_back(relay, tmp_path):
     assert all(cm.db.archive_receipt("sent", r["name"]) for r in status)
 
     store = open_storage(relay.database)
+    # kept for the office's other PCs (docs/relay.md), then nothing: still sealed, never read
+    assert store.stored_content_count() == len(files)
+    later = datetime.now(timezone.utc) + timedelta(days=DEFAULT_KEEP_RECEIVED_DAYS, minutes=1)
+    assert store.purge_received(DEFAULT_KEEP_RECEIVED_DAYS, when=later) == len(files)
     assert store.stored_content_count() == 0                         # the relay keeps no content
     store.close()
     cm.close()

@@ -42,6 +42,7 @@ AREAS = (
     "training",
     "compose",
     "notes",
+    "pcs",
 )
 _PARTS = [importlib.import_module(f"tui_client.catalog.{area}") for area in AREAS]
 _merge(FINDINGS, (m.FINDINGS for m in _PARTS))

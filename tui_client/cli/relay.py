@@ -25,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-item-mb", type=int, default=32, help=t("net.arg.max_item_mb"))
     p.add_argument("--max-wait", type=float, default=25.0, metavar="SECONDS", help=t("net.arg.max_wait"))
     p.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS", help=t("net.arg.idle_timeout"))
+    p.add_argument("--keep-received-days", type=int, metavar="DAYS",
+                   help=t("net.arg.keep_received_days"))
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.add_argument("--demo-offices", action="store_true", help=t("net.arg.demo_offices"))
     p.add_argument("--register", action="append", default=[], metavar="OFFICE[:SVC,SVC]",
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         return 3
     from tui_client import config, sample_certs
     from tui_client.relay.server import ServerOptions, run as run_server
+    from tui_client.relay.storage import DEFAULT_KEEP_RECEIVED_DAYS
 
     paths = config.paths()
     database = args.database
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             print(t("relay.bad_register", value=spec), file=sys.stderr)
             return 4
         seed.append({"office": office, "services": [s for s in services.split(",") if s], "name": ""})
+    keep_days = DEFAULT_KEEP_RECEIVED_DAYS if args.keep_received_days is None else max(0, args.keep_received_days)
     port = args.port or free_port(args.host)
     print(t("relay.listening", url=f"https://{args.host}:{port}", database=_safe_db(database)),
           file=sys.stderr, flush=True)
@@ -99,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
                                  keyfile=keyfile, ca_certs=ca, crl=crl, workers=max(1, args.workers),
                                  log_level=args.log_level, max_item_bytes=args.max_item_mb * 1024 * 1024,
                                  max_wait=max(0.0, min(args.max_wait, 60.0)), seed_offices=seed,
-                                 idle_timeout=max(0.05, args.idle_timeout)))
+                                 idle_timeout=max(0.05, args.idle_timeout),
+                                 keep_received_days=keep_days))
     except OSError as exc:
         print(t("relay.start_failed", reason=exc.strerror or str(exc)), file=sys.stderr)
         return 3

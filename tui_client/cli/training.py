@@ -140,7 +140,9 @@ def classroom(base: Path, seats: int) -> int:
     room_ = cr.prepare(base, seats)
     server = certs.relay_server_files(base / "ca")
     proc, url = start_relay(base / "relay", options=(
-        "--cert", str(server["cert"]), "--key", str(server["key"]), "--ca", str(server["ca"])))
+        "--cert", str(server["cert"]), "--key", str(server["key"]), "--ca", str(server["ca"]),
+        # a seat started again is a new "PC": it must not be handed its earlier attempt's items
+        "--keep-received-days", "0"))
     if proc is None:
         print(t("training.classroom.relay_failed", dir=base / "relay" / "state"), file=sys.stderr)
         return 3

@@ -40,7 +40,8 @@ SENT_RECEIPT = PREFIX + "/sent/{item_id}/receipt"
 MAILBOX = PREFIX + "/mailbox"
 #: GET the sealed bytes of one incoming item.
 MAILBOX_ITEM = PREFIX + "/mailbox/{item_id}"
-#: POST a signed receipt (body) for one incoming item; the relay then deletes the content.
+#: POST a signed receipt (body) for one incoming item; the relay then deletes the content (with a
+#: device id: keeps it for the office's other PCs for the relay's ``keep_received_days``).
 MAILBOX_ACK = PREFIX + "/mailbox/{item_id}/ack"
 #: GET the directory entry of an office: on the system? which services? which certificates?
 DIRECTORY_ENTRY = PREFIX + "/directory/{office}"
@@ -54,6 +55,12 @@ HEALTH = PREFIX + "/health"
 # --- headers ----------------------------------------------------------------------------------
 #: SHA-256 (hex) of the sealed bytes; with the name it is the upload's idempotency key.
 H_DIGEST = "X-Tsunagi-SHA256"
+#: This PC's device id (``DEVICE_ID`` form), sent on every request: with it, every PC of an office
+#: gets each item (the mailbox lists what *this* PC has not acknowledged yet); without it (older
+#: clients, scripts), the first acknowledgement takes the item from every PC's list.
+H_DEVICE = "X-Tsunagi-Device"
+#: A device id: what a relay accepts in ``H_DEVICE``.
+DEVICE_ID = re.compile(r"[A-Za-z0-9-]{8,64}\Z")
 CONTENT_TYPE_SEALED = "application/pkcs7-mime"
 CONTENT_TYPE_RECEIPT = "application/pkcs7-signature"
 
@@ -71,7 +78,7 @@ DEFAULT_MAILBOX_WAIT = 25
 # --- states -----------------------------------------------------------------------------------
 WAITING = "waiting"          # stored, recipient has not downloaded it yet
 DOWNLOADED = "downloaded"    # downloaded at least once, no receipt yet
-RECEIVED = "received"        # signed receipt stored; content deleted
+RECEIVED = "received"        # signed receipt stored (first PC's); content deleted or kept for other PCs
 WITHDRAWN = "withdrawn"      # sender withdrew it before it was received; content deleted
 
 # --- error codes ------------------------------------------------------------------------------

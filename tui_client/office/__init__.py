@@ -47,7 +47,7 @@ from tui_client.office.notes import NotesPart
 from tui_client.office.receiving import ReceivingPart, _free_name  # noqa: F401  (kept importable)
 from tui_client.office.results import NamedFile, Prepared, ReceiveReport, SendReport, transport_finding
 from tui_client.office.sending import SendingPart, _chunks  # noqa: F401  (kept importable)
-from tui_client.office.settings import (MAX_PREVIOUS_KEYSTORES, OfficeSettings, configured_offices,
+from tui_client.office.settings import (MAX_PREVIOUS_KEYSTORES, OfficeSettings, configured_offices, device_id,
                                         load_settings, save_settings, setup_demo_office, setup_office)
 from tui_client.office.status import StatusPart
 
@@ -76,6 +76,8 @@ class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart,
         self._registered = False
         self._cert_cache: Dict[str, list] = {}
         self._cancel = threading.Event()
+        #: This PC among the office's PCs (the relay lists each item to each PC until it acknowledges).
+        self.device = device_id(self.paths)
         self.db = open_db(self.paths.database, legacy_root=self.paths.root)
         self.outbox_queue = Outbox(self.db)
         self.inbox_queue = Inbox(self.db)
@@ -132,7 +134,7 @@ class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart,
                 pem = self.keystore.certificate.public_bytes(serialization.Encoding.PEM)
                 chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in self.keystore.chain)
                 ctx = tls_context(self.settings.ca_file, pem, self.keystore.key, chain)
-                self._client = RelayClient(self.settings.relay_url, ctx, self.settings.ca_file)
+                self._client = RelayClient(self.settings.relay_url, ctx, self.settings.ca_file, device=self.device)
             return self._client
 
     def cancel(self) -> None:

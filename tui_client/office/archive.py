@@ -67,7 +67,8 @@ class ArchivePart:
             content_sha256=str(rec.get("content_sha256") or ""), size=int(rec.get("size") or 0),
             bundle=_bundle(name), findings=_summaries(rec.get("findings")),
             subject=str(rec.get("subject") or ""), attachments=tuple(rec.get("attachments") or ()),
-            saved_to=str(rec.get("exported") or ""), problem=str(rec.get("problem") or ""))
+            saved_to=str(rec.get("exported") or ""), problem=str(rec.get("problem") or ""),
+            other_pc_received_at=parse_time(rec.get("other_pc_received_at")))
 
     def _outbox_model(self, name: str, rec: dict, shelf: str, relay_state: str = "") -> OutboxItem:
         from tui_client.transport.clientdb import name_facts

@@ -102,6 +102,9 @@ class InboxItem(FindingCounts):
     attachments: Tuple[str, ...] = () # messages only: attachment names, made safe
     saved_to: str = ""                # folder it was saved to (state SAVED)
     problem: str = ""                 # could not be opened: finding codes (then state stays NEW)
+    #: When another PC of the office had already received it (its receipt is the one the sender
+    #: has); None when this PC was the first, or the relay did not say.
+    other_pc_received_at: Optional[datetime] = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,22 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _other_pc_time(info: wire.ItemInfo) -> Optional[str]:
+    """When another PC of this office acknowledged the item (the relay listed it as received), in
+    the store's time form; None when no PC had. The relay writes microseconds; the store does not."""
+    from datetime import datetime, timezone
+
+    if info.state != wire.RECEIVED or not info.received_at:
+        return None
+    try:
+        when = datetime.fromisoformat(str(info.received_at).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _free_name(folder: Path, name: str, data: bytes) -> Optional[Path]:
     """Where to write ``data`` as ``name`` in ``folder``: None when the same bytes are already there."""
     stem, dot, ext = name.rpartition(".")
@@ -132,7 +148,8 @@ class ReceivingPart:
                   "sender_service": info.sender_service, "recipient": info.recipient,
                   "recipient_service": info.recipient_service, "received_at": _now(),
                   "signer_office": opened.signer_office, "content_sha256": opened.content_digest,
-                  "size": len(content), "findings": [], "partner_name": self.partner_name(info.sender)}
+                  "size": len(content), "findings": [], "partner_name": self.partner_name(info.sender),
+                  "other_pc_received_at": _other_pc_time(info)}
         users = ""
         if info.kind == wire.KIND_FILE:
             from tui_client.core.validate import validate_file

@@ -176,6 +176,45 @@ def _open_previous(settings: OfficeSettings, password: Optional[str]) -> Tuple[l
     return out, findings
 
 
+def device_id(paths: "config.OfficePaths") -> str:
+    """This PC's device id for the office, made once (random) and kept in the office's folder on
+    this PC: the relay lists each item to every PC of the office until that PC has acknowledged it,
+    and tells PCs apart by this id (the keystore, which they share, cannot). Two programs starting
+    at once on one PC agree on one id (the file is created exclusively). A file that does not hold
+    a valid id (edited by hand) is replaced: the PC then gets the items the relay still keeps once
+    more, which its archive takes as the same items. Raises OSError when the folder cannot be
+    written."""
+    import os
+    import uuid
+
+    from tui_client.core import wire
+
+    path = paths.device_file
+    for _ in range(3):  # bounded: a damaged file is replaced once, a racing creator read back
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            text = None
+        except (UnicodeDecodeError, ValueError):
+            text = ""
+        if text and wire.DEVICE_ID.match(text):
+            return text
+        new = str(uuid.uuid4())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{new}")
+        tmp.write_text(new + "\n", encoding="ascii")
+        try:
+            if text is None:
+                os.link(tmp, path)      # fails if another program made it meanwhile: read theirs
+            else:
+                os.replace(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    raise OSError(0, "device id could not be kept", str(path))
+
+
 def setup_demo_office(demo_id: str, relay_url: str, home: Optional[str] = None) -> OfficeSettings:
     """Settings for a DEMO office from sample_certs (its public password is looked up, never saved)."""
     from tui_client import sample_certs

@@ -23,7 +23,7 @@ import re
 import time
 from typing import Callable, List, Optional, Sequence
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -34,7 +34,8 @@ from tui_client.core import wire
 from tui_client.relay import identity
 from tui_client.relay.envelope import Refused
 from tui_client.relay.settings import SETTINGS_ENV, RelaySettings
-from tui_client.relay.storage import Conflict, Gone, NewItem, NotFound, Storage, StorageError, open_storage
+from tui_client.relay.storage import (DEFAULT_KEEP_RECEIVED_DAYS, Conflict, Gone, NewItem, NotFound, Storage,
+                                      StorageError, open_storage)
 from tui_client.relay.writer import ItemWriter
 
 log = logging.getLogger("tsunagi.relay")
@@ -95,6 +96,23 @@ async def item_id_of(item_id: str) -> str:
 
 
 ItemId = Annotated[str, Depends(item_id_of)]
+
+
+async def device_of(device: Annotated[Optional[str], Header(
+        alias=wire.H_DEVICE, description=(
+            "This PC's device id (8-64 of A-Z a-z 0-9 -). With it every PC of the office gets each "
+            "item; without it the first acknowledgement takes the item from every PC's list."))] = None
+                    ) -> Optional[str]:
+    """The caller's device id (one PC of the office), None when the request names none; a malformed
+    one is refused, never ignored (the PC would otherwise silently lose its own list)."""
+    if device is None:
+        return None
+    if not wire.DEVICE_ID.match(device):
+        raise Refusal(wire.BAD_PARAMETER, "device id must be 8-64 characters of A-Z a-z 0-9 -", wire.H_DEVICE)
+    return device
+
+
+Device = Annotated[Optional[str], Depends(device_of)]
 
 
 def _errors(*codes: str) -> dict:
@@ -327,12 +345,14 @@ def app_from_env() -> FastUpload:
     """uvicorn factory: each worker process builds its app from the settings in the environment."""
     settings = RelaySettings.from_env(os.environ[SETTINGS_ENV])
     storage = open_storage(settings.database)
-    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes, max_wait=settings.max_wait))
+    return FastUpload(create_app(storage, max_item_bytes=settings.max_item_bytes, max_wait=settings.max_wait,
+                                 keep_received_days=settings.keep_received_days))
 
 
 def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_BYTES,
                receipt_check: Optional[ReceiptCheck] = None,
-               max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT)) -> FastAPI:
+               max_wait: float = float(wire.DEFAULT_MAILBOX_WAIT),
+               keep_received_days: int = DEFAULT_KEEP_RECEIVED_DAYS) -> FastAPI:
     check_receipt = receipt_check or identity.check_receipt
     app = FastAPI(
         title="Tsunagi relay",
@@ -397,27 +417,29 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
         return Response(_payload(body), status_code=status, media_type="application/json")
 
     @app.get(wire.MAILBOX, response_model=wire.ItemList, summary="Items waiting for the caller's office",
-             description=("With `wait` (seconds), an empty mailbox is answered when something arrives or "
-                          "when the wait is over, whichever is first: a client learns of new items at "
-                          "once without asking again and again. The relay may cap the wait."),
+             description=("With a device id: every item this PC has not acknowledged, received by another "
+                          "PC of the office or not (then its state is `received`). Without one: items no "
+                          "PC has acknowledged. With `wait` (seconds), an empty mailbox is answered when "
+                          "something arrives or when the wait is over, whichever is first: a client learns "
+                          "of new items at once without asking again and again. The relay may cap the wait."),
              responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.UNAVAILABLE))
-    async def mailbox(office: Office, service: Optional[str] = None,
+    async def mailbox(office: Office, device: Device, service: Optional[str] = None,
                       wait: float = Query(0, ge=0, le=wire.MAX_MAILBOX_WAIT)):
         if service is not None and not _SERVICE.match(service):
             raise Refusal(wire.BAD_PARAMETER, "service must be a 2-character service-type code", "service")
-        items = await run_in_threadpool(storage.mailbox, office, service)
+        items = await run_in_threadpool(storage.mailbox, office, service, device)
         if not items and wait > 0:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + min(wait, max_wait)
             while not items and loop.time() < deadline:
                 await arrivals.wait(office, min(1.0, deadline - loop.time()))
-                items = await run_in_threadpool(storage.mailbox, office, service)
+                items = await run_in_threadpool(storage.mailbox, office, service, device)
         return wire.ItemList(items)
 
     @app.get(wire.MAILBOX_ITEM, summary="Download one sealed item",
              responses={200: {"content": {wire.CONTENT_TYPE_SEALED: _BINARY}, "description": "sealed item"},
-                        **_errors(wire.AUTH, wire.NOT_FOUND, wire.GONE, wire.UNAVAILABLE)})
-    def download(office: Office, item_id: ItemId):
+                        **_errors(wire.AUTH, wire.NOT_FOUND, wire.GONE, wire.BAD_PARAMETER, wire.UNAVAILABLE)})
+    def download(office: Office, item_id: ItemId, device: Device):  # device: checked, not needed
         try:
             info, content = storage.download(item_id, office)
         except NotFound:
@@ -428,13 +450,15 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
         return Response(content, media_type=wire.CONTENT_TYPE_SEALED,
                         headers={wire.H_DIGEST: info.digest, "X-Tsunagi-Name": info.name})
 
-    def _acknowledge(office: str, item_id: str, receipt: bytes) -> wire.ItemInfo:
-        """Check the receipt and store it (on a thread: storage and a CMS signature check)."""
+    def _acknowledge(office: str, item_id: str, receipt: bytes, device: Optional[str]) -> wire.ItemInfo:
+        """Check the receipt and store it (on a thread: storage and a CMS signature check). A PC
+        that names itself (``device``) is checked even when another PC received the item first:
+        its delivery is recorded only on a valid receipt of its own."""
         try:
             info = storage.incoming_info(item_id, office)
         except NotFound:
             raise Refusal(wire.NOT_FOUND, "no such item", "item_id")
-        if info.state == wire.RECEIVED:
+        if info.state == wire.RECEIVED and not device:
             return info
         if info.state == wire.WITHDRAWN:
             raise Refusal(wire.GONE, "withdrawn by the sender")
@@ -444,20 +468,27 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
         if problem:
             raise Refusal(wire.BAD_RECEIPT, problem, "body")
         try:
-            info = storage.acknowledge(item_id, office, receipt)
+            info = storage.acknowledge(item_id, office, receipt, device, keep_received_days)
         except (NotFound, Gone):
             raise Refusal(wire.GONE, "withdrawn by the sender")
-        log.info("received id=%s name=%s by=%s", item_id, info.name, office)
+        log.info("received id=%s name=%s by=%s device=%s", item_id, info.name, office, device or "-")
         return info
 
     @app.post(wire.MAILBOX_ACK, response_model=wire.ItemInfo,
-              summary="Acknowledge an item with a signed receipt; the relay then deletes its content",
+              summary="Acknowledge an item with a signed receipt",
+              description=(
+                  "The first acknowledgement of the office stores the receipt for the sender and the time "
+                  "it was received. Without a device id the content is then deleted. With one, this PC's "
+                  "delivery is recorded (later PCs' receipts are checked the same way; the stored receipt "
+                  "stays the first) and the content is kept for the office's other PCs as long as the "
+                  "relay keeps received items (`--keep-received-days`; 0 deletes it at once)."),
               openapi_extra={"requestBody": {"required": True,
                                              "content": {wire.CONTENT_TYPE_RECEIPT: _BINARY}}},
-              responses=_errors(wire.AUTH, wire.NOT_FOUND, wire.BAD_RECEIPT, wire.GONE, wire.UNAVAILABLE))
-    async def acknowledge(request: Request, office: Office, item_id: ItemId):
+              responses=_errors(wire.AUTH, wire.NOT_FOUND, wire.BAD_RECEIPT, wire.GONE, wire.BAD_PARAMETER,
+                                wire.UNAVAILABLE))
+    async def acknowledge(request: Request, office: Office, item_id: ItemId, device: Device):
         receipt = await request.body()
-        return await run_in_threadpool(_acknowledge, office, item_id, receipt)
+        return await run_in_threadpool(_acknowledge, office, item_id, receipt, device)
 
     @app.get(wire.SENT, response_model=wire.ItemList, summary="The caller's outgoing items and their state",
              responses=_errors(wire.AUTH, wire.UNAVAILABLE))

@@ -16,6 +16,8 @@ import ssl
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from tui_client.relay.storage import DEFAULT_KEEP_RECEIVED_DAYS
+
 
 @dataclass
 class ServerOptions:
@@ -31,6 +33,7 @@ class ServerOptions:
     max_item_bytes: int = 0
     max_wait: float = 25.0           # longest a mailbox request waits for arrivals
     idle_timeout: float = 30.0       # a silent peer's connection is closed after this (protocol.py)
+    keep_received_days: int = DEFAULT_KEEP_RECEIVED_DAYS  # received contents kept for the office's other PCs
     seed_offices: List[dict] = field(default_factory=list)
 
 
@@ -70,7 +73,7 @@ def run(opts: ServerOptions) -> None:
     from tui_client.relay.settings import SETTINGS_ENV, RelaySettings
 
     settings = RelaySettings(opts.database, opts.max_item_bytes or wire.DEFAULT_MAX_ITEM_BYTES,
-                             max_wait=opts.max_wait)
+                             max_wait=opts.max_wait, keep_received_days=opts.keep_received_days)
     os.environ["TSUNAGI_RELAY_CA"] = opts.ca_certs
     os.environ["TSUNAGI_RELAY_CRL"] = opts.crl
     os.environ["TSUNAGI_RELAY_LOG_LEVEL"] = opts.log_level
@@ -81,6 +84,7 @@ def run(opts: ServerOptions) -> None:
 
     storage = open_storage(opts.database)
     seed_offices(storage, opts.seed_offices)
+    storage.purge_received(opts.keep_received_days)   # what was kept long enough while the relay was down
     storage.close()
     _setup_logging(opts.log_level)
     os.environ[SETTINGS_ENV] = settings.to_env()

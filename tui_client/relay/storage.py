@@ -1,9 +1,11 @@
 """Relay storage: one interface, two backends (SQLite in WAL mode by default; PostgreSQL).
 
 What is stored is what routing needs and nothing more: item names, office numbers, service-type
-codes, sizes, digests and times, the sealed content until the recipient's signed receipt arrives,
-then the receipt (for the sender). Directory: offices on the system, their sites (service codes),
-their certificates (several per office during a rollover).
+codes, sizes, digests and times, the sealed content until the recipient's signed receipt arrives
+(or, for clients that name their PC, ``keep_received_days`` longer, so the office's other PCs get it
+too), then the receipt (for the sender) and which PCs of the recipient have the item. Directory:
+offices on the system, their sites (service codes), their certificates (several per office during a
+rollover).
 
 Every operation is one statement (or one short transaction), so several relay processes can share
 one database: idempotency rests on the unique item name, not on anything held in memory.
@@ -24,7 +26,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from tui_client.core import wire
@@ -53,8 +55,16 @@ class Conflict(Exception):
     pass
 
 
+_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(timezone.utc).strftime(_TIME)
+
+
+def _stamp(when: Optional[datetime]) -> str:
+    """``when`` (aware; None = now) as the storage writes times: text that sorts as the time does."""
+    return (when or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime(_TIME)
 
 
 def fingerprint(der: bytes) -> str:
@@ -109,7 +119,24 @@ _SCHEMA = [
         content_length BIGINT)""",
     "CREATE INDEX IF NOT EXISTS items_recipient ON items (recipient, received_at, withdrawn_at)",
     "CREATE INDEX IF NOT EXISTS items_sender ON items (sender, created_at)",
+    # Which PC (device id) of the recipient office has acknowledged which item: every PC of an
+    # office gets each item, not only the first one to list it.
+    """CREATE TABLE IF NOT EXISTS deliveries (
+        item_id TEXT NOT NULL,
+        device TEXT NOT NULL,
+        delivered_at TEXT NOT NULL,
+        PRIMARY KEY (item_id, device))""",
+    # Items still holding content (waiting, or received and kept for the office's other PCs): a
+    # device's mailbox reads only these, in the mailbox's order, whatever the office's history.
+    "CREATE INDEX IF NOT EXISTS items_held ON items (recipient, created_at, name) WHERE content IS NOT NULL",
+    # Received items still holding content, by time: the purge visits only what it empties.
+    "CREATE INDEX IF NOT EXISTS items_kept ON items (received_at) "
+    "WHERE content IS NOT NULL AND received_at IS NOT NULL",
 ]
+
+#: Days a received item's content stays on the relay for the office's other PCs (relay setting
+#: ``--keep-received-days``); 0 deletes it at the first acknowledgement.
+DEFAULT_KEEP_RECEIVED_DAYS = 31
 
 #: Columns added after the first release: (name, type), added to older databases at start-up. The
 #: content_* columns told where a content file held an item's content (relays of late 2026-11); a
@@ -126,6 +153,16 @@ _ADD_CERTIFICATE = ("INSERT INTO certificates (fingerprint, office, der, added_a
 
 _INFO_COLUMNS = ("id, kind, name, digest, size, sender, sender_service, recipient, recipient_service, "
                  "created_at, downloaded_at, received_at, withdrawn_at")
+
+
+#: Empties the contents kept longer than the relay keeps received items (parameter: the cutoff time).
+_PURGE = (f"UPDATE items SET {_NO_CONTENT} WHERE content IS NOT NULL AND received_at IS NOT NULL "
+          "AND received_at < ?")
+
+
+def _cutoff(keep_days: int, when: Optional[datetime]) -> str:
+    """The time before which a received item's content is no longer kept."""
+    return _stamp((when or datetime.now(timezone.utc)) - timedelta(days=max(0, keep_days)))
 
 
 def _info(row: Sequence) -> wire.ItemInfo:
@@ -253,12 +290,24 @@ class Storage:
         rows, _ = self._run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ?", item_id)
         return _info(rows[0]) if rows else None
 
-    def mailbox(self, office: str, service: Optional[str] = None) -> List[wire.ItemInfo]:
-        """Items waiting for an office (every PC of it sees the same list). With ``service``, one
-        site's mailbox: items for that site plus items for the office as a whole."""
-        sql = (f"SELECT {_INFO_COLUMNS} FROM items WHERE recipient = ? AND received_at IS NULL "
-               "AND withdrawn_at IS NULL")
-        params: list = [office]
+    def mailbox(self, office: str, service: Optional[str] = None,
+                device: Optional[str] = None) -> List[wire.ItemInfo]:
+        """Items waiting for an office. With ``service``, one site's mailbox: items for that site
+        plus items for the office as a whole.
+
+        With ``device`` (one PC of the office): every item that still has its content and that this
+        PC has not acknowledged, whether another PC received it or not (its state then says
+        ``received``). Without it (older clients): items nobody has acknowledged yet. Withdrawn
+        items never."""
+        if device:
+            sql = (f"SELECT {_INFO_COLUMNS} FROM items WHERE recipient = ? AND content IS NOT NULL "
+                   "AND withdrawn_at IS NULL AND NOT EXISTS (SELECT 1 FROM deliveries "
+                   "WHERE deliveries.item_id = items.id AND deliveries.device = ?)")
+            params: list = [office, device]
+        else:
+            sql = (f"SELECT {_INFO_COLUMNS} FROM items WHERE recipient = ? AND received_at IS NULL "
+                   "AND withdrawn_at IS NULL")
+            params = [office]
         if service:
             sql += " AND (recipient_service = ? OR recipient_service = '')"
             params.append(service)
@@ -290,16 +339,46 @@ class Storage:
             raise NotFound(item_id)
         return _info(rows[0])
 
-    def acknowledge(self, item_id: str, office: str, receipt: bytes) -> wire.ItemInfo:
-        """Store the (already verified) receipt and delete the content. Idempotent: acknowledging
-        an item already received answers as the first time did."""
-        _, count = self._run(
-            f"UPDATE items SET {_NO_CONTENT}, receipt = ?, received_at = ? WHERE id = ? AND recipient = ? "
-            "AND received_at IS NULL AND withdrawn_at IS NULL", receipt, now(), item_id, office)
-        info = self.incoming_info(item_id, office)
-        if count == 0 and info.state == wire.WITHDRAWN:
-            raise Gone(item_id)
-        return info
+    def acknowledge(self, item_id: str, office: str, receipt: bytes, device: Optional[str] = None,
+                    keep_days: int = DEFAULT_KEEP_RECEIVED_DAYS,
+                    when: Optional[datetime] = None) -> wire.ItemInfo:
+        """Store the (already verified) receipt. Idempotent: acknowledging an item already received
+        answers as the first time did; the stored receipt and ``received_at`` stay the first ones.
+
+        Without ``device`` the content is deleted. With ``device`` (one PC of the office) the PC's
+        delivery is recorded, whoever acknowledged first, and the content stays ``keep_days`` after
+        the first acknowledgement for the office's other PCs (0: deleted now); contents kept longer
+        than that are emptied here too (``purge_received``). ``when``: the time (tests)."""
+        t = _stamp(when)
+        drop = not device or keep_days <= 0
+
+        def work(run) -> list:
+            _, count = run(
+                f"UPDATE items SET {_NO_CONTENT + ', ' if drop else ''}receipt = ?, received_at = ? "
+                "WHERE id = ? AND recipient = ? AND received_at IS NULL AND withdrawn_at IS NULL",
+                (receipt, t, item_id, office))
+            rows, _ = run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND recipient = ?", (item_id, office))
+            if not rows:
+                raise NotFound(item_id)
+            info = _info(rows[0])
+            if count == 0 and info.state == wire.WITHDRAWN:
+                raise Gone(item_id)
+            if device:
+                run("INSERT INTO deliveries (item_id, device, delivered_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (item_id, device) DO NOTHING", (item_id, device, t))
+                if not drop:  # in the same commit: nothing to sync when nothing is due
+                    run(_PURGE, (_cutoff(keep_days, when),))
+            return [info]
+
+        return self._transaction(work)[0]
+
+    def purge_received(self, keep_days: int = DEFAULT_KEEP_RECEIVED_DAYS,
+                       when: Optional[datetime] = None) -> int:
+        """Empty the content of items received more than ``keep_days`` before ``when`` (default:
+        now); how many. One indexed statement (``items_kept``): it visits only the rows it empties,
+        so it is cheap to run at start-up and with every acknowledgement that keeps content."""
+        _, count = self._run(_PURGE, _cutoff(keep_days, when))
+        return max(0, count)
 
     def sent(self, office: str, since: Optional[str] = None) -> List[wire.ItemInfo]:
         sql = f"SELECT {_INFO_COLUMNS} FROM items WHERE sender = ?"

@@ -248,15 +248,21 @@ class RelayClient:
 
     ``retries``: further attempts after the first (urllib3 ``Retry``); ``deadline``: seconds one call
     may take in all (transfers get ``MIN_TRANSFER_RATE`` on top for their size). :meth:`cancel` makes
-    the calls in flight and every later call raise ``E-NET-007`` at once; :meth:`resume` undoes it."""
+    the calls in flight and every later call raise ``E-NET-007`` at once; :meth:`resume` undoes it.
+    ``device``: this PC's device id, sent with every request (``wire.H_DEVICE``): the relay then
+    lists each item to every PC of the office until that PC acknowledges it."""
 
     def __init__(self, base_url: str, context: ssl.SSLContext, ca_file: str, *,
                  timeout: float = 30.0, connect_timeout: float = 5.0, retries: int = 3,
-                 backoff: float = 0.5, pool_size: int = 4, deadline: float = 60.0):
+                 backoff: float = 0.5, pool_size: int = 4, deadline: float = 60.0,
+                 device: Optional[str] = None):
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.verify = ca_file
         self.session.trust_env = False  # no proxies or netrc for a relay on a care network
+        self.device = device
+        if device:
+            self.session.headers[wire.H_DEVICE] = device
         self.deadline = deadline
         self._retries, self._backoff = retries, backoff
         self._adapter = _ContextAdapter(context, pool_connections=pool_size, pool_maxsize=pool_size,

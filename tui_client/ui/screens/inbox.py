@@ -113,6 +113,13 @@ def check_words(item: InboxItem, wide: bool = True) -> str:
     return t("inbox.check.ok")
 
 
+def other_pc_words(item: InboxItem, wide: bool = True) -> str:
+    """他のPCで受信済み（time） when another PC of the office received the item first, else ""."""
+    if item.other_pc_received_at is None:
+        return ""
+    return t("pcs.other_pc_received", time=time_words(item.other_pc_received_at, wide))
+
+
 def reason_words(exc: BaseException) -> str:
     if isinstance(exc, Unsupported):
         return t("inbox.unsupported", what=str(exc))
@@ -170,7 +177,7 @@ class InboxTab(Vertical):
     DEFAULT_CSS = """
     InboxTab { height: 1fr; }
     InboxTab #inbox-table { height: 1fr; scrollbar-size-vertical: 0; }
-    InboxTab #inbox-detail { height: 2; padding: 0 1; background: $panel; }
+    InboxTab #inbox-detail { height: auto; min-height: 2; max-height: 4; padding: 0 1; background: $panel; }
     InboxTab #inbox-status { height: 1; padding: 0 1; }
     """
 
@@ -318,8 +325,11 @@ class InboxTab(Vertical):
             check = f"　{check_words(item, True)}" if (item.findings or item.problem) else ""
             place = t("inbox.position", n=self.page.offset + self.query_one(DataTable).cursor_row + 1,
                       total=self.page.total)
+            # another PC's reception right after this PC's time: it explains that time
+            other = other_pc_words(item, bool(self.wide))
+            other = f"　{other}" if other else ""
             text = (f"{place}　{party_words(item.sender, True)}　{kind_words(item.file_kind)}"
-                    f"　{month_words(item.month)}\n{time_words(item.received_at)}{check}{bundle}{subject}")
+                    f"　{month_words(item.month)}\n{time_words(item.received_at)}{other}{check}{bundle}{subject}")
         self.query_one("#inbox-detail", Static).update(text)
 
     @on(DataTable.RowHighlighted)

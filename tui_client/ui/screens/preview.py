@@ -90,11 +90,13 @@ class PreviewScreen(Screen):
         item = self.item
         if item is None:
             return t("preview.title")
-        from tui_client.ui.screens.inbox import party_words, time_words, kind_words
+        from tui_client.ui.screens.inbox import kind_words, other_pc_words, party_words, time_words
 
         head = t("preview.header", kind=kind_words(item.file_kind), name=item.name)
-        return head + "\n" + t("preview.from", sender=party_words(item.sender, wide=True),
-                               time=time_words(item.received_at))
+        head += "\n" + t("preview.from", sender=party_words(item.sender, wide=True),
+                         time=time_words(item.received_at))
+        other = other_pc_words(item)
+        return head + ("\n" + other if other else "")
 
     def on_mount(self) -> None:
         if self.preview is not None:
