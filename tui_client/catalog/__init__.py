@@ -17,6 +17,7 @@ from __future__ import annotations
 import string
 from typing import Dict, Iterable, Tuple
 
+from tui_client.catalog import archive as _archive
 from tui_client.catalog import certs as _certs
 from tui_client.catalog import common as _common
 from tui_client.catalog import office as _office
@@ -37,8 +38,8 @@ def _merge(target: dict, parts: Iterable[dict]) -> None:
             target[key] = value
 
 
-_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui, _preview)))
-_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui, _preview)))
+_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _archive)))
+_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _archive)))
 
 
 class _Lenient(dict):

@@ -504,13 +504,14 @@ class ClientDB:
                        state: str = "", text: str = "", user: str = "", offset: int = 0,
                        limit: int = 50, relay_id: str = "", partner_name: str = "",
                        states: Sequence[str] = (), exclude_states: Sequence[str] = (),
-                       before: str = "") -> Tuple[List[Tuple[str, str, Record, bool]], int]:
+                       before: str = "", partner_in: Sequence[str] = ()) -> Tuple[List[Tuple[str, str, Record, bool]], int]:
         """One page of the archive, newest last by ``seq``: ([(direction, name, record, has_receipt)],
         total matching); each record also says ``has_envelope``. ``text``, ``user`` and
         ``partner_name`` search the FTS index (three characters or more use the trigram index;
         shorter ones, e.g. a two-character surname, fall back to a substring scan of the index's own
         columns). ``states`` / ``exclude_states``: the state is / is not one of these; ``before``: the
-        exchange time (``YYYY-MM-DDTHH:MM:SSZ``) is earlier than this (rows with no time never match)."""
+        exchange time (``YYYY-MM-DDTHH:MM:SSZ``) is earlier than this (rows with no time never match).
+        ``partner_in``: with ``partner_name``, partners whose name the directory gives also match."""
         where, args = [], []
         for col, val in (("a.direction", direction), ("a.partner", partner), ("a.month", month),
                          ("a.file_kind", kind), ("a.state", state)):
@@ -527,20 +528,24 @@ class ClientDB:
         if relay_id:
             where.append("json_extract(a.record, '$.id') = ?")
             args.append(relay_id)
-        for value, cols in ((text, ("name", "subject", "partner_name", "users")), (user, ("users",)),
-                            (partner_name, ("partner_name",))):
+        for value, cols, also in ((text, ("name", "subject", "partner_name", "users"), ()),
+                                  (user, ("users",), ()), (partner_name, ("partner_name",), partner_in)):
             value = value.strip()
             if not value:
                 continue
             if len(value) >= 3:
                 col = "archive_fts" if len(cols) > 1 else cols[0]
-                where.append(f"a.seq IN (SELECT rowid FROM archive_fts WHERE {col} MATCH ?)")
+                cond = f"a.seq IN (SELECT rowid FROM archive_fts WHERE {col} MATCH ?)"
                 args.append('"' + value.replace('"', '""') + '"')
             else:
                 like = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                 ors = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in cols)
-                where.append(f"a.seq IN (SELECT rowid FROM archive_fts WHERE {ors})")
+                cond = f"a.seq IN (SELECT rowid FROM archive_fts WHERE {ors})"
                 args += [like] * len(cols)
+            if also:
+                cond = f"({cond} OR a.partner IN ({','.join('?' * len(also))}))"
+                args += list(also)
+            where.append(cond)
         cond = ("WHERE " + " AND ".join(where)) if where else ""
         total = self._read(f"SELECT count(*) FROM archive a {cond}", args)[0][0]
         rows = self._read(f"SELECT a.direction, a.name, a.seq, a.state, a.record, {_HAS_RECEIPT},"
