@@ -63,14 +63,12 @@ TEXT = {
     "archive.tab.empty": "保管庫　条件に合う記録はありません。",
     "archive.tab.loading": "保管庫　読み込み中…",
     "archive.form.user": "利用者",
-    "archive.form.user.hint": "被保険者番号か氏名",
-    "archive.form.partner": "相手",
-    "archive.form.partner.hint": "事業所番号か名前",
     "archive.form.month": "月",
-    "archive.form.month.hint": "202505",
-    "archive.form.kind": "種類",
-    "archive.form.state": "状態",
-    "archive.form.any": "すべて",
+    "archive.form.user.placeholder": "利用者: 被保険者番号か氏名",
+    "archive.form.partner.placeholder": "相手: 事業所番号か名前",
+    "archive.form.month.placeholder": "月: 202505",
+    "archive.form.kind.prompt": "種類：すべて",
+    "archive.form.state.prompt": "状態：すべて",
     "archive.form.bad_month": "月は6けたの数字（例 202505）で入れてください。",
     "archive.col.time": "日時",
     "archive.col.direction": "方向",
@@ -116,6 +114,7 @@ TEXT = {
     "archive.retention.confirm": ("保存期間（{years}年）を過ぎた記録 {count}件を削除します（{cutoff}より前に"
                                   "やり取りしたもの）。\n月: {months}\n相手: {partners}\n"
                                   "削除すると元に戻せません。削除しますか？"),
+    "archive.retention.item": "{what} {count}件",
     "archive.retention.done": "{count}件を削除しました。",
     "archive.failed": "保管庫の操作ができませんでした: {reason}",
 }
