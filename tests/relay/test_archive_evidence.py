@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from relay.conftest import open_demo_office as _open
-from tui_client.core import samples
+from relay.test_office_lists import _bundle       # the same month of files, one place
 from tui_client.office.models import Direction, ListQuery
 
 CM, HC = "1370100011", "1370100029"
@@ -24,12 +24,6 @@ NOW = datetime(2025, 6, 1, 9, 0, tzinfo=timezone.utc)
 def database(tmp_path):
     """SQLite only: the archive lives on the client; the relay's database does not change it."""
     return str(tmp_path / "relay.sqlite3")
-
-
-def _bundle(seed=3, serial="20250425100000", month="202505"):
-    cmo, hco = samples.SampleOffice(CM, "43", "cm"), samples.SampleOffice(HC, "11", "hc")
-    people = samples.users(2, seed=seed)
-    return samples.use_bundle(month, hco, people, sender=cmo, providers=[hco], serial=serial), people
 
 
 def _exchanged(relay, tmp_path):
@@ -151,6 +145,10 @@ def test_retention_plan_lists_exactly_the_old_records_and_deletion_removes_only_
     assert plan.count == 3 and plan.months == (("201905", 1), ("201906", 1), ("202001", 1))
     assert plan.partners == ((CM, cm.settings.name, 3),)
     assert hc.retention_plan(NOW, years=7).count == 0
+    hc.settings.retention_years = 6                    # the office's setting (office.json)
+    assert hc.retention_plan(NOW).years == 6 and hc.retention_plan(NOW).count == 1   # May 2019 only
+    hc.settings.retention_years = "ten"                # not a number of years: the default, five
+    assert hc.retention_plan(NOW).years == 5
     assert hc.apply_retention(plan) == 3
     assert {r.name for r in hc.archive(ListQuery(limit=-1)).items} == {n for n, _ in files}
     assert hc.db._read("SELECT count(*) FROM blobs")[0][0] == blobs_before - 6   # their contents and receipts
@@ -183,6 +181,8 @@ def test_folder_import_of_the_national_clients_downloads(relay, tmp_path):
     assert rec.imported and not rec.has_envelope and not rec.has_receipt and rec.partner.office == CM
     check = hc.verify_archived(rec.seq)
     assert check.ok and [f.code for f in check.findings] == ["W-ARC-002"]
+    item = hc.inbox_item(hc.inbox(ListQuery(limit=1, offset=1)).items[0].key)   # the inbox finds it by key
+    assert item is not None and item.name == hc.inbox(ListQuery(limit=1, offset=1)).items[0].name
     preview = hc.archive_preview(rec.seq)
     assert preview is not None and preview.item.name == rec.name and (preview.records or preview.grid)
     assert [f.code for f in hc.import_folder(tmp_path / "nowhere").findings] == ["E-IMP-001"]

@@ -320,7 +320,8 @@ class EvidencePart:
             if report.findings:
                 errors = sum(1 for f in report.findings if f.blocks_sending)
                 findings.append(make("W-RECV-003", name, errors=errors, warnings=len(report.findings) - errors))
-            record = {"name": name, "kind": wire.KIND_FILE, "sender": parsed.sender,
+            # no relay id: a key of its own, so that the inbox and the preview find it by key as well
+            record = {"id": f"imported-{digest[:24]}", "name": name, "kind": wire.KIND_FILE, "sender": parsed.sender,
                       "sender_service": parsed.sender_service, "recipient": parsed.recipient,
                       "recipient_service": parsed.recipient_service, "received_at": when,
                       "content_sha256": digest, "size": len(data), "findings": codes,
