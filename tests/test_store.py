@@ -255,3 +255,16 @@ def test_a_database_from_before_the_evidence_columns_gets_them_empty(tmp_path):
     assert total == 1 and rows[0][3] is True and rows[0][2]["has_envelope"] is False
     db.close()
     assert open_db(path).archive_count() == 1                          # opening again adds nothing twice
+
+
+def test_a_new_receipt_replaces_the_kept_one_and_the_old_blob_goes(tmp_path):
+    db = _db(tmp_path)
+    name = _archive(db, 1)
+    db.archive_update("received", name, receipt=b"first receipt")
+    db.archive_update("received", name, receipt=b"second receipt")
+    assert db.archive_receipt("received", name) == b"second receipt"
+    assert db._read("SELECT count(*) FROM blobs WHERE data = ?", (b"first receipt",))[0][0] == 0
+    seq = db.archive_record("received", name)["seq"]
+    assert db.archive_delete([seq]) == 1 and db.archive_delete([seq]) == 0
+    assert db._read("SELECT count(*) FROM blobs")[0][0] == 0 and db.archive_search()[1] == 0
+    db.close()

@@ -460,12 +460,16 @@ class ClientDB:
             if state is not None:
                 sets.append("state = ?")
                 args.append(state)
+            replaced = []
             if receipt is not None:
                 sets.append("receipt_key = ?")
                 args.append(self._put_blob(c, bytes(receipt)))
+                replaced = [r[0] for r in c.execute("SELECT receipt_key FROM archive WHERE direction = ?"
+                                                    " AND name = ?", (direction, name))]
             if sets:
                 c.execute(f"UPDATE archive SET {', '.join(sets)} WHERE direction = ? AND name = ?",
                           args + [direction, name])
+                self._release(c, replaced)     # an earlier receipt nothing refers to any more
 
     def archive_record(self, direction: str, name: str) -> Optional[Record]:
         rows = self._read("SELECT seq, state, record FROM archive WHERE direction = ? AND name = ?",

@@ -368,7 +368,6 @@ class Services:
             except Exception as exc:  # noqa: BLE001
                 return (_unexpected(exc),)
 
-
     # -- the evidence archive (保管庫 tab): search, preview, verify, export, import, retention
     def archive(self, query: ListQuery = ListQuery()) -> Page:
         if self.office is None:
