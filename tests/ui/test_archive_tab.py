@@ -47,8 +47,23 @@ def office(tmp_path):
     for name, data in files:
         (downloads / name).write_bytes(data)
     assert len(o.import_folder(downloads, now=NOW).imported) == 6
+    _sent_with_evidence(o)
     yield o
     o.close()
+
+
+SENT = "UPJSK_202505_1370100029_11_1370100011_43_20250602093000.CSV"
+
+
+def _sent_with_evidence(office) -> None:
+    """A 実績 this office sent, the way the store records it: the outbox row confirmed by the relay
+    (envelope kept) and the recipient's receipt kept later (fixed times, stand-in bytes)."""
+    rec = {"name": SENT, "kind": "file", "recipient": CM, "recipient_service": "43", "content_sha256": "0" * 64,
+           "queued_at": "2025-06-02T00:30:00Z", "size": 5}
+    office.db.outbox_put(SENT, rec, b"sealed", b"plain")
+    office.db.confirm_sent([(SENT, dict(rec, relay_id="r-1", sent_at="2025-06-02T00:31:00Z",
+                                        state="received", receipt_received_at="2025-06-02T01:00:00Z"))])
+    office.db.archive_update("sent", SENT, receipt=b"receipt")
 
 
 class ArchiveApp(App):
@@ -98,12 +113,13 @@ async def test_search_by_user_and_by_month_and_page(office):
     app = ArchiveApp(office)
     async with app.run_test(size=(120, 40)) as pilot:
         tab = app.query_one(ArchiveTab)
-        await settle(pilot, lambda: tab.page.total == 6)
+        await settle(pilot, lambda: tab.page.total == 7)
         assert len(_rows(app)) == 4 and tab.page.has_more
         app.query_one("#archive-table").focus()
         await pilot.press("n")
         await settle(pilot, lambda: tab.page.offset == 4)
-        assert len(_rows(app)) == 2 and not tab.page.has_more
+        assert len(_rows(app)) == 3 and not tab.page.has_more
+        assert _rows(app)[-1][1] == "送信" and _rows(app)[-1][5] == "封筒✓受領✓"
         await pilot.press("p")
         await settle(pilot, lambda: tab.page.offset == 0)
 
@@ -124,7 +140,7 @@ async def test_enter_opens_the_preview_and_v_verifies(office):
     app = ArchiveApp(office)
     async with app.run_test(size=(120, 40)) as pilot:
         tab = app.query_one(ArchiveTab)
-        await settle(pilot, lambda: tab.page.total == 6)
+        await settle(pilot, lambda: tab.page.total == 7)
         app.query_one("#archive-table").focus()
         await pilot.press("v")
         await settle(pilot, lambda: any("証跡を確かめました" in n.message for n in app._notifications))
@@ -142,7 +158,7 @@ async def test_export_of_a_month_through_the_choice_and_the_folder_picker(office
     async with app.run_test(size=(120, 40)) as pilot:
         tab = app.query_one(ArchiveTab)
         await _search(pilot, month="202505")
-        await settle(pilot, lambda: tab.page.total == 3)
+        await settle(pilot, lambda: tab.page.total == 4)
         app.query_one("#archive-table").focus()
         await pilot.press("e")
         from tui_client.ui.screens.archive_export import ExportChoice
@@ -159,7 +175,9 @@ async def test_export_of_a_month_through_the_choice_and_the_folder_picker(office
     assert len(folders) == 1
     with open(folders[0] / "index.csv", encoding="cp932", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert len(rows) == 4 and all(r[5] == "令和7年5月（2025年5月）" for r in rows[1:])
+    assert len(rows) == 5 and all(r[5] == "令和7年5月（2025年5月）" for r in rows[1:])
+    sent = [r for r in rows[1:] if r[1] == "送信"]
+    assert len(sent) == 1 and sent[0][8] == "2025-06-02 01:00:00" and sent[0][10] and sent[0][11]
     assert all((folders[0] / r[6]).is_file() for r in rows[1:])
 
 
@@ -168,17 +186,17 @@ async def test_retention_says_what_goes_and_asks(office):
     app.clock = lambda: NOW.replace(year=2031)         # six years on: every record is past five
     async with app.run_test(size=(120, 40)) as pilot:
         tab = app.query_one(ArchiveTab)
-        await settle(pilot, lambda: tab.page.total == 6)
+        await settle(pilot, lambda: tab.page.total == 7)
         app.query_one("#archive-table").focus()
         await pilot.press("d")
         from tui_client.ui.screens.confirm import ConfirmScreen
 
         await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         question = app.screen.question
-        assert "6件" in question and "令和7年5月 3件" in question and "令和7年6月 3件" in question
+        assert "7件" in question and "令和7年5月 4件" in question and "令和7年6月 3件" in question
         await pilot.press("n")                                        # no: nothing goes
         await settle(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-        assert office.archive().total == 6
+        assert office.archive().total == 7
         await pilot.press("d")
         await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
@@ -191,11 +209,11 @@ async def test_retention_says_what_goes_and_asks(office):
 def test_archive_tab_snapshot(snap_compare, office, size, theme):
     async def run_before(pilot):
         tab = pilot.app.query_one(ArchiveTab)
-        await settle(pilot, lambda: tab.page.total == 6)
+        await settle(pilot, lambda: tab.page.total == 7)
         pilot.app.query_one("#archive-table").focus()
         await pilot.press("down")
         await settle(pilot, lambda: True)
 
-    app = ArchiveApp(office)
+    app = ArchiveApp(office, page_size=8)
     app.theme = theme
     assert snap_compare(app, terminal_size=size, run_before=run_before)
