@@ -115,7 +115,7 @@ def test_a_failure_inside_a_group_leaves_the_store_as_it_was(tmp_path):
     db.close()
 
 
-def test_confirming_moves_the_plaintext_to_the_sent_archive_and_drops_the_envelope(tmp_path):
+def test_confirming_moves_the_plaintext_and_the_envelope_to_the_sent_archive(tmp_path):
     db = _db(tmp_path)
     Outbox(db).enqueue("a.CSV", b"sealed", plaintext=b"plain", content_sha256="d" * 64, recipient="1370100029")
     rec = db.outbox_record("a.CSV")
@@ -123,7 +123,9 @@ def test_confirming_moves_the_plaintext_to_the_sent_archive_and_drops_the_envelo
     assert db.outbox_count(None) == 0
     assert db.archive_content("sent", "a.CSV") == b"plain"
     assert db.archive_record("sent", "a.CSV")["relay_id"] == "r1"
-    assert db._read("SELECT count(*) FROM blobs")[0][0] == 1   # the sealed copy is gone
+    # the sealed copy moves to the archive as evidence (one blob each, no copy left in the outbox)
+    assert db._read("SELECT count(*) FROM blobs")[0][0] == 2
+    assert db.archive_evidence(db.archive_record("sent", "a.CSV")["seq"])["envelope"] == b"sealed"
     assert db.sent_with_content("a.CSV", "d" * 64) is not None
     assert db.sent_with_content("a.CSV", "e" * 64) is None
     db.close()
@@ -230,4 +232,39 @@ def test_storing_a_received_item_again_keeps_its_state_and_its_place(tmp_path):
 def test_open_db_without_an_old_spool_changes_nothing_else(tmp_path):
     db = open_db(tmp_path / "office.sqlite3", legacy_root=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("office.sqlite3")) == []
+    db.close()
+
+
+def test_a_database_from_before_the_evidence_columns_gets_them_empty(tmp_path):
+    import sqlite3
+
+    from tui_client.transport import clientdb
+
+    path = tmp_path / "office.sqlite3"
+    old = sqlite3.connect(str(path))
+    old.executescript(clientdb._SCHEMA)          # the tables as they were: no envelope, no receipt_key
+    old.execute("INSERT INTO archive(direction, name, record, receipt) VALUES ('sent', 'a.CSV', '{}', x'52')")
+    old.commit()
+    old.close()
+    db = open_db(path)
+    columns = {row[1] for row in db._read("PRAGMA table_info(archive)")}
+    assert {"envelope", "receipt_key"} <= columns
+    assert db._read("SELECT envelope, receipt_key FROM archive")[0] == (None, None)
+    assert db.archive_receipt("sent", "a.CSV") == b"R"                # the inline receipt still reads
+    rows, total = db.archive_search()
+    assert total == 1 and rows[0][3] is True and rows[0][2]["has_envelope"] is False
+    db.close()
+    assert open_db(path).archive_count() == 1                          # opening again adds nothing twice
+
+
+def test_a_new_receipt_replaces_the_kept_one_and_the_old_blob_goes(tmp_path):
+    db = _db(tmp_path)
+    name = _archive(db, 1)
+    db.archive_update("received", name, receipt=b"first receipt")
+    db.archive_update("received", name, receipt=b"second receipt")
+    assert db.archive_receipt("received", name) == b"second receipt"
+    assert db._read("SELECT count(*) FROM blobs WHERE data = ?", (b"first receipt",))[0][0] == 0
+    seq = db.archive_record("received", name)["seq"]
+    assert db.archive_delete([seq]) == 1 and db.archive_delete([seq]) == 0
+    assert db._read("SELECT count(*) FROM blobs")[0][0] == 0 and db.archive_search()[1] == 0
     db.close()

@@ -264,7 +264,8 @@ def test_an_item_that_failed_while_the_line_was_down_is_sent_once_it_is_back(rel
     up = cm.flush()
     assert sorted(up.sent) == sorted(n for n, _ in files) and cm.waiting() == [], up.findings
     assert cm.db.outbox_count(None) == 0
-    assert cm.db._read("SELECT count(*) FROM blobs")[0][0] == len(files)   # only the plain copies, archived
+    # the plain copies and the envelopes, archived as evidence; nothing left behind in the outbox
+    assert cm.db._read("SELECT count(*) FROM blobs")[0][0] == 2 * len(files)
     cm.close()
     home_care.close()
 

@@ -42,6 +42,7 @@ AREAS = (
     "training",
     "compose",
     "notes",
+    "archive",
     "pcs",
 )
 _PARTS = [importlib.import_module(f"tui_client.catalog.{area}") for area in AREAS]

@@ -12,6 +12,7 @@ One face, parts by task, each small enough to read at once:
 * ``sending``   — prepare, seal, queue, upload; flush; withdraw, discard, requeue
 * ``receiving`` — download, open, verify, store, acknowledge; save; preview
 * ``archive``   — the lists (inbox, outbox, error shelf, archive search) and sent status
+* ``evidence``  — the 保管庫: verify an archived exchange, export, retention, folder import
 * ``status``    — certificate days left, relay reachable
 
 Order of events, chosen so that a crash or a dropped line never loses or duplicates anything:
@@ -44,6 +45,7 @@ from tui_client.office.archive import ArchivePart
 from tui_client.office.directory import DirectoryPart
 from tui_client.office.drafts import DraftsPart
 from tui_client.office.notes import NotesPart
+from tui_client.office.evidence import EvidencePart
 from tui_client.office.receiving import ReceivingPart, _free_name  # noqa: F401  (kept importable)
 from tui_client.office.results import NamedFile, Prepared, ReceiveReport, SendReport, transport_finding
 from tui_client.office.sending import SendingPart, _chunks  # noqa: F401  (kept importable)
@@ -56,7 +58,7 @@ __all__ = ["Office", "OfficeSettings", "Prepared", "SendReport", "ReceiveReport"
            "transport_finding", "MAX_PREVIOUS_KEYSTORES"]
 
 
-class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart, DraftsPart, NotesPart):
+class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart, DraftsPart, NotesPart, EvidencePart):
     _db_error = sqlite3.Error
 
     def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None,

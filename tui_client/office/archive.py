@@ -137,14 +137,12 @@ class ArchivePart:
                 and (not q.text or q.text in item.name or q.text in item.subject))
 
     def archive(self, query: ListQuery = ListQuery()) -> Page[ArchiveRecord]:
-        """The archive, both directions: filters by partner, month, kind, state, direction, user
-        (被保険者番号 or 氏名) and free text; paged by ``seq`` in the database."""
+        """The archive, both directions: filters by partner (number or name), month, kind, state,
+        direction, user (被保険者番号 or 氏名) and free text, combined; paged by ``seq`` in the
+        database (``EvidencePart.archive_rows``)."""
         from tui_client.transport.clientdb import name_facts
 
-        rows, total = self.db.archive_search(direction=query.direction, partner=query.partner,
-                                             month=query.month, kind=query.kind, state=query.state,
-                                             text=query.text, user=query.user, offset=query.offset,
-                                             limit=query.limit)
+        rows, total = self.archive_rows(query)
         out = []
         for direction, name, rec, has_receipt in rows:
             file_kind, month = name_facts(name)
@@ -159,8 +157,11 @@ class ArchivePart:
                 partner=self._party(partner, service),
                 time=parse_time(rec.get("sent_at" if sent else "received_at")) or _EPOCH, state=state,
                 content_sha256=str(rec.get("content_sha256") or ""), size=int(rec.get("size") or 0),
-                has_envelope=False, has_receipt=has_receipt,
-                users=tuple(str(rec.get("users") or "").split()), subject=str(rec.get("subject") or "")))
+                has_envelope=bool(rec.get("has_envelope")), has_receipt=has_receipt,
+                users=tuple(str(rec.get("users") or "").split()), subject=str(rec.get("subject") or ""),
+                imported=bool(rec.get("imported")),
+                receipt_at=parse_time(rec.get("receipt_received_at" if sent else "received_at"))
+                if has_receipt else None))
         return Page(tuple(out), total, query.offset, query.limit)
 
     # -- plain records (the command line's older views)

@@ -150,6 +150,8 @@ class ArchiveRecord:
     has_receipt: bool = False
     users: Tuple[str, ...] = ()       # 被保険者番号 / names found in the file (for search)
     subject: str = ""
+    imported: bool = False            # taken from the national client's folder: no envelope, no receipt
+    receipt_at: Optional[datetime] = None   # the signed receipt's time, when one is kept
 
 
 @dataclass(frozen=True)
@@ -269,3 +271,59 @@ class Draft:
     @property
     def empty(self) -> bool:
         return not (self.recipient or self.subject.strip() or self.text.strip() or self.attachments or self.files)
+
+
+# --- the evidence archive (保管庫): checking, exporting, retention, folder import -------------------
+
+@dataclass(frozen=True)
+class Verification:
+    """An archived exchange checked again: the plain file against its recorded SHA-256, the sealed
+    envelope (opened and verified for a received item; its digest against the one the relay took for
+    a sent item) and the signed receipt (signature, file name and digest). ``ok`` when nothing that
+    was kept failed; ``envelope_checked`` / ``receipt_checked`` say what could be checked at all."""
+
+    seq: int
+    name: str
+    ok: bool
+    envelope_checked: bool = False
+    receipt_checked: bool = False
+    findings: Tuple[FindingSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """An export of the archive for one user or one month: the folder made, the files in it (plain
+    files; envelopes and receipts in the evidence subfolder) and ``index.csv``."""
+
+    folder: str
+    records: int = 0
+    files: Tuple[str, ...] = ()
+    index: str = ""
+    findings: Tuple[FindingSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetentionPlan:
+    """What deleting records older than the retention period would remove, to show before asking:
+    the records (by ``seq``), and how many per month and per partner (office, name, count)."""
+
+    years: int
+    cutoff: datetime                  # records exchanged before this go
+    seqs: Tuple[int, ...] = ()
+    months: Tuple[Tuple[str, int], ...] = ()
+    partners: Tuple[Tuple[str, str, int], ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.seqs)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """A folder of plain care-plan files (the national client's downloads) taken into the archive
+    as received records marked imported; files seen before (same content) are left alone."""
+
+    imported: Tuple[str, ...] = ()
+    already: Tuple[str, ...] = ()
+    refused: Tuple[str, ...] = ()
+    findings: Tuple[FindingSummary, ...] = ()

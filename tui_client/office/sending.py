@@ -120,6 +120,11 @@ class SendingPart:
         if kind == wire.KIND_MESSAGE:
             msg = wire.decode_message(content)
             facts["subject"] = msg.subject if msg else ""
+        else:   # the archive's search by user and partner name (保管庫)
+            from tui_client.core.people import users_text
+
+            facts["users"] = users_text(name, content)
+        facts["partner_name"] = self.partner_name(r.recipient)
         try:
             self.outbox_queue.enqueue(name, sealed, plaintext=content, batch=batch, check=False, **facts)
         except (OSError, self._db_error) as exc:

@@ -27,6 +27,9 @@ class OfficeSettings:
     #: Keystores of this office's earlier certificates (newest first), re-encrypted with the current
     #: password at renewal: items sealed to an old certificate before the renewal still open.
     previous_keystores: List[str] = field(default_factory=list)
+    #: How long the archive (保管庫) keeps exchanged records, in years from the exchange; older ones
+    #: are deleted only when a person asks (``Office.retention_plan`` / ``apply_retention``).
+    retention_years: int = 5
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

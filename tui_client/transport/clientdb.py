@@ -116,6 +116,36 @@ CREATE TABLE IF NOT EXISTS draft_blobs (
 CREATE INDEX IF NOT EXISTS draft_blobs_sha ON draft_blobs(sha256);
 """
 
+# -- evidence kept with the archive (schema block of the 保管庫 work; other blocks add their own tables)
+#: Columns added to ``archive`` for the evidence of an exchange, each a blob key (SHA-256) or NULL:
+#: ``envelope`` the sealed envelope as uploaded / downloaded, ``receipt_key`` the signed receipt
+#: (received from the recipient, or the one we sent). Databases made before them get the columns on
+#: open (``ALTER TABLE … ADD COLUMN``, NULL for the rows already there). The older inline
+#: ``archive.receipt`` column is still read for rows written before.
+_EVIDENCE_COLUMNS = (("envelope", "TEXT REFERENCES blobs(sha256)"),
+                     ("receipt_key", "TEXT REFERENCES blobs(sha256)"))
+_EVIDENCE_INDEXES = """
+CREATE INDEX IF NOT EXISTS archive_envelope ON archive(envelope);
+CREATE INDEX IF NOT EXISTS archive_receipt_key ON archive(receipt_key);
+CREATE INDEX IF NOT EXISTS archive_time ON archive(time);
+"""
+#: has a receipt, in SQL (either column)
+_HAS_RECEIPT = "(a.receipt IS NOT NULL OR a.receipt_key IS NOT NULL)"
+
+
+def _add_evidence_columns(c: sqlite3.Connection) -> None:
+    have = {row[1] for row in c.execute("PRAGMA table_info(archive)")}
+    for column, decl in _EVIDENCE_COLUMNS:
+        if column in have:
+            continue
+        try:
+            c.execute(f"ALTER TABLE archive ADD COLUMN {column} {decl}")
+        except sqlite3.OperationalError as exc:   # another process added it a moment ago
+            if "duplicate column" not in str(exc):
+                raise
+    c.executescript(_EVIDENCE_INDEXES)
+
+
 Record = dict
 
 
@@ -175,6 +205,7 @@ class ClientDB:
             # One script (executescript commits as it goes; every statement is IF NOT EXISTS, so two
             # processes opening a new office at once both end with the same schema).
             c.executescript(_SCHEMA)
+            _add_evidence_columns(c)
         except BaseException:
             c.close()
             raise
@@ -256,7 +287,9 @@ class ClientDB:
                 " AND NOT EXISTS (SELECT 1 FROM outbox WHERE sealed = ?1 OR plain = ?1)"
                 " AND NOT EXISTS (SELECT 1 FROM inbox WHERE sealed = ?1)"
                 " AND NOT EXISTS (SELECT 1 FROM archive WHERE content = ?1)"
-                " AND NOT EXISTS (SELECT 1 FROM draft_blobs WHERE sha256 = ?1)", (key,))
+                " AND NOT EXISTS (SELECT 1 FROM draft_blobs WHERE sha256 = ?1)"
+                " AND NOT EXISTS (SELECT 1 FROM archive WHERE envelope = ?1)"
+                " AND NOT EXISTS (SELECT 1 FROM archive WHERE receipt_key = ?1)", (key,))
 
     def blob(self, key: Optional[str]) -> Optional[bytes]:
         if not key:
@@ -334,7 +367,7 @@ class ClientDB:
                 row = c.execute("SELECT sealed, plain FROM outbox WHERE name = ?", (name,)).fetchone()
                 if row is None:
                     continue
-                self._archive_upsert(c, "sent", name, rec, content_key=row[1])
+                self._archive_upsert(c, "sent", name, rec, content_key=row[1], envelope_key=row[0])
                 c.execute("DELETE FROM outbox WHERE name = ?", (name,))
                 self._release(c, [row[0]])
 
@@ -371,13 +404,15 @@ class ClientDB:
 
     def store_received(self, items: Sequence[Tuple[str, str, Record, bytes, bytes, str]]) -> None:
         """Archive received items and note their receipts in the inbox, in one transaction:
-        (inbox id, name, archive record, content, receipt, users). The sealed copy goes then."""
+        (inbox id, name, archive record, content, receipt, users). The sealed envelope moves from the
+        inbox to the archive record (evidence), and the receipt we sign is kept there too."""
         with self.transaction() as c:
             for key, name, rec, content, receipt, users in items:
                 ckey = self._put_blob(c, content)
-                self._archive_upsert(c, "received", name, rec, content_key=ckey, users=users,
-                                     state="new", keep_state=True)
                 old = c.execute("SELECT sealed FROM inbox WHERE id = ?", (key,)).fetchone()
+                self._archive_upsert(c, "received", name, rec, content_key=ckey, users=users,
+                                     state="new", keep_state=True, receipt=receipt,
+                                     envelope_key=old[0] if old else None)
                 c.execute("UPDATE inbox SET state = 'stored', receipt = ?, sealed = NULL WHERE id = ?",
                           (sqlite3.Binary(receipt), key))
                 if old:
@@ -394,30 +429,36 @@ class ClientDB:
     # -- archive
     def _archive_upsert(self, c, direction: str, name: str, rec: Record, *, content_key: Optional[str],
                         receipt: Optional[bytes] = None, users: str = "", state: Optional[str] = None,
-                        keep_state: bool = False, partner_name: str = "") -> int:
+                        keep_state: bool = False, partner_name: str = "",
+                        envelope_key: Optional[str] = None) -> int:
         rec = {k: v for k, v in rec.items() if k not in ("seq", "shelf", "receipt")}
+        users = users or str(rec.get("users") or "")
+        receipt_key = self._put_blob(c, None if receipt is None else bytes(receipt))
         file_kind, month = name_facts(name)
         partner = str(rec.get("recipient" if direction == "sent" else "sender") or "")
         st = state if state is not None else str(rec.get("state") or "")
         when = str(rec.get("sent_at" if direction == "sent" else "received_at") or rec.get("queued_at") or "")
-        old = c.execute("SELECT seq, content, state, receipt FROM archive WHERE direction = ? AND name = ?",
-                        (direction, name)).fetchone()
+        old = c.execute("SELECT seq, content, state, receipt_key, envelope FROM archive"
+                        " WHERE direction = ? AND name = ?", (direction, name)).fetchone()
         args = (str(rec.get("kind") or ""), file_kind, month, partner, when,
                 str(rec.get("content_sha256") or ""), content_key, users, _dump(rec))
         if old is None:
             cur = c.execute("INSERT INTO archive(kind, file_kind, month, partner, time, content_sha256, content,"
-                            " users, record, direction, name, state, receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            args + (direction, name, st, None if receipt is None else sqlite3.Binary(receipt)))
+                            " users, record, direction, name, state, receipt_key, envelope)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            args + (direction, name, st, receipt_key, envelope_key))
             seq = cur.lastrowid
         else:
             seq = old[0]
             # A received item stored again (an earlier run's ack was lost) keeps its 確認済み/保存済み.
             new_state = old[2] if keep_state and old[2] else st
             c.execute("UPDATE archive SET kind=?, file_kind=?, month=?, partner=?, time=?, content_sha256=?,"
-                      " content=?, users=?, record=?, state=?, receipt=? WHERE seq=?",
-                      args + (new_state, sqlite3.Binary(receipt) if receipt is not None else old[3], seq))
-            if old[1] != content_key:
-                self._release(c, [old[1]])
+                      " content=?, users=?, record=?, state=?, receipt_key=?, envelope=? WHERE seq=?",
+                      args + (new_state, receipt_key or old[3], envelope_key or old[4], seq))
+            # the content is replaced; a receipt or an envelope only when a new one comes
+            gone = [old[1]] if old[1] != content_key else []
+            gone += [k for k, new in ((old[3], receipt_key), (old[4], envelope_key)) if new and k != new]
+            self._release(c, gone)
         c.execute("DELETE FROM archive_fts WHERE rowid = ?", (seq,))
         c.execute("INSERT INTO archive_fts(rowid, name, subject, partner_name, users) VALUES (?,?,?,?,?)",
                   (seq, name, str(rec.get("subject") or ""), partner_name or str(rec.get("partner_name") or ""),
@@ -444,12 +485,16 @@ class ClientDB:
             if state is not None:
                 sets.append("state = ?")
                 args.append(state)
+            replaced = []
             if receipt is not None:
-                sets.append("receipt = ?")
-                args.append(sqlite3.Binary(receipt))
+                sets.append("receipt_key = ?")
+                args.append(self._put_blob(c, bytes(receipt)))
+                replaced = [r[0] for r in c.execute("SELECT receipt_key FROM archive WHERE direction = ?"
+                                                    " AND name = ?", (direction, name))]
             if sets:
                 c.execute(f"UPDATE archive SET {', '.join(sets)} WHERE direction = ? AND name = ?",
                           args + [direction, name])
+                self._release(c, replaced)     # an earlier receipt nothing refers to any more
 
     def archive_record(self, direction: str, name: str) -> Optional[Record]:
         rows = self._read("SELECT seq, state, record FROM archive WHERE direction = ? AND name = ?",
@@ -464,12 +509,13 @@ class ClientDB:
         return bytes(rows[0][0]) if rows else None
 
     def archive_receipt(self, direction: str, name: str) -> Optional[bytes]:
-        rows = self._read("SELECT receipt FROM archive WHERE direction = ? AND name = ?", (direction, name))
+        rows = self._read("SELECT coalesce(b.data, a.receipt) FROM archive a LEFT JOIN blobs b"
+                          " ON b.sha256 = a.receipt_key WHERE a.direction = ? AND a.name = ?", (direction, name))
         return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def archive_list(self, direction: str) -> List[Tuple[str, Record]]:
-        rows = self._read("SELECT name, seq, state, record, receipt IS NOT NULL FROM archive"
-                          " WHERE direction = ? ORDER BY seq", (direction,))
+        rows = self._read(f"SELECT a.name, a.seq, a.state, a.record, {_HAS_RECEIPT} FROM archive a"
+                          " WHERE a.direction = ? ORDER BY a.seq", (direction,))
         return [(n, dict(_load(r), seq=s, archive_state=st, has_receipt=bool(hr))) for n, s, st, r, hr in rows]
 
     def archive_count(self, direction: Optional[str] = None) -> int:
@@ -485,40 +531,104 @@ class ClientDB:
 
     def archive_search(self, *, direction: str = "", partner: str = "", month: str = "", kind: str = "",
                        state: str = "", text: str = "", user: str = "", offset: int = 0,
-                       limit: int = 50, relay_id: str = "") -> Tuple[List[Tuple[str, str, Record, bool]], int]:
+                       limit: int = 50, relay_id: str = "", partner_name: str = "",
+                       states: Sequence[str] = (), exclude_states: Sequence[str] = (),
+                       before: str = "", partner_in: Sequence[str] = ()) -> Tuple[List[Tuple[str, str, Record, bool]], int]:
         """One page of the archive, newest last by ``seq``: ([(direction, name, record, has_receipt)],
-        total matching). ``text`` and ``user`` search the FTS index (three characters or more use the
-        trigram index; shorter ones, e.g. a two-character surname, fall back to a substring scan of
-        the index's own columns)."""
+        total matching); each record also says ``has_envelope``. ``text``, ``user`` and
+        ``partner_name`` search the FTS index (three characters or more use the trigram index;
+        shorter ones, e.g. a two-character surname, fall back to a substring scan of the index's own
+        columns). ``states`` / ``exclude_states``: the state is / is not one of these; ``before``: the
+        exchange time (``YYYY-MM-DDTHH:MM:SSZ``) is earlier than this (rows with no time never match).
+        ``partner_in``: with ``partner_name``, partners whose name the directory gives also match."""
         where, args = [], []
         for col, val in (("a.direction", direction), ("a.partner", partner), ("a.month", month),
                          ("a.file_kind", kind), ("a.state", state)):
             if val:
                 where.append(f"{col} = ?")
                 args.append(val)
+        for values, op in ((states, "IN"), (exclude_states, "NOT IN")):
+            if values:
+                where.append(f"a.state {op} ({','.join('?' * len(values))})")
+                args += list(values)
+        if before:
+            where.append("a.time != '' AND a.time < ?")
+            args.append(before)
         if relay_id:
             where.append("json_extract(a.record, '$.id') = ?")
             args.append(relay_id)
-        for value, cols in ((text, ("name", "subject", "partner_name", "users")), (user, ("users",))):
+        for value, cols, also in ((text, ("name", "subject", "partner_name", "users"), ()),
+                                  (user, ("users",), ()), (partner_name, ("partner_name",), partner_in)):
             value = value.strip()
             if not value:
                 continue
             if len(value) >= 3:
-                col = "archive_fts" if len(cols) > 1 else "users"
-                where.append(f"a.seq IN (SELECT rowid FROM archive_fts WHERE {col} MATCH ?)")
+                col = "archive_fts" if len(cols) > 1 else cols[0]
+                cond = f"a.seq IN (SELECT rowid FROM archive_fts WHERE {col} MATCH ?)"
                 args.append('"' + value.replace('"', '""') + '"')
             else:
                 like = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                 ors = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in cols)
-                where.append(f"a.seq IN (SELECT rowid FROM archive_fts WHERE {ors})")
+                cond = f"a.seq IN (SELECT rowid FROM archive_fts WHERE {ors})"
                 args += [like] * len(cols)
+            if also:
+                cond = f"({cond} OR a.partner IN ({','.join('?' * len(also))}))"
+                args += list(also)
+            where.append(cond)
         cond = ("WHERE " + " AND ".join(where)) if where else ""
         total = self._read(f"SELECT count(*) FROM archive a {cond}", args)[0][0]
-        rows = self._read(f"SELECT a.direction, a.name, a.seq, a.state, a.record, a.receipt IS NOT NULL,"
-                          f" a.users FROM archive a {cond} ORDER BY a.seq LIMIT ? OFFSET ?",
+        rows = self._read(f"SELECT a.direction, a.name, a.seq, a.state, a.record, {_HAS_RECEIPT},"
+                          f" a.users, a.envelope IS NOT NULL FROM archive a {cond}"
+                          f" ORDER BY a.seq LIMIT ? OFFSET ?",
                           args + [limit if limit >= 0 else -1, max(0, offset)])
-        return [(d, n, dict(_load(r), seq=s, archive_state=st, users=u), bool(hr))
-                for d, n, s, st, r, hr, u in rows], total
+        return [(d, n, dict(_load(r), seq=s, archive_state=st, users=u, has_envelope=bool(he)), bool(hr))
+                for d, n, s, st, r, hr, u, he in rows], total
+
+    # -- evidence, retention, import (the 保管庫)
+    def archive_evidence(self, seq: int) -> Optional[Dict[str, object]]:
+        """One archived exchange with its evidence: direction, name, state, record, and the bytes of
+        its plain content, sealed envelope and signed receipt (None where not kept)."""
+        rows = self._read("SELECT a.direction, a.name, a.state, a.record, c.data, e.data,"
+                          " coalesce(r.data, a.receipt) FROM archive a"
+                          " LEFT JOIN blobs c ON c.sha256 = a.content LEFT JOIN blobs e ON e.sha256 = a.envelope"
+                          " LEFT JOIN blobs r ON r.sha256 = a.receipt_key WHERE a.seq = ?", (int(seq),))
+        if not rows:
+            return None
+        d, n, st, rec, content, envelope, receipt = rows[0]
+        as_bytes = (lambda v: None if v is None else bytes(v))
+        return {"direction": d, "name": n, "state": st, "record": dict(_load(rec), seq=int(seq)),
+                "content": as_bytes(content), "envelope": as_bytes(envelope), "receipt": as_bytes(receipt)}
+
+    def archive_groups(self, seqs: Sequence[int]) -> List[Tuple[str, str, int]]:
+        """(month, partner, count) of these archive rows, by month then partner."""
+        if not seqs:
+            return []
+        marks = ",".join("?" * len(seqs))
+        return [tuple(r) for r in self._read(
+            f"SELECT month, partner, count(*) FROM archive WHERE seq IN ({marks})"
+            " GROUP BY month, partner ORDER BY month, partner", [int(s) for s in seqs])]
+
+    def archive_delete(self, seqs: Sequence[int]) -> int:
+        """Delete archive rows and their index entries, then the blobs nothing refers to any more,
+        in one transaction."""
+        with self.transaction() as c:
+            gone = 0
+            for seq in seqs:
+                row = c.execute("SELECT content, envelope, receipt_key FROM archive WHERE seq = ?",
+                                (int(seq),)).fetchone()
+                if row is None:
+                    continue
+                c.execute("DELETE FROM archive WHERE seq = ?", (int(seq),))
+                c.execute("DELETE FROM archive_fts WHERE rowid = ?", (int(seq),))
+                self._release(c, row)
+                gone += 1
+            return gone
+
+    def received_with_content(self, content_sha256: str) -> Optional[str]:
+        """The name of a received record with this plain content, if any (an import done before)."""
+        rows = self._read("SELECT name FROM archive WHERE direction = 'received' AND content_sha256 = ?"
+                          " ORDER BY seq LIMIT 1", (content_sha256,))
+        return rows[0][0] if rows else None
 
     def partners(self) -> List[str]:
         """Every office this office exchanged something with, in order of first exchange."""

@@ -76,6 +76,10 @@ def _tab_widget(tab: str):
         except ImportError:
             return PlaceholderTab("inbox", id="tab-inbox")
         return InboxTab(id="tab-inbox")
+    if tab == "archive":
+        from tui_client.ui.screens.archive import ArchiveTab
+
+        return ArchiveTab(id="tab-archive")
     return PlaceholderTab(tab, id=f"tab-{tab}")
 
 

@@ -551,6 +551,52 @@ class Services(ComposeServices):
             except Exception as exc:  # noqa: BLE001
                 return (_unexpected(exc),)
 
+    # -- the evidence archive (保管庫 tab): search, preview, verify, export, import, retention
+    def archive(self, query: ListQuery = ListQuery()) -> Page:
+        if self.office is None:
+            return Page((), 0)
+        return self.office.archive(query)
+
+    def archive_preview(self, seq: int):
+        if self.office is None:
+            return None
+        with self._lock:
+            return self.office.archive_preview(seq)
+
+    def _archive_call(self, method: str, *args, empty, wrap, **kw):
+        """One engine call of the archive; anything unexpected becomes ``wrap(finding)``."""
+        if self.office is None:
+            return empty
+        with self._lock:
+            try:
+                return getattr(self.office, method)(*args, **kw)
+            except Exception as exc:  # noqa: BLE001 - shown as a finding, never a traceback
+                return wrap(_unexpected(exc))
+
+    def verify_archived(self, seq: int):
+        from tui_client.office.models import Verification
+
+        return self._archive_call("verify_archived", seq, empty=Verification(seq, "", False),
+                                  wrap=lambda f: Verification(seq, "", False, findings=(f,)))
+
+    def export_archive(self, folder: str, *, user: str = "", month: str = ""):
+        from tui_client.office.models import ExportResult
+
+        return self._archive_call("export_archive", folder, user=user, month=month, empty=ExportResult(""),
+                                  wrap=lambda f: ExportResult("", findings=(f,)))
+
+    def import_folder(self, folder: str):
+        from tui_client.office.models import ImportResult
+
+        return self._archive_call("import_folder", folder, empty=ImportResult(),
+                                  wrap=lambda f: ImportResult(findings=(f,)))
+
+    def retention_plan(self, now: datetime):
+        return self._archive_call("retention_plan", now, empty=None, wrap=lambda f: None)
+
+    def apply_retention(self, plan) -> int:
+        return self._archive_call("apply_retention", plan, empty=0, wrap=lambda f: 0)
+
 
 def _unexpected(exc: BaseException) -> FindingSummary:
     """Anything the engine raised that is not a finding (a relay answering garbage, a bug below):
