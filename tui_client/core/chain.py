@@ -18,9 +18,9 @@ verifier (``cryptography-x509-verification``, ``policy/mod.rs`` and ``policy/ext
   critical and holding clientAuth; no nameConstraints;
 * each issuer (CA): basicConstraints present, critical, cA asserted and its pathLenConstraint not
   exceeded at its depth; keyUsage present with keyCertSign; extendedKeyUsage, if present, not
-  critical and holding clientAuth or anyExtendedKeyUsage; authorityKeyIdentifier, if present, not
-  critical, with a keyIdentifier and without issuer and serial; subjectKeyIdentifier and
-  authorityInformationAccess, if present, not critical; a public key of RSA or P-256/384/521 (RSA
+  critical and holding clientAuth or anyExtendedKeyUsage; authorityKeyIdentifier (in any form: the
+  verifier no longer checks it), subjectKeyIdentifier and authorityInformationAccess, if present,
+  not critical; a public key of RSA or P-256/384/521 (RSA
   of 2048 bits or more); and the child's signature made with one of the permitted algorithms and
   verifying under the issuer's key;
 * any other critical extension refuses the certificate; so does a malformed or repeated extension;
@@ -201,10 +201,6 @@ def _permits_ca(cert: x509.Certificate, depth: int, at: _dt.datetime) -> None:
         raise _Refused("path length constraint violated")
     if "key_cert_sign" not in values[_KU]:
         raise _Refused("CA keyUsage lacks keyCertSign")
-    aki = values.get(_AKI)
-    if aki is not None and (aki["key_identifier"] is None or aki["authority_cert_issuer"] is not None
-                            or aki["authority_cert_serial_number"] is not None):
-        raise _Refused("CA authorityKeyIdentifier not in the CA/B form")
     ekus = _ekus(cert)
     if ekus is not None and not ekus & {_CLIENT_AUTH, _ANY_EKU}:
         raise _Refused("CA extendedKeyUsage lacks clientAuth")
