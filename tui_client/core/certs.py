@@ -92,7 +92,7 @@ def _policies(cert: Certificate) -> set:
     try:   # asn1crypto reads policy OIDs of any size (cryptography 43 cannot read ours: see core/chain)
         found = _chain.extensions(cert).get(x509.oid.ExtensionOID.CERTIFICATE_POLICIES.dotted_string)
         return set() if found is None else {p["policy_identifier"].dotted for p in found[1]}
-    except ValueError:
+    except (ValueError, TypeError):
         return set()
 
 

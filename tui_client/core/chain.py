@@ -1,14 +1,15 @@
-"""Certificate path validation for cryptography 43 and 44, as strict as the one ``certs`` asks of 45+.
+"""Certificate path validation (for ``certs.check_certificate``) on every supported cryptography.
 
-From 45 on, ``certs._verify_chain`` uses cryptography's own RFC 5280 / CA-Browser-Forum path
+On 45 and newer, ``verify_with_policies``: cryptography's own RFC 5280 / CA-Browser-Forum path
 validation (``PolicyBuilder(...).extension_policies(...).build_client_verifier()``) with one change
 to the Web PKI defaults: an end-entity certificate need not carry a subjectAltName (office
 certificates name the office in the subject). cryptography 43 (Debian 13's ``python3-cryptography``,
 the one a 32-bit office PC can have) has the verifier but no extension policies, and its default
 end-entity policy refuses every certificate without a subjectAltName, so it cannot be used there.
 
-This module builds and checks the path itself with the same rules, taken from cryptography's
-verifier (``cryptography-x509-verification``, ``policy/mod.rs`` and ``policy/extension.rs``):
+There ``verify_fallback`` builds and checks the path itself with the same rules, taken from
+cryptography's verifier (``cryptography-x509-verification``: ``policy/mod.rs``,
+``policy/extension.rs``, ``lib.rs``):
 
 * every certificate (leaf, intermediates, the trust anchor): X.509 v3, the outer and inner signature
   algorithms identical, a non-negative serial of 1..21 octets, a non-empty issuer, validity dates
@@ -20,10 +21,9 @@ verifier (``cryptography-x509-verification``, ``policy/mod.rs`` and ``policy/ext
   exceeded at its depth; keyUsage present with keyCertSign; extendedKeyUsage, if present, not
   critical and holding clientAuth or anyExtendedKeyUsage; authorityKeyIdentifier (in any form: the
   verifier no longer checks it), subjectKeyIdentifier and authorityInformationAccess, if present,
-  not critical; a public key of RSA or P-256/384/521 (RSA
-  of 2048 bits or more); and the child's signature made with one of the permitted algorithms and
-  verifying under the issuer's key;
-* any other critical extension refuses the certificate; so does a malformed or repeated extension;
+  not critical; a public key of RSA (2048 bits or more) or P-256/384/521; and the child's signature
+  made with one of the permitted algorithms and verifying under the issuer's key;
+* any other critical extension refuses the certificate; so does a malformed or repeated extension
   (extensions are read with asn1crypto: cryptography 43 cannot read our certificate policy OIDs);
 * path building as cryptography does it: the leaf first checked as an end entity, then issuers
   whose subject is the child's issuer, trust anchors before intermediates, depth counted per
