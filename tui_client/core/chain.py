@@ -98,7 +98,7 @@ _CA_RULES = {
 _EE_RULES = {
     _AIA: ("optional", "non-critical"), _AKI: ("required", "non-critical"),
     _SKI: ("optional", "agnostic"), _KU: ("optional", "agnostic"),
-    _SAN: ("optional", "agnostic"),   # relaxed, as certs asks of cryptography 45+
+    _SAN: ("optional", "agnostic"),   # relaxed, as verify_with_policies relaxes it
     _BC: ("optional", "agnostic"), _NC: ("forbidden", "agnostic"), _EKU: ("optional", "non-critical"),
 }
 
