@@ -122,9 +122,18 @@ def issue(ca: CA, subject: x509.Name, not_before: dt.datetime, not_after: dt.dat
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH,
                                                          ExtendedKeyUsageOID.EMAIL_PROTECTION]),
                                   critical=False)
-                   .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
-                       x509.ObjectIdentifier(policy), None)]), critical=False))
+                   .add_extension(_policies_extension(policy), critical=False))
     return key, builder.sign(ca.key, hashes.SHA256())
+
+
+def _policies_extension(policy: str) -> x509.ExtensionType:
+    """certificatePolicies with the one policy OID, DER by asn1crypto: cryptography 43 cannot make an
+    ObjectIdentifier with an arc above 64 bits (our 2.25.<UUID> OIDs); the bytes are the same as
+    ``x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy), None)])``."""
+    from asn1crypto import x509 as a_x509
+
+    der = a_x509.CertificatePolicies([{"policy_identifier": policy}]).dump()
+    return x509.UnrecognizedExtension(x509.oid.ExtensionOID.CERTIFICATE_POLICIES, der)
 
 
 def keystore_bytes(key, cert: x509.Certificate, password: str, ca_cert: Optional[x509.Certificate] = None,

@@ -104,13 +104,16 @@ def test_cryptography_builders_output_opens(ks, cert, trust):
     signed = (pkcs7.PKCS7SignatureBuilder().set_data(content)
               .add_signer(ks("cm").certificate, ks("cm").key, hashes.SHA256())
               .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
-    sealed = (pkcs7.PKCS7EnvelopeBuilder().set_data(signed).add_recipient(cert("homecare"))
-              .set_content_encryption_algorithm(pkcs7.algorithms.AES256)
-              .encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
+    envelope = pkcs7.PKCS7EnvelopeBuilder().set_data(signed).add_recipient(cert("homecare"))
+    if hasattr(envelope, "set_content_encryption_algorithm"):  # 45+; 43 and 44 write AES-128-CBC
+        envelope = envelope.set_content_encryption_algorithm(pkcs7.algorithms.AES256)
+    sealed = envelope.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     opened, f = seal.open_sealed(sealed, NAME, ks("homecare"), trust)
     assert f == [] and opened.content == content
 
 
+@pytest.mark.skipif(not hasattr(pkcs7, "pkcs7_decrypt_der"),
+                    reason="cryptography < 45 cannot decrypt CMS (openssl interop above covers it)")
 def test_cryptography_decrypts_what_we_seal(ks, cert, trust):
     sealed, _ = seal.seal(b"hello", NAME, ks("cm"), [cert("homecare")], trust=trust)
     inner = pkcs7.pkcs7_decrypt_der(bytes(sealed), cert("homecare"), ks("homecare").key, [])

@@ -19,6 +19,16 @@ from tui_client import sample_certs
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: What the relay needs beyond the office client (the ``relay`` extra). Office PCs do not run the relay,
+#: so on one without them (scripts/i386-check) every test that starts a relay skips, saying why.
+RELAY_EXTRAS = ("fastapi", "uvicorn")
+
+
+def need_relay_extras() -> None:
+    for module in RELAY_EXTRAS:
+        pytest.importorskip(module, reason=f"the relay extras are not installed ({module}): pip install '.[relay]'")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -29,6 +39,7 @@ class RelayProcess:
     """A `tsunagi relay` child process on a free loopback port."""
 
     def __init__(self, database: str, home: Path, *, workers: int = 1, extra=(), log_level="warning"):
+        need_relay_extras()
         self.database = database
         self.home = home
         self.workers = workers

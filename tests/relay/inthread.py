@@ -10,12 +10,13 @@ import time
 
 from tui_client import sample_certs
 
-from .conftest import free_port
+from .conftest import free_port, need_relay_extras
 
 
 class InThreadRelay:
     def __init__(self, storage, *, idle_timeout: float = 30.0, max_wait: float = 1.0, receipt_check=None,
                  wrap=None):
+        need_relay_extras()
         import uvicorn
 
         from tui_client.cli.relay import demo_seed

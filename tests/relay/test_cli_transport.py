@@ -20,6 +20,9 @@ def tsunagi(home, *args, input_text=None, timeout=120):
 
 
 def test_demo_runs_with_no_configuration(tmp_path):
+    from relay.conftest import need_relay_extras
+
+    need_relay_extras()   # `tsunagi demo` starts a local relay (without them it says so: exit 3)
     r = tsunagi(tmp_path, "demo")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "受信済み: 14" in r.stdout
@@ -119,8 +122,9 @@ def test_relay_without_uvloop_and_httptools(tmp_path):
     import socket
     import time
 
-    from relay.conftest import DemoOffice, free_port
+    from relay.conftest import DemoOffice, free_port, need_relay_extras
 
+    need_relay_extras()
     port = free_port()
     code = ("import sys; sys.modules['uvloop'] = None; sys.modules['httptools'] = None\n"
             "from tui_client.cli import main\n"

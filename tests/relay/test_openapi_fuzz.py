@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_openapi_json_is_in_sync():
+    from relay.conftest import need_relay_extras
+
+    need_relay_extras()
     from tui_client.relay.openapi import render
 
     assert (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8") == render(), \

@@ -260,6 +260,9 @@ def test_a_refusal_names_the_field_that_is_wrong(office_client):
 def test_every_route_checks_the_caller_through_one_dependency():
     """The office-certificate check is one FastAPI dependency (``calling_office``) that every route
     of the API declares, not a check repeated in each handler."""
+    from relay.conftest import need_relay_extras
+
+    need_relay_extras()
     from fastapi.routing import APIRoute
 
     from tui_client.relay.app import calling_office, create_app
@@ -280,6 +283,9 @@ def test_every_route_checks_the_caller_through_one_dependency():
 def test_item_info_has_one_definition_and_the_api_description_is_made_from_it():
     import dataclasses
 
+    from relay.conftest import need_relay_extras
+
+    need_relay_extras()
     from tui_client.relay.app import create_app
     from tui_client.relay.storage import SQLiteStorage
 

@@ -3,11 +3,15 @@ general parsers: it must read and write exactly what they do."""
 
 from urllib.parse import parse_qs
 
-import pytest
-
 import json
 
+import pytest
+
 from tui_client.core import wire
+
+from .conftest import need_relay_extras
+
+need_relay_extras()  # the module imports the relay's app, which needs FastAPI
 from tui_client.relay.app import _name_parameter, _payload, _upload_answer, bare_name_problem
 
 NAME = "UPPLAN_202505_1370100011_43_1370100029_11_20250425100000.CSV"

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from tui_client.core import chain as _chain
 from tui_client.core.findings import Finding, make
 
 #: Certificate policy marking an office certificate (our demo CA; a real CA's OID is added here).
@@ -88,13 +89,11 @@ def office_number_of(cert: Certificate) -> Optional[str]:
 
 
 def _policies(cert: Certificate) -> set:
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies)
-    except x509.ExtensionNotFound:
+    try:   # asn1crypto reads policy OIDs of any size (cryptography 43 cannot read ours: see core/chain)
+        found = _chain.extensions(cert).get(x509.oid.ExtensionOID.CERTIFICATE_POLICIES.dotted_string)
+        return set() if found is None else {p["policy_identifier"].dotted for p in found[1]}
+    except (ValueError, TypeError):
         return set()
-    except ValueError:
-        return set()
-    return {p.policy_identifier.dotted_string for p in ext.value}
 
 
 @functools.lru_cache(maxsize=512)  # a certificate never changes; sealing asks per file
@@ -338,24 +337,8 @@ def time_findings(cert: Certificate, at: Optional[_dt.datetime] = None, name: st
 
 def _verify_chain(cert: Certificate, trust: TrustStore, at: _dt.datetime,
                   intermediates: Sequence[Certificate]) -> Optional[List[Certificate]]:
-    """The verified chain (leaf first) or None. Uses cryptography's RFC 5280 path validation."""
-    from cryptography.x509.verification import (Criticality, ExtensionPolicy, PolicyBuilder, Store,
-                                                VerificationError)
-
-    if not trust.roots:
-        return None
-    try:
-        # Office certificates name the office in the subject, not in a subjectAltName, so the
-        # Web PKI rule "an end-entity certificate must have a SAN" is relaxed; the rest stays.
-        ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(
-            x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
-        verifier = (PolicyBuilder().store(Store(list(trust.roots))).time(at)
-                    .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee)
-                    .build_client_verifier())
-        verified = verifier.verify(cert, list(intermediates) + list(trust.intermediates))
-    except (VerificationError, ValueError, TypeError):
-        return None
-    return list(verified.chain)
+    """The verified chain (leaf first) or None: RFC 5280 path validation (see core/chain.py)."""
+    return _chain.verify_chain(cert, trust.roots, list(intermediates) + list(trust.intermediates), at)
 
 
 def check_certificate(cert: Certificate, trust: Optional[TrustStore] = None,

@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from tui_client.core import chain as _chain
+
 # --- DER building blocks ------------------------------------------------------------------------
 
 OID_DATA = "1.2.840.113549.1.7.1"
@@ -488,9 +490,10 @@ def _rid_matches(rid, cert: x509.Certificate) -> bool:
 
 
 def _ski(cert: x509.Certificate) -> Optional[bytes]:
-    try:
-        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except (x509.ExtensionNotFound, ValueError):
+    try:   # asn1crypto reads it where cryptography 43 cannot (see core/chain.extensions)
+        found = _chain.extensions(cert).get(x509.oid.ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string)
+        return None if found is None else found[1].native
+    except (ValueError, TypeError):
         return None
 
 
