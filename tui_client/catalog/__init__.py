@@ -19,6 +19,7 @@ from typing import Dict, Iterable, Tuple
 
 from tui_client.catalog import certs as _certs
 from tui_client.catalog import common as _common
+from tui_client.catalog import guided as _guided
 from tui_client.catalog import office as _office
 from tui_client.catalog import preview as _preview
 from tui_client.catalog import transport as _transport
@@ -37,8 +38,8 @@ def _merge(target: dict, parts: Iterable[dict]) -> None:
             target[key] = value
 
 
-_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui, _preview)))
-_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui, _preview)))
+_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _guided)))
+_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _guided)))
 
 
 class _Lenient(dict):
