@@ -37,6 +37,9 @@ register(
     Action("guided.back", "escape", "action.guided.back", scope="guided", action="back", priority=True,
            palette=False),
     Action("guided.pick", "ctrl+o", "action.guided.pick", scope="guided", action="pick", footer=False),
+    # the menu's tasks by their number: one key starts the month's work
+    *(Action(f"guided.task{n}", str(n), "action.guided.task", scope="guided", action=f"choose({n})",
+             footer=False, palette=False) for n in range(1, 10)),
 )
 
 
@@ -196,7 +199,8 @@ class MenuStep(Step):
             task = next((x for x in self.tasks if x.id == self.saved.task), None)
             if task is not None:
                 options.append(Option(t("guided.menu.resume", task=t(task.title_key)), id="resume"))
-        options += [Option(t(task.title_key), id=task.id) for task in self.tasks]
+        options += [Option(t("guided.menu.task", n=n, task=t(task.title_key)), id=task.id)
+                    for n, task in enumerate(self.tasks, 1)]
         yield OptionList(*options, id="guided-menu")
 
     def start(self) -> None:
@@ -259,7 +263,7 @@ class GuidedScreen(Screen):
         await body.remove_children()
         self.step = step
         self.query_one("#guided-head", Static).update(head)
-        self.query_one("#guided-problem", Static).update("")
+        self.say_problem("")
         keys = t("guided.keys.next", k=key_name("guided.next"), next=t(step.NEXT))
         leave = t("guided.keys.leave", k=key_name("app.guided"))
         if isinstance(step, MenuStep):
@@ -274,7 +278,7 @@ class GuidedScreen(Screen):
         self.run = None
         await self._mount(MenuStep(self, self.tasks, self.saved, self.first), t("guided.menu.title"))
         if said:
-            self.query_one("#guided-problem", Static).update(said)
+            self.say_problem(said)
 
     def _steps(self) -> List[Type[Step]]:
         return self.run.task.applicable(self.run.values) if self.run is not None else []
@@ -314,7 +318,11 @@ class GuidedScreen(Screen):
         state.clear(self.home)
 
     def say_problem(self, text: str) -> None:
-        self.query_one("#guided-problem", Static).update(text)
+        """The line above the keys: what is missing, or that the task is done (hidden when empty,
+        so the step has that line too)."""
+        line = self.query_one("#guided-problem", Static)
+        line.update(text)
+        line.display = bool(text)
 
     # -- moving
     async def begin(self, task: Task, values: Optional[Dict[str, object]] = None, at: str = "") -> None:
@@ -351,6 +359,11 @@ class GuidedScreen(Screen):
         task = next((x for x in self.tasks if x.id == choice), None)
         if task is not None:
             await self.begin(task)
+
+    async def action_choose(self, n: int) -> None:
+        """A task by its number in the menu (only while the menu is shown)."""
+        if self.run is None and isinstance(self.step, MenuStep) and 1 <= n <= len(self.tasks):
+            await self._chosen(self.tasks[n - 1].id)
 
     async def action_back(self) -> None:
         step = self.step

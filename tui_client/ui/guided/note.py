@@ -215,7 +215,7 @@ class NoteConfirmStep(Step):
             from tui_client.ui.services import summary
 
             what, fix = finding_text(summary(findings[0])) if findings else (t("guided.note.bad"), "")
-            yield Static("✗ " + what, classes="guided-text")
+            yield Static("✗\u00a0" + what, classes="guided-text")
             yield Static(fix or t("guided.note.bad"), classes="guided-hint")
             return
         to = self.scratch.get("partners", {}).get(str(self.values.get("recipient")))
@@ -257,7 +257,7 @@ class NoteSendStep(WorkStep):
             self.show(Static(t("guided.note.sent"), classes="guided-text"))
         else:
             what = finding_text(errors[0])[0] if errors else t("guided.note.not_sent")
-            self.show(Static("✗ " + what, classes="guided-text"))
+            self.show(Static("✗\u00a0" + what, classes="guided-text"))
 
 
 TASK = Task("note", "guided.task.note", (KindStep, RecipientStep, *FIELD_STEPS, NoteConfirmStep, NoteSendStep))

@@ -37,7 +37,7 @@ class CountStep(WorkStep):
         widgets = list(figure(len(keys), t("guided.recv.new", n=len(keys)) if keys else t("guided.recv.none")))
         problems = [f for f in got.findings if f.blocks_sending]
         if problems:
-            widgets.append(Static("！ " + finding_text(problems[0])[0], classes="guided-hint"))
+            widgets.append(Static("！\u00a0" + finding_text(problems[0])[0], classes="guided-hint"))
         self.show(*widgets)
 
     def leave(self):
@@ -80,7 +80,7 @@ class SaveStep(WorkStep):
         errors = [f for f in errors if f.blocks_sending]
         if errors:
             what, fix = finding_text(errors[0])
-            widgets += [Static("✗ " + what, classes="guided-text"), Static(fix, classes="guided-hint")]
+            widgets += [Static("✗\u00a0" + what, classes="guided-text"), Static(fix, classes="guided-hint")]
         self.show(*widgets)
         self.app.deliver(messages.ArrivalsChanged)
 

@@ -116,7 +116,7 @@ class CheckStep(PlanStep):
         elif not s.files:
             problems = [f for f in plan.findings if f.blocks_sending] if plan is not None else []
             text = finding_text(problems[0])[0] if problems else t("guided.send.nothing")
-            widgets.append(Static("✗ " + text, classes="guided-text"))
+            widgets.append(Static("✗\u00a0" + text, classes="guided-text"))
         self.show(*widgets)
 
 
@@ -195,12 +195,12 @@ class ResultStep(WorkStep):
             return
         errors = [f for f in result.findings if f.blocks_sending]
         mark = "✓" if result.sent and not (errors or result.waiting or result.shelved) else "！"
-        widgets: List = list(figure(result.sent, f"{mark} " + t("guided.send.sent", n=result.sent)))
+        widgets: List = list(figure(result.sent, f"{mark}\u00a0" + t("guided.send.sent", n=result.sent)))
         if result.waiting or result.shelved:
             widgets.append(Static(t("guided.send.waiting", waiting=result.waiting, shelved=result.shelved),
                                   classes="guided-text"))
         if errors:
-            widgets.append(Static("✗ " + finding_text(errors[0])[0], classes="guided-hint"))
+            widgets.append(Static("✗\u00a0" + finding_text(errors[0])[0], classes="guided-hint"))
         self.show(*widgets)
 
 

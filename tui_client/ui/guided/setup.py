@@ -5,7 +5,7 @@ the same checks again, each one still not right with its plain fix."""
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict
 
 from textual.widgets import Static
 
@@ -22,15 +22,13 @@ def run_checks(step: Step):
     return setup_checks(step.app.services, step.app.settings, step.app.home_dir)
 
 
-def check_lines(checks, limit: int = 3) -> List[Static]:
-    """The checks that are not right, one line each with its fix (at most ``limit``, then a count)."""
+def first_bad(checks) -> str:
+    """The first check that is not right, with how many more follow, as one line."""
     bad = [c for c in checks if not c.ok]
-    lines = []
-    for c in bad[:limit]:
-        lines.append(Static(f"{MARK[c.ok]} {c.label}", classes="guided-text"))
-    if len(bad) > limit:
-        lines.append(Static(t("guided.setup.more", n=len(bad) - limit), classes="guided-hint"))
-    return lines
+    if not bad:
+        return ""
+    more = t("guided.setup.more", n=len(bad) - 1) if len(bad) > 1 else ""
+    return f"{MARK[bad[0].ok]}\u00a0{bad[0].label}{more}"
 
 
 def needs(checks) -> Dict[str, object]:
@@ -60,7 +58,7 @@ class CheckStep(WorkStep):
         if not bad:
             self.show(Static(t("guided.setup.all_ok"), classes="guided-text"))
             return
-        self.show(*figure(bad, t("guided.setup.to_fix", n=bad)), *check_lines(checks, 2))
+        self.show(*figure(bad, t("guided.setup.to_fix", n=bad)), Static(first_bad(checks), classes="guided-text"))
 
     def leave(self) -> Dict[str, object]:
         return {}
@@ -137,14 +135,13 @@ class DoneStep(WorkStep):
         return run_checks(self)
 
     def done(self, checks) -> None:
+        self.checks = checks
         bad = [c for c in checks if not c.ok]
         if not bad:
             self.show(Static(t("guided.setup.all_ok"), classes="guided-text"))
             return
-        first = bad[0]
-        self.show(Static(f"✗ {first.label}", classes="guided-text"),
-                  Static(t("setup.todo", fix=first.fix), classes="guided-hint"),
-                  *([Static(t("guided.setup.more", n=len(bad) - 1), classes="guided-hint")] if len(bad) > 1 else []))
+        self.show(Static(first_bad(checks), classes="guided-text"),
+                  Static(t("setup.todo", fix=bad[0].fix), classes="guided-hint"))
 
 
 TASK = Task("setup", "guided.task.setup", (CheckStep, SetupKeystoreStep, SetupPasswordStep, RelayStep, CaStep,

@@ -185,7 +185,7 @@ class ImportStep(WorkStep):
             errors = [f for f in findings if f.blocks_sending] or list(findings)
             what, fix = finding_text(errors[0]) if errors else (t("guided.import.failed"), "")
             self.scratch["import_ok"] = False
-            self.show(Static(f"✗ {what}", classes="guided-text"), Static(fix, classes="guided-hint"))
+            self.show(Static(f"✗\u00a0{what}", classes="guided-text"), Static(fix, classes="guided-hint"))
             return
         self.scratch["import_ok"] = True
         self.app.use_office(opened)
