@@ -301,3 +301,68 @@ async def test_the_first_start_asks_once_and_remembers(tmp_path):
         await settle(pilot)
         assert isinstance(again.screen, GuidedScreen)
         assert not any(isinstance(s, AskGuidedScreen) for s in again.screen_stack)
+
+
+async def test_note_task_walks_the_template_fields_then_confirms_and_sends(open_office, tmp_path, monkeypatch):
+    """The note's template and ``Office.send_note`` are another branch's: here a stand-in with the
+    same shape (fields with label/kind/help, ``fill`` → a note with a subject) takes their place, so the
+    walk — one field a screen, the summary, the send — is what is tested."""
+    from types import SimpleNamespace
+
+    from guidedhelp import not_fully_shown
+    from tui_client.ui.guided import note as note_mod
+
+    cm = open_office("cm", "cm-pc")
+    homecare = open_office("homecare", "homecare-pc")
+    assert not homecare.register() and not cm.register()
+    fields = (SimpleNamespace(name="user_name", label="利用者氏名", kind="text", required=True,
+                              help="利用者の氏名です（例：山田　花子）。"),
+              SimpleNamespace(name="month", label="対象年月", kind="month", required=True, help="YYYYMM"),
+              SimpleNamespace(name="over", label="限度額を超える単位数", kind="units", required=True, help=""))
+    template = SimpleNamespace(id="over_limit", title="限度額超過", fields=fields)
+    sent = []
+
+    def fill(tpl, values):
+        return SimpleNamespace(subject=f"【限度額超過】{values['user_name']}様 {values['month']}", values=values), []
+
+    def send(recipient, note, *, pdf=False, recipient_service=None):
+        sent.append((recipient, note, pdf, recipient_service))
+        return SimpleNamespace(sent=[recipient], waiting=[], findings=[])
+
+    api = note_mod.NotesApi({"over_limit": template}, fill, send)
+    monkeypatch.setattr(note_mod, "notes_api", lambda office: api)
+    monkeypatch.setattr(cm, "partners", lambda numbers=None: ([SimpleNamespace(
+        office=homecare.number, name=homecare.settings.name, services=("11",), on_system=True)], []),
+        raising=False)
+    app = guided_app(Services(cm), tmp_path / "cm-pc")
+    async with app.run_test(size=(40, 12)) as pilot:
+        keys = Keys(pilot)
+        await settle(pilot)
+        await keys("4")
+        assert step_key(app) == "kind" and not_fully_shown(app.screen) == []
+        await keys("enter")
+        assert step_key(app) == "recipient" and not_fully_shown(app.screen) == []
+        await keys("enter")
+        assert step_key(app) == "field0" and not_fully_shown(app.screen) == []
+        await keys("enter")                                       # a required field left empty: stays
+        assert step_key(app) == "field0"
+        await keys.type("山田　花子")
+        await keys("enter")
+        assert step_key(app) == "field1"
+        assert app.screen.query_one(Input).value == app.clock().strftime("%Y%m")    # this month, filled in
+        await keys("enter")
+        await keys.type("1200")
+        await keys("enter")
+        assert step_key(app) == "confirm" and not_fully_shown(app.screen) == []
+        question = str(app.screen.query_one("#guided-question").render())
+        assert homecare.number in question and "山田　花子" in question
+        assert app.screen._head(type(app.screen.step)).startswith(t("guided.task.note") + "　6/7")
+        await keys("escape")                                      # back: the value is still there
+        assert step_key(app) == "field2" and app.screen.query_one(Input).value == "1200"
+        await keys("enter", "enter")
+        assert step_key(app) == "sending"
+        assert t("guided.note.sent") in [str(w.render()) for w in app.screen.step.query(".guided-text")]
+    assert len(sent) == 1
+    recipient, note, pdf, service = sent[0]
+    assert recipient == homecare.number and pdf and service == "11"
+    assert note.values == {"user_name": "山田　花子", "month": app.clock().strftime("%Y%m"), "over": "1200"}

@@ -77,18 +77,14 @@ class KindStep(ChoiceStep):
     TITLE = "guided.note.kind.title"
     HINT = "guided.note.kind.hint"
     VALUE = "note_kind"
+    EMPTY = "guided.note.unavailable"
 
-    def options(self) -> List[Tuple[str, str]]:
-        api = notes_api(self.app.office)
+    def gather(self) -> List[Tuple[str, str]]:
+        api = notes_api(self.app.office)        # may read the office's template folder: a worker
         self.scratch["api"] = api
         if api is None:
             return []
         return [(k, t(f"guided.note.kind.{k}")) for k in NOTE_KINDS if k in api.templates]
-
-    def compose(self):
-        yield from super().compose()
-        if not self._options:
-            yield Static(t("guided.note.unavailable"), classes="guided-text")
 
     def leave(self) -> Dict[str, object]:
         values = super().leave()
@@ -98,7 +94,7 @@ class KindStep(ChoiceStep):
         return values
 
     def decide(self) -> str:
-        if not self._options:
+        if not self.busy and not self._options:
             return ""           # nothing to choose: Enter ends the task, as the words say
         return super().decide()
 
@@ -112,9 +108,10 @@ class RecipientStep(ChoiceStep):
     TITLE = "guided.note.to.title"
     HINT = "guided.note.to.hint"
     VALUE = "recipient"
+    EMPTY = "guided.note.to.none"
     applies = classmethod(lambda cls, values: _chosen(values))
 
-    def options(self) -> List[Tuple[str, str]]:
+    def gather(self) -> List[Tuple[str, str]]:
         partners = self.app.services.partners()
         self.scratch["partners"] = {p.office: p for p in partners}
         return [(p.office, t("guided.send.recipient", name=p.name or t("guided.send.no_name"), office=p.office))

@@ -83,34 +83,48 @@ class FolderStep(InputStep):
         return values
 
 
-class ChoiceStep(Step):
-    """One of a few, in one column; the highlighted one is the answer."""
+class ChoiceStep(WorkStep):
+    """One of a few, in one column; the highlighted one is the answer. The options are gathered in a
+    worker (they may come from the office's store); ``EMPTY`` says in words when there are none."""
 
     VALUE: ClassVar[str] = ""
     HINT: ClassVar[str] = ""
+    EMPTY: ClassVar[str] = "guided.choose.none"
+    WAITING = "guided.choose.loading"
 
-    def options(self) -> List[Tuple[str, str]]:  # pragma: no cover - every choice step overrides it
+    def __init__(self, guide) -> None:
+        super().__init__(guide)
+        self._options: List[Tuple[str, str]] = []
+
+    def gather(self) -> List[Tuple[str, str]]:  # pragma: no cover - every choice step overrides it
         return []
 
     def compose(self):
         yield Static(t(self.HINT), classes="guided-text")
-        self._options = self.options()
-        yield OptionList(*(Option(label, id=key) for key, label in self._options), classes="guided-choice")
+        yield from super().compose()
 
-    def start(self) -> None:
-        ol = self.query_one(OptionList)
+    def done(self, options) -> None:
+        self._options = list(options)
+        if not self._options:
+            self.show(Static(t(self.EMPTY), classes="guided-text"))
+            return
+        ol = OptionList(*(Option(label, id=key) for key, label in self._options), classes="guided-choice")
+        self.show(ol)
         ol.focus()
         keys = [k for k, _ in self._options]
         if self.values.get(self.VALUE) in keys:
             ol.highlighted = keys.index(self.values[self.VALUE])
 
     def leave(self) -> Dict[str, object]:
-        ol = self.query_one(OptionList)
-        if ol.highlighted is None or ol.highlighted >= len(self._options):
+        found = self.query(OptionList)
+        ol = found.first() if found else None
+        if ol is None or ol.highlighted is None or ol.highlighted >= len(self._options):
             return {}
         return {self.VALUE: self._options[ol.highlighted][0]}
 
     def decide(self) -> str:
+        if self.busy:
+            return t("guided.wait")
         return "" if self.leave() else t("guided.choose")
 
 
