@@ -5,6 +5,7 @@ send task really delivering the month's files to the partners, and F12 / the fir
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
 
 import pytest
 from textual.widgets import Digits, Input
@@ -40,6 +41,14 @@ class Keys:
         await settle(self.pilot)
 
 
+@asynccontextmanager
+async def walking(app, size=(40, 12)):
+    """The app running at ``size``, settled, and a key counter for it."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield Keys(pilot)
+
+
 def _partners(open_office):
     partners = {"homecare": open_office("homecare", "homecare-pc"), "day-main": open_office("day-main", "day-pc")}
     for p in partners.values():
@@ -52,9 +61,7 @@ async def test_send_task_delivers_the_month_to_the_partners(open_office, month_e
     partners = _partners(open_office)
     folder, files, _ = month_export({"cm": cm, **partners})
     app = guided_app(Services(cm), tmp_path / "cm-pc", export_folder=str(folder), import_folder="")
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         await keys("2")                                    # 2 今月のファイルを送る
         assert step_key(app) == "folder"
         assert app.screen.query_one(Input).value == str(folder)     # remembered from the settings
@@ -86,9 +93,7 @@ async def test_esc_goes_back_and_keeps_what_was_typed(open_office, month_export,
     cm = open_office("cm", "cm-pc")
     folder, _, _ = month_export({"cm": cm, **_partners(open_office)})
     app = guided_app(Services(cm), tmp_path / "cm-pc", export_folder="")
-    async with app.run_test(size=(80, 24)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (80, 24)) as keys:
         await keys("2")
         assert app.screen.query_one(Input).value == ""
         await keys("enter")                                 # nothing typed: says so, stays
@@ -113,9 +118,7 @@ async def test_closing_the_app_mid_task_resumes_at_the_same_step(open_office, mo
     folder, files, _ = month_export({"cm": cm, **_partners(open_office)})
     home = tmp_path / "cm-pc"
     app = guided_app(Services(cm), home, export_folder=str(folder))
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         await keys("2", "enter", "enter")
         assert step_key(app) == "summary"
     saved = state.load(str(home))
@@ -123,9 +126,7 @@ async def test_closing_the_app_mid_task_resumes_at_the_same_step(open_office, mo
     assert saved.values["folder"] == str(folder)
 
     again = guided_app(Services(cm), home, export_folder=str(folder))
-    async with again.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(again, (40, 12)) as keys:
         assert isinstance(again.screen, GuidedScreen)
         assert again.screen.step.choice() == "resume"
         await keys("enter")
@@ -138,9 +139,7 @@ async def test_a_half_typed_value_and_never_the_password_survive_a_close(open_of
     home = tmp_path / "cm-pc"
     keystore = str(sample_certs.path(sample_certs.office("cm")["keystore"]))
     app = guided_app(Services(cm), home)
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         await keys("5", "enter", "enter")                     # 5 証明書を更新する → 証明書ファイル
         assert step_key(app) == "keystore"
         await keys.type(keystore)
@@ -166,9 +165,7 @@ async def test_receive_task_saves_the_new_files_in_the_import_folder(open_office
     target = tmp_path / "import"
     target.mkdir()
     app = guided_app(Services(cm), tmp_path / "cm-pc", import_folder=str(target))
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         await keys("3")                                     # 3 届いたファイルを保存
         assert step_key(app) == "count"
         assert str(app.screen.query_one(Digits).value) == "2"
@@ -189,9 +186,7 @@ async def test_setup_task_sets_up_a_new_pc_step_by_step(relay, tmp_path):
     export.mkdir()
     imported.mkdir()
     app = guided_app(None, home, export_folder="", import_folder="")
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         assert isinstance(app.screen, GuidedScreen)
         assert app.screen.step.choice() == "setup"          # no office yet: the set-up comes first
         await keys("enter")
@@ -223,9 +218,7 @@ async def test_renew_task_shows_the_days_left_and_imports_the_new_keystore(open_
     cm = open_office("cm", "cm-pc")
     entry = sample_certs.office("cm")
     app = guided_app(Services(cm), tmp_path / "cm-pc")
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         await keys("5")
         assert step_key(app) == "days"
         days = cm.certificate_status().days_left
@@ -246,9 +239,7 @@ async def test_renew_task_shows_the_days_left_and_imports_the_new_keystore(open_
 async def test_note_task_says_in_words_while_notes_cannot_be_sent(open_office, tmp_path):
     cm = open_office("cm", "cm-pc")
     app = guided_app(Services(cm), tmp_path / "cm-pc")
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         await keys("4")
         assert step_key(app) == "kind"
         from tui_client.ui.guided.note import notes_api
@@ -267,17 +258,14 @@ async def test_f12_switches_guided_mode_and_the_palette_offers_it(tmp_path):
     from tui_client.ui.settings import AppSettings
 
     app = TsunagiApp(FixedServices(), settings=AppSettings(), home=str(tmp_path), poll=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with walking(app, (80, 24)) as keys:
         assert "app.guided" in [a.name for a, _ in actions.runnable(app)]
         assert not app.guided_active and app.theme == "textual-dark"
-        await pilot.press("f12")
-        await settle(pilot)
+        await keys("f12")
         assert isinstance(app.screen, GuidedScreen) and app.theme == "tsunagi-contrast"
         assert app.has_class("-high-contrast")
         assert settings_mod.load(str(tmp_path))[0].guided is True
-        await pilot.press("f12")
-        await settle(pilot)
+        await keys("f12")
         assert not app.guided_active and app.theme == "textual-dark" and not app.has_class("-high-contrast")
         assert settings_mod.load(str(tmp_path))[0].guided is False
 
@@ -289,16 +277,13 @@ async def test_the_first_start_asks_once_and_remembers(tmp_path):
     home = str(tmp_path / "pc")
     app = office_app(home)
     app._poll_enabled = False
-    async with app.run_test(size=(40, 12)) as pilot:
-        await settle(pilot)
+    async with walking(app) as keys:
         assert isinstance(app.screen, AskGuidedScreen)
-        await pilot.press("enter")                          # はい
-        await settle(pilot)
+        await keys("enter")                                 # はい
         assert isinstance(app.screen, GuidedScreen)
     assert json.loads((tmp_path / "pc" / "config" / "app.json").read_text(encoding="utf-8"))["guided"] is True
     again = office_app(home)
-    async with again.run_test(size=(40, 12)) as pilot:
-        await settle(pilot)
+    async with walking(again):
         assert isinstance(again.screen, GuidedScreen)
         assert not any(isinstance(s, AskGuidedScreen) for s in again.screen_stack)
 
@@ -335,9 +320,7 @@ async def test_note_task_walks_the_template_fields_then_confirms_and_sends(open_
         office=homecare.number, name=homecare.settings.name, services=("11",), on_system=True)], []),
         raising=False)
     app = guided_app(Services(cm), tmp_path / "cm-pc")
-    async with app.run_test(size=(40, 12)) as pilot:
-        keys = Keys(pilot)
-        await settle(pilot)
+    async with walking(app, (40, 12)) as keys:
         await keys("4")
         assert step_key(app) == "kind" and not_fully_shown(app.screen) == []
         await keys("enter")
