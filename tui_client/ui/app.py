@@ -28,6 +28,7 @@ from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
 
+
 def _tab_widget(tab: str):
     """The widget of one tab. The inbox comes from its own module (helper E2's); until it exists,
     and for the tabs the next issue fills, a placeholder says so."""
@@ -362,7 +363,9 @@ class TsunagiApp(App):
         settings_mod.save(self.settings, self.home_dir)
 
     def action_toggle_guided(self) -> None:
-        key = actions.get("app.guided").key.split(",")[0].upper()
+        from tui_client.ui.guided.engine import key_name
+
+        key = key_name("app.guided")
         if self.guided_active:
             self.leave_guided()
             self.remember_guided(False)

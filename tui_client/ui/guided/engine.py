@@ -17,6 +17,7 @@ bar (the key line below reads the same action registry as the footer).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple, Type
 
@@ -106,6 +107,9 @@ class Step(Vertical):
     def decide(self) -> str:
         """"" when Enter may go on; else what is missing, in words."""
         return t("guided.wait") if self.busy else ""
+
+    def commit(self) -> None:
+        """Enter was accepted: keep what must outlive the task (a folder in the app settings)."""
 
     def pick(self) -> None:
         """ctrl+o on a step that picks a file or folder."""
@@ -234,6 +238,8 @@ class GuidedScreen(Screen):
         self.run: Optional[TaskRun] = None
         self.step: Optional[Step] = None
         self.saved: Optional[state.Saved] = None
+        self._write_lock = threading.Lock()
+        self._issued = self._written = 0
 
     @property
     def home(self):
@@ -308,14 +314,28 @@ class GuidedScreen(Screen):
         key = step.RESUME or step.KEY if step is not None else ""
         return state.Saved(self.run.task.id, key, {k: v for k, v in values.items() if k not in secret})
 
-    @work(thread=True, group="guided-state")
     def _save(self, saved: state.Saved) -> None:
-        state.save(saved, self.home)
         self.saved = saved
+        self._write(saved)
+
+    def _clear(self) -> None:
+        self._write(None)
+
+    def _write(self, saved: Optional[state.Saved]) -> None:
+        """Write (or, with None, remove) guided.json in a worker; a later write always wins."""
+        self._issued += 1
+        self._persist(self._issued, saved)
 
     @work(thread=True, group="guided-state")
-    def _clear(self) -> None:
-        state.clear(self.home)
+    def _persist(self, number: int, saved: Optional[state.Saved]) -> None:
+        with self._write_lock:
+            if number < self._written:
+                return          # a newer state is already on disk
+            self._written = number
+            if saved is None:
+                state.clear(self.home)
+            else:
+                state.save(saved, self.home)
 
     def say_problem(self, text: str) -> None:
         """The line above the keys: what is missing, or that the task is done (hidden when empty,
@@ -343,6 +363,7 @@ class GuidedScreen(Screen):
             await self._chosen(step.choice() if isinstance(step, MenuStep) else "")
             return
         self.run.values.update(step.leave())
+        step.commit()
         steps = self._steps()
         later = steps[steps.index(type(step)) + 1:] if type(step) in steps else []
         if later:
@@ -381,9 +402,7 @@ class GuidedScreen(Screen):
         if earlier:
             await self._show(earlier[-1])
         else:           # back from the first step: to the menu; the task waits there to be resumed
-            saved = self._saved_now()
-            self.saved = saved
-            self._save(saved)
+            self._save(self._saved_now())
             await self._show_menu()
 
     async def finish(self) -> None:
@@ -399,15 +418,10 @@ class GuidedScreen(Screen):
     def keep_now(self) -> None:
         """Write where the user is, now (the app is closing)."""
         if self.run is not None:
-            state.save(self._saved_now(), self.home)
+            with self._write_lock:
+                state.save(self._saved_now(), self.home)
+                self._written = self._issued = self._issued + 1
 
     def on_unmount(self) -> None:
         self.keep_now()
-
-
-def chosen_value(options: Sequence[Tuple[str, str]], widget: OptionList) -> str:
-    """The id of the highlighted option of a choice step."""
-    if widget.highlighted is None or widget.highlighted >= len(options):
-        return ""
-    return options[widget.highlighted][0]
 

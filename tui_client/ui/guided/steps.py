@@ -74,13 +74,11 @@ class FolderStep(InputStep):
 
         self.app.push_screen(self._picker(self.text or None, t(self.PICK_TITLE)), chosen)
 
-    def leave(self) -> Dict[str, object]:
-        values = super().leave()
+    def commit(self) -> None:
         settings = self.app.settings
         if self.text and getattr(settings, self.SETTING) != self.text:
             setattr(settings, self.SETTING, self.text)
             self.app.save_settings(settings)
-        return values
 
 
 class ChoiceStep(WorkStep):
