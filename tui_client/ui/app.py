@@ -20,29 +20,13 @@ from typing import Callable, Optional
 from textual import work
 from textual.app import App, ComposeResult
 from textual.reactive import reactive
-from textual.theme import Theme
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui_client.catalog import t
-from tui_client.ui import actions, messages
+from tui_client.ui import actions, guided, messages  # noqa: F401 - guided registers its key
 from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
-
-#: A high-contrast theme: black and white with one bright accent; every state also has a word.
-CONTRAST = Theme(
-    name="tsunagi-contrast",
-    primary="#ffff00",
-    secondary="#00ffff",
-    accent="#ffff00",
-    foreground="#ffffff",
-    background="#000000",
-    surface="#000000",
-    panel="#000000",
-    success="#00ff00",
-    warning="#ffff00",
-    error="#ff5f5f",
-    dark=True,
-)
+from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
 
 
 def _tab_widget(tab: str):
@@ -96,7 +80,7 @@ class TsunagiApp(App):
     def __init__(self, services: Optional[Services] = None, *, opener: Optional[Callable] = None,
                  settings: Optional[AppSettings] = None, home: Optional[str] = None,
                  poll: bool = True, clock: Optional[Callable[[], datetime]] = None,
-                 background=None, first_tab: str = "home", unlock: str = "") -> None:
+                 background=None, first_tab: str = "home", unlock: str = "", offer_guided: bool = False) -> None:
         super().__init__()
         self.services = services or Services(None)
         self._opener = opener
@@ -111,6 +95,8 @@ class TsunagiApp(App):
         self._poll_timer = None
         self._polling = False
         self.relay_problem = ""
+        self._offer_guided = offer_guided   # the very first start: ask once whether to use guided mode
+        self._guided_started = False
         self.register_theme(CONTRAST)
         self.theme = self.settings.theme if self.settings.theme in THEMES else THEMES[0]
 
@@ -185,7 +171,9 @@ class TsunagiApp(App):
 
             if not isinstance(self.screen, SetupScreen):
                 self.push_screen(SetupScreen())
+            self._start_guided()
             return
+        self._start_guided()
         if self._poll_enabled:
             self.refresh_now()
             self._poll_timer = self.set_interval(max(5, int(self.settings.poll_interval)), self.refresh_now)
@@ -351,6 +339,70 @@ class TsunagiApp(App):
         if not isinstance(self.screen, SettingsScreen):
             self.push_screen(SettingsScreen())
 
+    # -- guided mode (かんたん操作)
+    def watch_theme(self, theme: str) -> None:
+        self.set_class(theme == CONTRAST.name, CONTRAST_CLASS)
+
+    @property
+    def guided_active(self) -> bool:
+        from tui_client.ui.guided.engine import GuidedScreen
+
+        return any(isinstance(s, GuidedScreen) for s in self.screen_stack)
+
+    def _start_guided(self) -> None:
+        """Once, when the office is ready (or known to be missing): guided mode if it was left on,
+        or the one question on the very first start."""
+        if self._guided_started:
+            return
+        self._guided_started = True
+        if self.settings.guided:
+            self.open_guided()
+        elif self._offer_guided and self.settings.guided is None:
+            from tui_client.ui.guided.ask import AskGuidedScreen
+
+            self.push_screen(AskGuidedScreen())
+
+    def open_guided(self) -> None:
+        from tui_client.ui.guided.engine import GuidedScreen
+
+        if self.guided_active:
+            return
+        self.theme = CONTRAST.name        # guided mode is always high contrast
+        self.push_screen(GuidedScreen(first="setup" if self.office is None else ""))
+
+    def leave_guided(self) -> None:
+        from tui_client.ui.guided.engine import GuidedScreen
+
+        while self.guided_active and len(self.screen_stack) > 1:
+            top = self.screen
+            self.pop_screen()
+            if isinstance(top, GuidedScreen):
+                break
+        self.theme = self.settings.theme if self.settings.theme in THEMES else THEMES[0]
+
+    def remember_guided(self, on: bool) -> None:
+        self.settings.guided = on
+        self._save_guided_choice()
+
+    @work(thread=True, group="settings")
+    def _save_guided_choice(self) -> None:
+        from tui_client.ui import settings as settings_mod
+
+        settings_mod.save(self.settings, self.home_dir)
+
+    def action_toggle_guided(self) -> None:
+        from tui_client.ui.guided.engine import key_name
+
+        key = key_name("app.guided")
+        if self.guided_active:
+            self.leave_guided()
+            self.remember_guided(False)
+            self.notify(t("notice.guided.off", k=key))
+        else:
+            self.open_guided()
+            self.remember_guided(True)
+            self.notify(t("notice.guided.on", k=key))
+
     def action_cycle_theme(self) -> None:
         i = THEMES.index(self.theme) if self.theme in THEMES else 0
         self.theme = THEMES[(i + 1) % len(THEMES)]
@@ -361,7 +413,7 @@ class TsunagiApp(App):
         from tui_client.ui import settings as settings_mod
 
         self.settings = settings
-        self.theme = settings.theme
+        self.theme = CONTRAST.name if self.guided_active else settings.theme
         problems = settings_mod.save(settings, self.home_dir)
         for p in problems:
             self.notify(t(p.code, value=p.value, key=p.key, file=p.file), severity="error")
@@ -391,15 +443,16 @@ def office_app(home: Optional[str] = None) -> TsunagiApp:
 
     app_settings, problems = settings_mod.load(home)
     office_settings, _ = configured_office(home)
+    first = app_settings.guided is None and not problems   # never asked yet: the very first start
     if office_settings is None:
-        app = TsunagiApp(settings=app_settings, home=home)
+        app = TsunagiApp(settings=app_settings, home=home, offer_guided=first)
     elif office_settings.demo_id:
         from tui_client.ui.services import open_office
 
-        app = TsunagiApp(settings=app_settings, home=home,
+        app = TsunagiApp(settings=app_settings, home=home, offer_guided=first,
                          opener=lambda: open_office(office_settings.office, None, home))
     else:
-        app = TsunagiApp(settings=app_settings, home=home, unlock=office_settings.office)
+        app = TsunagiApp(settings=app_settings, home=home, unlock=office_settings.office, offer_guided=first)
     app.settings_problems = problems
     return app
 

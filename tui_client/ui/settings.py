@@ -39,6 +39,7 @@ class AppSettings:
     hook_command: str = ""        # run on arrivals with TSUNAGI_COUNT / TSUNAGI_KINDS only
     theme: str = THEMES[0]
     poll_interval: int = 30       # seconds between asking the relay for arrivals
+    guided: Optional[bool] = None  # かんたん操作: None until the first start has asked once
 
 
 def settings_file(home: Optional[str] = None) -> Path:
@@ -89,6 +90,11 @@ def validate(raw: object, file: str = "", relay_url: Optional[str] = None) -> Tu
             problems.append(Problem(file, "poll_interval", "settings.problem.poll_range", str(n)))
         else:
             values["poll_interval"] = n
+    if "guided" in raw:
+        if raw["guided"] is None or isinstance(raw["guided"], bool):
+            values["guided"] = raw["guided"]
+        else:
+            problems.append(Problem(file, "guided", "settings.problem.not_bool", repr(raw["guided"])[:20]))
     if relay_url is not None:
         problems += check_relay_url(relay_url, file="office.json")
     return AppSettings(**values), problems
