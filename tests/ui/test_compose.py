@@ -384,3 +384,49 @@ async def test_csv_files_are_checked_against_the_chosen_recipient_and_go_with_th
     got = hc.receive()
     assert sorted(i.name for i in got.received if i.kind == "file") == bundle
     assert [i.subject for i in got.received if i.kind != "file"] == ["plan"]
+
+
+async def test_a_template_note_with_its_pdf_is_composed_sent_and_received(open_office, tmp_path):
+    """限度額超過 from the care manager: the template modal fills subject and text, attaches the
+    one-page PDF, and the provider receives a message carrying the template's id and the PDF."""
+    from textual.widgets import Checkbox
+
+    from tui_client.core import wire
+    from tui_client.ui.screens.notes import NoteScreen
+
+    cm, (hc,) = _partners(open_office, "homecare")
+    async with _compose_tab(cm, tmp_path / "cm-pc") as (pilot, compose):
+        app = pilot.app
+        await _choose_by_number(pilot, hc.number)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        note_screen = app.screen
+        await pilot.press("down", "enter")                     # the second template: 限度額超過
+        await settle(pilot)
+        assert note_screen.template.id == "over_limit"
+        for text in ("山田花子", "1234567890", "202505", "11", hc.number, "16765", "18000", "1235"):
+            await pilot.press(*text, "tab")
+        note_screen.query_one("#notes-pdf", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        for _ in range(100):                                    # the PDF is made in a worker
+            if compose.attachments:
+                break
+            await pilot.pause(0.05)
+            await settle(pilot)
+        assert not isinstance(app.screen, NoteScreen)
+        assert compose.template == "over_limit"
+        assert "1,235単位" in app.query_one("#compose-text", TextArea).text
+        assert [(a.kind, a.errors) for a in compose.attachments] == [("pdf", 0)]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [i.subject for i in cm.outbox().items] and cm.drafts().total == 0
+
+    got = hc.receive()
+    assert len(got.received) == 1, got.findings
+    msg = wire.decode_message(hc.db.archive_content("received", got.received[0].name))
+    assert msg.template == "over_limit" and "10割" in msg.text
+    assert len(msg.attachments) == 1 and msg.attachments[0].data.startswith(b"%PDF")

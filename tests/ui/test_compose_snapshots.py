@@ -71,7 +71,7 @@ async def _compose_filled(pilot):
     await settle(pilot)
     pilot.app.query_one("#compose-files").focus()
     await pilot.press("down")
-    await pilot.press("ctrl+g")
+    await pilot.press("ctrl+b")
     await settle(pilot)
     for w in pilot.app.screen.query(TextArea):
         w.cursor_blink = False

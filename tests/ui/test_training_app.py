@@ -78,7 +78,7 @@ async def test_error_fix_shows_the_finding_then_the_fixed_export_is_sent(tmp_pat
         await settle(pilot)
         blocked = [f for f in batch.plan.files if f.errors]
         assert len(blocked) == 1 and any(x.code == "E-FLD-004" for x in blocked[0].findings)
-        await pilot.press("ctrl+t")                          # the care software exports the fixed file
+        await pilot.press("ctrl+e")                          # the care software exports the fixed file
         await _until(pilot, lambda: app.run.index == 2)
         await pilot.press("c")                               # check again, as the step says
         await settle(pilot)

@@ -50,6 +50,7 @@ TEXT = {
     # 新規作成
     "action.compose.send": "送信",
     "action.compose.attach": "添付",
+    "action.compose.note": "ひな形",
     "action.compose.files": "CSVファイル",
     "action.compose.save": "下書きに保存",
     "action.compose.new": "新しく書く",

@@ -196,6 +196,15 @@ def match_recipients(recipients: Sequence[Recipient], text: str) -> List[Recipie
 class ComposeServices:
     """Mixed into ``Services``: the calls of the 新規作成 and 下書き tabs."""
 
+    def note_attachments(self, note, pdf: bool) -> Tuple[List[Tuple[str, bytes]], Tuple[FindingSummary, ...]]:
+        """A filled template note's PDF as an attachment when ``pdf`` (none otherwise), or why not."""
+        if not pdf:
+            return [], ()
+        from tui_client.office.notes import note_pdf
+
+        made, findings = note_pdf(note)
+        return ([made] if made is not None else []), tuple(summary(f) for f in findings)
+
     def lookup_office(self, number: str) -> Tuple[List[Recipient], Tuple[FindingSummary, ...]]:
         """A typed 10-digit office number asked of the relay's directory: its sites, or why not."""
         number = number.strip()

@@ -3,7 +3,7 @@
 ``TrainingApp`` is the ordinary app (``TsunagiApp``) on a sandbox world (``training.world``); the step
 panel says the current step's words and its counter ("2/5"), asks the step's checks once a second in
 a worker (they read the real Office, never the screen's widgets), shows a mistake's explanation once,
-and moves on when the step is done. Ctrl+G shows the hint; Ctrl+T plays the care software that exports
+and moves on when the step is done. Ctrl+G shows the hint; Ctrl+E plays the care software that exports
 a fixed file (the error-fix scenario). Nothing here blocks the screen.
 """
 
@@ -21,7 +21,7 @@ from tui_client.ui.app import TsunagiApp
 register(
     Action("training.hint", "ctrl+g", "action.training.hint", palette=False, priority=True,
            action="training_hint"),
-    Action("training.fix", "ctrl+t", "action.training.fix", palette=False, priority=True,
+    Action("training.fix", "ctrl+e", "action.training.fix", palette=False,
            action="training_fix"),
 )
 

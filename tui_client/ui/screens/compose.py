@@ -37,7 +37,8 @@ register(
     Action("compose.send", "ctrl+s", "action.compose.send", scope="compose", action="send"),
     Action("compose.attach", "ctrl+t", "action.compose.attach", scope="compose", action="attach"),
     Action("compose.files", "ctrl+l", "action.compose.files", scope="compose", action="add_files"),
-    Action("compose.save", "ctrl+g", "action.compose.save", scope="compose", action="save_now", footer=False),
+    Action("compose.note", "ctrl+o", "action.compose.note", scope="compose", action="note"),
+    Action("compose.save", "ctrl+b", "action.compose.save", scope="compose", action="save_now", footer=False),
     Action("compose.new", "ctrl+n", "action.compose.new", scope="compose", action="new", footer=False),
     Action("compose.remove", "delete", "action.compose.remove", scope="compose", action="remove", footer=False),
 )
@@ -292,6 +293,29 @@ class ComposeTab(TabView):
         r = self.recipient
         self.query_one("#compose-recipient", Static).update(
             t("compose.to.chosen", who=recipient_label(r)) if r else t("compose.to.none"))
+
+    # -- a template note (利用なし, 限度額超過 …)
+    def action_note(self) -> None:
+        """Pick a template and fill its fields (``NoteScreen``); the note fills the subject and the
+        text, and its one-page PDF is attached when asked for (made in a worker)."""
+        from tui_client.ui.screens.notes import NoteScreen
+
+        def chosen(choice) -> None:
+            if choice is not None:
+                self._use_note(choice.note, choice.pdf)
+
+        self.app.push_screen(NoteScreen(), chosen)
+
+    @work(thread=True, group="compose-read")
+    def _use_note(self, note, pdf: bool) -> None:
+        attachments, findings = self.services.note_attachments(note, pdf)
+        self.app.call_from_thread(self._noted, note, attachments, findings)
+
+    def _noted(self, note, attachments, findings) -> None:
+        self.apply_note(note.subject, note.text, attachments, note.template_id)
+        for f in findings:
+            what, fix = finding_text(f)
+            self.app.notify(f"{what} {fix}", severity="error", timeout=10)
 
     # -- files
     def action_attach(self) -> None:
