@@ -236,21 +236,6 @@ async def test_renew_task_shows_the_days_left_and_imports_the_new_keystore(open_
         assert step_key(app) == "menu"
 
 
-async def test_note_task_says_in_words_while_notes_cannot_be_sent(open_office, tmp_path):
-    cm = open_office("cm", "cm-pc")
-    app = guided_app(Services(cm), tmp_path / "cm-pc")
-    async with walking(app, (40, 12)) as keys:
-        await keys("4")
-        assert step_key(app) == "kind"
-        from tui_client.ui.guided.note import notes_api
-
-        if notes_api(cm) is None:       # office.send_note / core.templates not on this branch yet
-            texts = [str(w.render()) for w in app.screen.step.query(".guided-text")]
-            assert t("guided.note.unavailable") in texts
-            await keys("enter")
-            assert step_key(app) == "menu"
-
-
 async def test_f12_switches_guided_mode_and_the_palette_offers_it(tmp_path):
     from fixed import FixedServices
     from tui_client.ui import settings as settings_mod
@@ -288,64 +273,42 @@ async def test_the_first_start_asks_once_and_remembers(tmp_path):
         assert not any(isinstance(s, AskGuidedScreen) for s in again.screen_stack)
 
 
-async def test_note_task_walks_the_template_fields_then_confirms_and_sends(open_office, tmp_path, monkeypatch):
-    """The note's template and ``Office.send_note`` are another branch's: here a stand-in with the
-    same shape (fields with label/kind/help, ``fill`` → a note with a subject) takes their place, so the
-    walk — one field a screen, the summary, the send — is what is tested."""
-    from types import SimpleNamespace
-
+async def test_note_task_walks_the_template_fields_then_confirms_and_sends(open_office, tmp_path):
+    """限度額超過, guided: one field a screen (a required field left empty stays), the summary, Esc back
+    with the value kept, the send; the provider receives the note with its template id and PDF."""
     from guidedhelp import not_fully_shown
-    from tui_client.ui.guided import note as note_mod
+    from tui_client.core import wire
 
     cm = open_office("cm", "cm-pc")
     homecare = open_office("homecare", "homecare-pc")
     assert not homecare.register() and not cm.register()
-    fields = (SimpleNamespace(name="user_name", label="利用者氏名", kind="text", required=True,
-                              help="利用者の氏名です（例：山田　花子）。"),
-              SimpleNamespace(name="month", label="対象年月", kind="month", required=True, help="YYYYMM"),
-              SimpleNamespace(name="over", label="限度額を超える単位数", kind="units", required=True, help=""))
-    template = SimpleNamespace(id="over_limit", title="限度額超過", fields=fields)
-    sent = []
-
-    def fill(tpl, values):
-        return SimpleNamespace(subject=f"【限度額超過】{values['user_name']}様 {values['month']}", values=values), []
-
-    def send(recipient, note, *, pdf=False, recipient_service=None):
-        sent.append((recipient, note, pdf, recipient_service))
-        return SimpleNamespace(sent=[recipient], waiting=[], findings=[])
-
-    api = note_mod.NotesApi({"over_limit": template}, fill, send)
-    monkeypatch.setattr(note_mod, "notes_api", lambda office: api)
-    monkeypatch.setattr(cm, "partners", lambda numbers=None: ([SimpleNamespace(
-        office=homecare.number, name=homecare.settings.name, services=("11",), on_system=True)], []),
-        raising=False)
+    cm.partners([homecare.number])                                # a partner this office knows
+    values = ["山田　花子", "1234567890", "202505", "11", homecare.number, "16765", "18000", "1235"]
     app = guided_app(Services(cm), tmp_path / "cm-pc")
     async with walking(app, (40, 12)) as keys:
         await keys("4")
         assert step_key(app) == "kind" and not_fully_shown(app.screen) == []
-        await keys("enter")
+        await keys("down", "enter")                               # 限度額超過
         assert step_key(app) == "recipient" and not_fully_shown(app.screen) == []
         await keys("enter")
         assert step_key(app) == "field0" and not_fully_shown(app.screen) == []
+        app.screen.query_one(Input).value = ""
         await keys("enter")                                       # a required field left empty: stays
         assert step_key(app) == "field0"
-        await keys.type("山田　花子")
-        await keys("enter")
-        assert step_key(app) == "field1"
-        assert app.screen.query_one(Input).value == app.clock().strftime("%Y%m")    # this month, filled in
-        await keys("enter")
-        await keys.type("1200")
-        await keys("enter")
+        for i, value in enumerate(values):
+            assert step_key(app) == f"field{i}" and not_fully_shown(app.screen) == []
+            app.screen.query_one(Input).value = value
+            await keys("enter")
         assert step_key(app) == "confirm" and not_fully_shown(app.screen) == []
         question = str(app.screen.query_one("#guided-question").render())
         assert homecare.number in question and "山田　花子" in question
-        assert app.screen._head(type(app.screen.step)).startswith(t("guided.task.note") + "　6/7")
         await keys("escape")                                      # back: the value is still there
-        assert step_key(app) == "field2" and app.screen.query_one(Input).value == "1200"
+        assert step_key(app) == "field7" and app.screen.query_one(Input).value == "1235"
         await keys("enter", "enter")
         assert step_key(app) == "sending"
         assert t("guided.note.sent") in [str(w.render()) for w in app.screen.step.query(".guided-text")]
-    assert len(sent) == 1
-    recipient, note, pdf, service = sent[0]
-    assert recipient == homecare.number and pdf and service == "11"
-    assert note.values == {"user_name": "山田　花子", "month": app.clock().strftime("%Y%m"), "over": "1200"}
+    got = homecare.receive()
+    assert len(got.received) == 1, got.findings
+    msg = wire.decode_message(homecare.db.archive_content("received", got.received[0].name))
+    assert msg.template == "over_limit" and "山田　花子" in msg.text
+    assert [a.data[:4] for a in msg.attachments] == [b"%PDF"]

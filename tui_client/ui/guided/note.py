@@ -2,9 +2,9 @@
 template (its label and help come from the template data) → confirm with a summary → send.
 
 The notes themselves (``core.templates``: the templates, ``fill``) and the sending
-(``Office.send_note(recipient, note, pdf=)``, ``office/notes.py``) are another branch's work; this
-module reaches them only through ``notes_api`` and ``send_note`` below, so the lead wires them in one
-place. While they are not there, the first step says so in words and the task ends there.
+(``Office.send_note(recipient, note, pdf=)``, ``office/notes.py``) are reached only through
+``notes_api`` and ``send_note`` below. When they cannot be had (no office yet, a broken template
+folder with no built-in note left), the first step says so in words and the task ends there.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class NotesApi:
 
 
 def notes_api(office) -> Optional[NotesApi]:
-    """The notes as far as they are there at run time; None while ``core.templates`` or
-    ``Office.send_note`` is missing (the task then says so)."""
+    """The built-in notes of this office, or None when there is no office or none can be read
+    (the task then says so)."""
     if office is None or not hasattr(office, "send_note"):
         return None
     try:
