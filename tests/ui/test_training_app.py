@@ -22,6 +22,7 @@ async def _until(pilot, condition, rounds: int = 600, *, poll_relay: bool = Fals
     ``poll_relay``: also do what the app's poll timer does (these tests turn the timer off)."""
     app = pilot.app
     for _ in range(rounds):
+        await settle(pilot)      # a poll of the panel's own timer is answered before we look
         if condition():
             return
         before = app.polls
@@ -205,3 +206,35 @@ async def test_two_seats_share_the_classroom_relay_and_the_trainer_sees_both(tmp
             assert table.row_count == 2 and "2/3" in str(table.get_row_at(1))
     finally:
         stop_relay(proc)
+
+
+async def test_over_limit_note_through_compose_and_the_template_modal(tmp_path):
+    from textual.widgets import Input
+
+    from tui_client.ui.screens.notes import NoteScreen
+
+    app = training_app(SCENARIOS["over-limit"], tmp_path / "seat", poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        provider = app.world.seat_offices["homecare"].number
+        await pilot.press("f5")
+        await settle(pilot)
+        field = app.query_one("#compose-to", Input)
+        field.focus()
+        await pilot.press(*provider, "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        for text in ("山田花子", "1234567890", "202505", "11", provider, "16765", "18000", "1235"):
+            await pilot.press(*text, "tab")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await _until(pilot, lambda: app.run.finished)          # the provider got the note
