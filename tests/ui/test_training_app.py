@@ -208,33 +208,51 @@ async def test_two_seats_share_the_classroom_relay_and_the_trainer_sees_both(tmp
         stop_relay(proc)
 
 
-async def test_over_limit_note_through_compose_and_the_template_modal(tmp_path):
+async def _send_note_from_compose(pilot, to: str, downs: int, fields) -> None:
+    """新規作成: the recipient by number, Ctrl+O, the template ``downs`` rows down, its fields, send."""
     from textual.widgets import Input
 
     from tui_client.ui.screens.notes import NoteScreen
 
+    app = pilot.app
+    await pilot.press("f5")
+    await settle(pilot)
+    app.query_one("#compose-to", Input).focus()
+    await pilot.press(*to, "enter")
+    await settle(pilot)
+    await pilot.press("ctrl+o")
+    await settle(pilot)
+    assert isinstance(app.screen, NoteScreen)
+    await pilot.press(*["down"] * downs, "enter")
+    await settle(pilot)
+    for text in fields:
+        await pilot.press(*text, "tab")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert not isinstance(app.screen, NoteScreen), app.screen.problems
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    await pilot.press("y")
+    await settle(pilot)
+
+
+async def test_over_limit_note_through_compose_and_the_template_modal(tmp_path):
     app = training_app(SCENARIOS["over-limit"], tmp_path / "seat", poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await _opened(pilot)
         provider = app.world.seat_offices["homecare"].number
-        await pilot.press("f5")
-        await settle(pilot)
-        field = app.query_one("#compose-to", Input)
-        field.focus()
-        await pilot.press(*provider, "enter")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        assert isinstance(app.screen, NoteScreen)
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        for text in ("山田花子", "1234567890", "202505", "11", provider, "16765", "18000", "1235"):
-            await pilot.press(*text, "tab")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert not isinstance(app.screen, NoteScreen)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await _send_note_from_compose(pilot, provider, 1, ("山田花子", "1234567890", "202505", "11", provider,
+                                                           "16765", "18000", "1235"))
         await _until(pilot, lambda: app.run.finished)          # the provider got the note
+
+
+async def test_nil_usage_note_from_the_provider_after_the_plan_arrived(tmp_path):
+    app = training_app(SCENARIOS["nil-usage"], tmp_path / "seat", poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        assert app.office.number == app.world.seat_offices["homecare"].number     # the provider's PC
+        await _until(pilot, lambda: app.run.index == 1, poll_relay=True)        # the 第6表 arrived
+        cm = app.world.seat_offices["cm"].number
+        me = app.office.number
+        await _send_note_from_compose(pilot, cm, 0, ("山田花子", "1234567890", "202505", "11", me))
+        await _until(pilot, lambda: app.run.finished)          # the care manager got the note
