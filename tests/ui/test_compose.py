@@ -322,7 +322,7 @@ def test_compose_and_drafts_keys_do_not_clash_and_have_labels():
 
     assert actions.keys_clash(["compose", "drafts"]) == []
     mine = actions.actions_for("compose") + actions.actions_for("drafts")
-    assert len(mine) == 9 and all(a.label_key in TEXT for a in mine)
+    assert len(mine) == 10 and all(a.label_key in TEXT for a in mine)
     # a text field never swallows a compose key: none is a plain letter
     assert all(k.startswith(("ctrl+", "delete")) for a in actions.actions_for("compose") for k in a.key.split(","))
 

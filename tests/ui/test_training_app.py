@@ -256,3 +256,20 @@ async def test_nil_usage_note_from_the_provider_after_the_plan_arrived(tmp_path)
         me = app.office.number
         await _send_note_from_compose(pilot, cm, 0, ("山田花子", "1234567890", "202505", "11", me))
         await _until(pilot, lambda: app.run.finished)          # the care manager got the note
+
+
+def test_the_panel_keys_take_no_key_a_screen_uses():
+    """The step panel's keys are app-wide: none may be a key some screen or tab binds (Ctrl+T attaches
+    in compose, Ctrl+B saves there), or the trainee would lose that key while practising."""
+    import importlib
+    import pkgutil
+
+    import tui_client.ui.screens as screens
+    from tui_client.ui import actions
+
+    for m in pkgutil.iter_modules(screens.__path__):
+        importlib.import_module(f"tui_client.ui.screens.{m.name}")
+    ours = {actions.get("training.hint").key, actions.get("training.fix").key}
+    taken = {k.strip(): a.name for a in actions.all_actions() if not a.name.startswith("training.")
+             for k in a.key.split(",")}
+    assert {k: taken[k] for k in ours if k in taken} == {}
