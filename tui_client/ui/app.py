@@ -17,14 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
+from textual.geometry import Offset
 from textual.reactive import reactive
 from textual.theme import Theme
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui_client.catalog import t
-from tui_client.ui import actions, messages
+from tui_client.ui import actions, messages, terminal
 from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 
@@ -99,8 +100,46 @@ class TsunagiApp(App):
         self._poll_timer = None
         self._polling = False
         self.relay_problem = ""
+        self.terminal_cursor_shown = False
         self.register_theme(CONTRAST)
         self.theme = self.settings.theme if self.settings.theme in THEMES else THEMES[0]
+
+    # -- the terminal: lean output, the cursor on the focused text input (for the IME)
+    def get_driver_class(self):
+        return terminal.lean_driver(super().get_driver_class())
+
+    @property
+    def cursor_position(self) -> Offset:
+        """Where Textual puts the terminal cursor after each update: on the caret of the focused
+        ``Input`` (worked out at every frame, so scrolling, resizing and modals never leave it
+        stale), else where Textual last asked."""
+        cell = terminal.input_cursor(self._focused_widget())
+        return self._cursor_asked if cell is None else cell
+
+    @cursor_position.setter
+    def cursor_position(self, value: Offset) -> None:
+        self._cursor_asked = value
+
+    def _focused_widget(self):
+        try:
+            return self.focused
+        except Exception:  # noqa: BLE001 - no screen yet (start, exit)
+            return None
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._show_terminal_cursor()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._show_terminal_cursor()
+
+    def _show_terminal_cursor(self) -> None:
+        """The real cursor is shown while a text input has the focus (an IME places its composition
+        at it), hidden otherwise as Textual has it."""
+        shown = terminal.input_cursor(self._focused_widget()) is not None
+        if shown != self.terminal_cursor_shown:
+            self.terminal_cursor_shown = shown
+            if self._driver is not None:
+                self._driver.write(terminal.SHOW_CURSOR if shown else terminal.HIDE_CURSOR)
 
     # -- the office
     @property
