@@ -101,6 +101,7 @@ class TsunagiApp(App):
         self._polling = False
         self.relay_problem = ""
         self.terminal_cursor_shown = False
+        self._opening = opener is not None   # until the opener's worker has answered
         self.register_theme(CONTRAST)
         self.theme = self.settings.theme if self.settings.theme in THEMES else THEMES[0]
 
@@ -178,6 +179,8 @@ class TsunagiApp(App):
         self.call_from_thread(self._opened, office, findings)
 
     def _opened(self, office, findings) -> None:
+        self._opening = False
+        self._update_status()
         if office is None:
             from tui_client.ui.screens.setup import SetupScreen
 
@@ -275,7 +278,9 @@ class TsunagiApp(App):
     # -- status line
     def _status_text(self) -> str:
         me = self.services.identity()
-        if not me.office:
+        if not me.office and self._opening:
+            who = t("status.opening")           # the first frame: the keystore opens in a worker
+        elif not me.office:
             who = t("status.no_office")
         else:
             who = t("status.office", office=me.office, name=me.name)

@@ -18,12 +18,12 @@ Never imports the engine; pure functions over strings and widgets.
 from __future__ import annotations
 
 import re
-import sys
 from typing import Dict, Optional, Type
 
 from rich.cells import cell_len
 from textual.expand_tabs import expand_tabs_inline
 from textual.geometry import Offset
+from textual.widgets import Input   # textual.app imports it already (its command palette)
 
 #: ``SGR(p) text reset SGR(p)``: the same colours set again right after a reset. Not after another
 #: SGR (``[0-9;]m`` just before), where the colours in force would be the sum of two sequences.
@@ -57,11 +57,8 @@ def lean_driver(base: Type) -> Type:
 
 
 def input_cursor(widget) -> Optional[Offset]:
-    """Screen cell of the caret of ``widget`` when it is a Textual ``Input``; else None. (Called at
-    every frame: while no screen has imported ``Input``, no widget can be one, and the first frame
-    does not pay for importing it.)"""
-    module = sys.modules.get("textual.widgets._input")
-    if module is None or not isinstance(widget, module.Input):
+    """Screen cell of the caret of ``widget`` when it is a Textual ``Input``; else None."""
+    if not isinstance(widget, Input):
         return None
     before = widget.value[:widget.cursor_position]
     shown = "•" * len(before) if widget.password else expand_tabs_inline(before, 4)
