@@ -55,39 +55,33 @@ def spawn(code: str, *args: str, size: Tuple[int, int] = (80, 24)):
     return pid, fd, start
 
 
-def drain(fd: int, quiet: float = 1.0, limit: float = 60.0) -> bytes:
-    """Everything the child writes until ``quiet`` seconds pass without output (at most ``limit``)."""
-    out = b""
+def _reads(fd: int, quiet: float, limit: float):
+    """What the child writes, read by read, until ``quiet`` seconds pass without output (at most
+    ``limit``) or it has closed the terminal."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], quiet)
         if not ready:
-            break
+            return
         try:
             chunk = os.read(fd, 65536)
         except OSError:
-            break
+            return
         if not chunk:
-            break
-        out += chunk
-    return out
+            return
+        yield chunk
+
+
+def drain(fd: int, quiet: float = 1.0, limit: float = 60.0) -> bytes:
+    """Everything the child writes until ``quiet`` seconds pass without output (at most ``limit``)."""
+    return b"".join(_reads(fd, quiet, limit))
 
 
 def first_paint(fd: int, quiet: float = 3.0, limit: float = 60.0) -> Tuple[float, bytes]:
     """``(time.time() when the terminal got the first screen paint, everything written)``: the first
     read holding a cursor move to the top-left cell, which Textual writes to start a full frame."""
     out, painted = b"", 0.0
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], quiet)
-        if not ready:
-            break
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
+    for chunk in _reads(fd, quiet, limit):
         if not painted and b"\x1b[1;1H" in out[-8:] + chunk:
             painted = time.time()
         out += chunk
