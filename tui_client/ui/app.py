@@ -139,7 +139,7 @@ class TsunagiApp(App):
         shown = terminal.input_cursor(self._focused_widget()) is not None
         if shown != self.terminal_cursor_shown:
             self.terminal_cursor_shown = shown
-            if self._driver is not None:
+            if self._driver is not None and self.is_running and not self._exit:   # not while closing
                 self._driver.write(terminal.SHOW_CURSOR if shown else terminal.HIDE_CURSOR)
 
     # -- the office
