@@ -1,111 +1,99 @@
-"""Benchmark: the inbox tab with 1,000 received items, as a terminal sees it.
+"""Benchmark: the 受信 tab with 1,000 received items, as a terminal sees it (issue 15).
 
-The app runs in a real pseudo-terminal (80x24, TERM=xterm-256color) on a real Office whose client
-store holds 1,000 received 実績 files. We count the bytes the app writes for each cursor move (↓)
-and the peak memory of the app process (VmHWM, read by the app itself at exit).
-Targets (issue 15): ≤ 1 KB per cursor move; ≤ 80 MB peak RSS with a 1,000-item inbox open.
+The whole app (``TsunagiApp``: status line, tabs, footer) runs in a real pseudo-terminal (80x24,
+TERM=xterm-256color, see ``ptyterm``) on a real ``Office`` whose client store holds 1,000 received
+実績 files (built beforehand by this process, so the app's figures are the app's alone). Measured:
 
-    python tests/bench/bench_inbox.py [--items 1000] [--moves 15]
+* bytes the real terminal driver writes per cursor move (↓) once the screen has settled — by
+  ``ptyterm.cursor_move_bytes``, the one measuring function. Moves inside the visible rows and
+  moves that scroll the list (every visible row drawn again) are reported apart, and the mean over
+  all moves with them. Target: <= 1 KB per cursor move.
+* peak RSS of the app process with the 1,000-item inbox open (``wait4``). Target: <= 80 MB.
 
-Not a test: pytest does not collect it. Moves that scroll the list repaint every row and are
-reported apart. Waiting for the terminal to go quiet uses wall-clock pauses: figures, not assertions.
+    python tests/bench/bench_inbox.py [--items 1000] [--moves 30] [--runs 5]
+
+Not a test: pytest does not collect it. Waiting for the terminal to go quiet uses wall-clock
+pauses: figures, not assertions.
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
-import pty
-import select
-import signal
 import statistics
-import struct
 import sys
 import tempfile
-import termios
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ptyterm import ROOT, cursor_move_bytes, drain, finish, spawn  # noqa: E402
 
 CHILD = r"""
-import atexit, json, os, sys
-sys.path.insert(0, os.path.join(sys.argv[1], "tests", "ui"))
-from inboxhelp import InboxApp, received_office
-from tui_client.core import samples
-from tui_client.core.spec.filenames import build_filename
-home, items, out = sys.argv[2], int(sys.argv[3]), sys.argv[4]
-data = samples.actuals_file("202505", samples.HOME_HELP, samples.users(1))[1]
-files = [(build_filename("UPJSK", samples.HOME_HELP.number, samples.CARE_MANAGER.number,
-                         f"2025{6 + i // 28800:02d}{1 + (i // 1440) % 28:02d}{(i // 60) % 24:02d}{i % 60:02d}00",
-                         month="202505", sender_service="11", recipient_service="43"), data)
-         for i in range(items)]
-office = received_office(home, files)
-def hwm():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-atexit.register(lambda: open(out, "w").write(json.dumps({"hwm_kb": hwm()})))
-InboxApp(office).run()
+import sys
+from tui_client.office import Office
+from tui_client.ui.app import TsunagiApp
+from tui_client.ui.services import Services
+office, findings = Office.open(sys.argv[1], home=sys.argv[2])
+assert office is not None, findings
+TsunagiApp(Services(office), home=sys.argv[2], poll=False, first_tab="inbox").run()
 """
+
+
+def build_office(home: str, items: int) -> str:
+    """A demo office whose inbox holds ``items`` received files; its office number."""
+    sys.path.insert(0, str(ROOT / "tests" / "ui"))
+    from inboxhelp import received_office
+
+    from tui_client.core import samples
+    from tui_client.core.spec.filenames import build_filename
+
+    data = samples.actuals_file("202505", samples.HOME_HELP, samples.users(1))[1]
+    files = [(build_filename("UPJSK", samples.HOME_HELP.number, samples.CARE_MANAGER.number,
+                             f"2025{6 + i // 28800:02d}{1 + (i // 1440) % 28:02d}{(i // 60) % 24:02d}"
+                             f"{i % 60:02d}00", month="202505", sender_service="11", recipient_service="43"),
+              data) for i in range(items)]
+    office = received_office(home, files)
+    number = office.number
+    office.close()
+    return number
+
+
+def one_run(number: str, home: str, moves: int):
+    pid, fd, _ = spawn(CHILD, number, home)
+    first = drain(fd, quiet=3.0)                    # first frame, the first page, the detail line
+    got = cursor_move_bytes(fd, moves)
+    rss = finish(pid, fd)
+    return len(first), got, rss
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=1000)
-    ap.add_argument("--moves", type=int, default=15)
+    ap.add_argument("--moves", type=int, default=30)
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="bench-inbox-")
-    out = os.path.join(tmp, "hwm.json")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ.update(TERM="xterm-256color", PYTHONPATH=ROOT)
-        os.execv(sys.executable, [sys.executable, "-c", CHILD, ROOT, os.path.join(tmp, "pc"),
-                                  str(args.items), out])
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-
-    def drain(quiet: float, limit: float = 120.0) -> bytes:
-        buf, start, last = b"", time.monotonic(), time.monotonic()
-        while time.monotonic() - start < limit:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    break
-                buf += chunk
-                last = time.monotonic()
-            elif buf and time.monotonic() - last > quiet:
-                break
-        return buf
-
-    first = drain(quiet=3.0)
-    moves, scrolls = [], []
-    for _ in range(args.moves):
-        os.write(fd, b"\x1b[B")
-        got = drain(quiet=0.5, limit=10)
-        # a move that scrolls the list repaints every row: those are counted apart
-        (scrolls if got.count(b"\x1b[") > 400 else moves).append(len(got))
-    os.write(fd, b"\x11")                       # ctrl+q
-    drain(quiet=1.0, limit=10)
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-    hwm = json.load(open(out))["hwm_kb"] if os.path.exists(out) else None
+    home = tempfile.mkdtemp(prefix="bench-inbox-")
+    number = build_office(home, args.items)
+    one_run(number, home, 2)                        # warm-up: fills the bytecode cache
+    in_view, scrolling, every, rss, first = [], [], [], [], []
+    for _ in range(args.runs):
+        f, got, r = one_run(number, home, args.moves)
+        first.append(f)
+        in_view += got.in_view
+        scrolling += got.scrolling
+        every += got.per_move
+        rss.append(r)
+    med = statistics.median
     print(json.dumps({
-        "items": args.items, "first_frame_bytes": len(first),
-        "bytes_per_cursor_move_median": statistics.median(moves) if moves else None,
-        "bytes_per_cursor_move_max": max(moves) if moves else None,
-        "scrolling_moves": scrolls,
-        "peak_rss_mb": round(hwm / 1024, 1) if hwm else None,
+        "items": args.items, "runs": args.runs, "moves_per_run": args.moves,
+        "first_frame_bytes_median": med(first),
+        "bytes_per_move_in_view": {"median": med(in_view), "min": min(in_view), "max": max(in_view),
+                                   "moves": len(in_view)} if in_view else None,
+        "bytes_per_move_scrolling": {"median": med(scrolling), "min": min(scrolling), "max": max(scrolling),
+                                     "moves": len(scrolling)} if scrolling else None,
+        "bytes_per_move_mean_all": round(sum(every) / len(every)),
+        "peak_rss_mb": {"median": round(med(rss), 1), "min": round(min(rss), 1), "max": round(max(rss), 1)},
     }, indent=1))
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ AREAS = (
     "training",
     "compose",
     "notes",
+    "startup",
     "guided",
     "archive",
     "pcs",

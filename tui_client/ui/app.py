@@ -17,13 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
+from textual.geometry import Offset
 from textual.reactive import reactive
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui_client.catalog import t
-from tui_client.ui import actions, guided, messages  # noqa: F401 - guided registers its key
+from tui_client.ui import actions, guided, messages, terminal  # noqa: F401 - guided registers its key
 from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
@@ -97,8 +98,47 @@ class TsunagiApp(App):
         self.relay_problem = ""
         self._offer_guided = offer_guided   # the very first start: ask once whether to use guided mode
         self._guided_started = False
+        self.terminal_cursor_shown = False
+        self._opening = opener is not None   # until the opener's worker has answered
         self.register_theme(CONTRAST)
         self.theme = self.settings.theme if self.settings.theme in THEMES else THEMES[0]
+
+    # -- the terminal: lean output, the cursor on the focused text input (for the IME)
+    def get_driver_class(self):
+        return terminal.lean_driver(super().get_driver_class())
+
+    @property
+    def cursor_position(self) -> Offset:
+        """Where Textual puts the terminal cursor after each update: on the caret of the focused
+        ``Input`` (worked out at every frame, so scrolling, resizing and modals never leave it
+        stale), else where Textual last asked."""
+        cell = terminal.input_cursor(self._focused_widget())
+        return self._cursor_asked if cell is None else cell
+
+    @cursor_position.setter
+    def cursor_position(self, value: Offset) -> None:
+        self._cursor_asked = value
+
+    def _focused_widget(self):
+        try:
+            return self.focused
+        except Exception:  # noqa: BLE001 - no screen yet (start, exit)
+            return None
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._show_terminal_cursor()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._show_terminal_cursor()
+
+    def _show_terminal_cursor(self) -> None:
+        """The real cursor is shown while a text input has the focus (an IME places its composition
+        at it), hidden otherwise as Textual has it."""
+        shown = terminal.input_cursor(self._focused_widget()) is not None
+        if shown != self.terminal_cursor_shown:
+            self.terminal_cursor_shown = shown
+            if self._driver is not None and self.is_running and not self._exit:   # not while closing
+                self._driver.write(terminal.SHOW_CURSOR if shown else terminal.HIDE_CURSOR)
 
     # -- the office
     @property
@@ -137,6 +177,8 @@ class TsunagiApp(App):
         self.call_from_thread(self._opened, office, findings)
 
     def _opened(self, office, findings) -> None:
+        self._opening = False
+        self._update_status()
         if office is None:
             from tui_client.ui.screens.setup import SetupScreen
 
@@ -252,7 +294,9 @@ class TsunagiApp(App):
     # -- status line
     def _status_text(self) -> str:
         me = self.services.identity()
-        if not me.office:
+        if not me.office and self._opening:
+            who = t("status.opening")           # the first frame: the keystore opens in a worker
+        elif not me.office:
             who = t("status.no_office")
         else:
             who = t("status.office", office=me.office, name=me.name)

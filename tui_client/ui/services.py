@@ -634,8 +634,9 @@ class Check:
 
 
 def configured_office(home: Optional[str] = None) -> Tuple[Optional[object], Tuple[FindingSummary, ...]]:
-    """The one office set up on this PC: its ``OfficeSettings`` (no keystore opened), or findings."""
-    from tui_client.office import load_settings
+    """The one office set up on this PC: its ``OfficeSettings`` (no keystore opened), or findings.
+    Runs before the first frame: it reads ``office.json`` only, never loads the façade."""
+    from tui_client.office.settings import load_settings
 
     settings, findings = load_settings(None, home)
     return settings, tuple(summary(f) for f in findings)
