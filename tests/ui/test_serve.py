@@ -130,8 +130,12 @@ def test_serve_shows_the_home_screen_in_headless_chromium(tmp_path):
     assert HOOK_FROM in bundle.read_text(), "textual-serve's page changed: update HOOK_FROM"
     from tui_client import office as office_mod
 
+    from tui_client.ui import settings as app_settings
+
     home = tmp_path / "home"
     office_mod.setup_demo_office("cm", "https://127.0.0.1:9", str(home))
+    # a PC where the first start's question (guided mode or not) was answered: the home screen opens
+    assert app_settings.save(app_settings.AppSettings(guided=False), str(home)) == []
     port = _free_port()
     env = dict(os.environ, TSUNAGI_HOME=str(home))
     server = subprocess.Popen([sys.executable, "-m", "tui_client", "serve", "--port", str(port)],
