@@ -22,17 +22,30 @@ def _file(prefix, sender, recipient, serial, rows) -> Tuple[str, bytes]:
     return name, samples.encode(samples.render(LAYOUTS[(prefix, "V4")], rows))
 
 
-def plan_rows(users=None) -> List[Dict[str, str]]:
+def plan_rows(users=None, cm=CM, providers=(HOME, DAY)) -> List[Dict[str, str]]:
     """Every provider's services (a 第6表 shows them all): home help and day care."""
-    return samples.plan_rows(MONTH, users or people(), samples.PROVIDERS, CM)
+    return samples.plan_rows(MONTH, users or people(), list(providers), cm)
 
 
-def plan_file(rows=None, serial=PLAN_SERIAL, recipient=HOME) -> Tuple[str, bytes]:
-    return _file("UPPLAN", CM, recipient, serial, rows if rows is not None else plan_rows())
+def plan_file(rows=None, serial=PLAN_SERIAL, recipient=HOME, cm=CM) -> Tuple[str, bytes]:
+    return _file("UPPLAN", cm, recipient, serial, rows if rows is not None else plan_rows(cm=cm))
 
 
-def hosoku_file(serial=PLAN_SERIAL, recipient=HOME) -> Tuple[str, bytes]:
-    return _file("UPHOSOKU", CM, recipient, serial, samples.hosoku_rows(MONTH, people(), ""))
+def hosoku_file(serial=PLAN_SERIAL, recipient=HOME, cm=CM, users=None) -> Tuple[str, bytes]:
+    return _file("UPHOSOKU", cm, recipient, serial, samples.hosoku_rows(MONTH, users or people(), "", cm))
+
+
+def bundle(plan, users, recipient=HOME, cm=CM) -> List[Tuple[str, bytes]]:
+    """A 第6表 with its 第7表 and 利用者補足 (one sending unit) for ``users``."""
+    from tui_client.core.spec.filenames import parse_filename
+
+    serial = parse_filename(plan[0])[0].serial
+    return [plan, benefit_file(serial, recipient, cm, users), hosoku_file(serial, recipient, cm, users)]
+
+
+def benefit_file(serial=PLAN_SERIAL, recipient=HOME, cm=CM, users=None) -> Tuple[str, bytes]:
+    return _file("UPSIKYU", cm, recipient, serial,
+                 samples.benefit_rows(MONTH, users or people(), [recipient], cm))
 
 
 def _day(row) -> int:
@@ -40,16 +53,16 @@ def _day(row) -> int:
 
 
 #: What ``planted()`` plants, per kind: (被保険者番号 index, day) for the day kinds, user index for 利用なし.
-def planted():
+def planted(cm=CM, home=HOME, day=DAY):
     """(plan, 実績, expected): the home-help 実績 of the plan with exactly three differences of each
     kind planted, and the other differences none. Users 3, 4 and 5 have no 実績 at all (利用なし)."""
     us = people()
-    rows = [r for r in plan_rows(us) if r["サービス事業者コード"] == HOME.number]
+    rows = [r for r in plan_rows(us, cm, (home, day)) if r["サービス事業者コード"] == home.number]
     by_user = {u.insured: [r for r in rows if r["被保険者番号"] == u.insured] for u in us}
     actual: List[Dict[str, str]] = []
     expected = {"planned_only": set(), "actual_only": set(), "count": set(), "no_actuals": set()}
     for i, u in enumerate(us[:3]):
-        mine = [dict(r, 更新業者コード=HOME.number) for r in by_user[u.insured]]
+        mine = [dict(r, 更新業者コード=home.number) for r in by_user[u.insured]]
         dropped = mine.pop(1)                                   # planned, not delivered
         expected["planned_only"].add((u.insured, _day(dropped)))
         mine[2]["サービス回数"] = "2"                           # delivered twice
@@ -62,29 +75,30 @@ def planted():
         actual += mine + [extra]
     for u in us[3:]:
         expected["no_actuals"].add((u.insured, 0))
-    return plan_file(), _file("UPJSK", HOME, CM, ACTUAL_SERIAL, actual), expected
+    return (plan_file(plan_rows(us, cm, (home, day)), recipient=home, cm=cm),
+            _file("UPJSK", home, cm, ACTUAL_SERIAL, actual), expected)
 
 
-def edited():
+def edited(cm=CM, home=HOME, day=DAY, serials=("20250425103000", "20250512090000")):
     """(old 第6表, new 第6表, expected edits): user 0 removed, a new user added, user 1's first
     home-help day moved by one day, user 2's day-care service removed; nothing else changed."""
     us = people()
-    old_rows = plan_rows(us[:5])
+    old_rows = plan_rows(us[:5], cm, (home, day))
     new_rows = [dict(r) for r in old_rows if r["被保険者番号"] != us[0].insured] + \
-        [r for r in plan_rows(us) if r["被保険者番号"] == us[5].insured]
-    moved = next(r for r in new_rows if r["被保険者番号"] == us[1].insured and r["サービス事業者コード"] == HOME.number)
+        [r for r in plan_rows(us, cm, (home, day)) if r["被保険者番号"] == us[5].insured]
+    moved = next(r for r in new_rows if r["被保険者番号"] == us[1].insured and r["サービス事業者コード"] == home.number)
     old_day = _day(moved)
-    taken = {_day(r) for r in new_rows if r["被保険者番号"] == us[1].insured and r["サービス事業者コード"] == HOME.number}
+    taken = {_day(r) for r in new_rows if r["被保険者番号"] == us[1].insured and r["サービス事業者コード"] == home.number}
     new_day = next(d for d in range(old_day + 1, 31) if d not in taken)
     moved["サービス利用日"] = f"{MONTH}{new_day:02d}"
-    new_rows = [r for r in new_rows if not (r["被保険者番号"] == us[2].insured and r["サービス事業者コード"] == DAY.number)]
+    new_rows = [r for r in new_rows if not (r["被保険者番号"] == us[2].insured and r["サービス事業者コード"] == day.number)]
     expected = {
         ("user_removed", us[0].insured, "", 0, 0),
         ("user_added", us[5].insured, "", 0, 0),
         ("day_moved", us[1].insured, moved["サービスコード"], old_day, new_day),
         ("service_removed", us[2].insured, "151111", 0, 0),
     }
-    return (plan_file(old_rows, "20250425103000"), plan_file(new_rows, "20250512090000"), expected)
+    return (plan_file(old_rows, serials[0], home, cm), plan_file(new_rows, serials[1], home, cm), expected)
 
 
 def as_set(changes) -> set:
@@ -99,5 +113,5 @@ def diff_set(comparison) -> Dict[str, set]:
     return out
 
 
-def home_provider() -> Sequence[Tuple[str, str]]:
-    return [(HOME.number, HOME.service)]
+def home_provider(home=HOME) -> Sequence[Tuple[str, str]]:
+    return [(home.number, home.service)]

@@ -41,6 +41,7 @@ from typing import Dict, List, Optional, Tuple
 from tui_client import config
 from tui_client.core.findings import Finding, has_errors, make
 from tui_client.office.archive import ArchivePart
+from tui_client.office.compare import ComparePart
 from tui_client.office.directory import DirectoryPart
 from tui_client.office.receiving import ReceivingPart, _free_name  # noqa: F401  (kept importable)
 from tui_client.office.results import NamedFile, Prepared, ReceiveReport, SendReport, transport_finding
@@ -54,7 +55,7 @@ __all__ = ["Office", "OfficeSettings", "Prepared", "SendReport", "ReceiveReport"
            "transport_finding", "MAX_PREVIOUS_KEYSTORES"]
 
 
-class Office(SendingPart, ReceivingPart, ArchivePart, DirectoryPart, StatusPart):
+class Office(SendingPart, ReceivingPart, ArchivePart, ComparePart, DirectoryPart, StatusPart):
     _db_error = sqlite3.Error
 
     def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None,

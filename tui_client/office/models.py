@@ -102,6 +102,8 @@ class InboxItem(FindingCounts):
     attachments: Tuple[str, ...] = () # messages only: attachment names, made safe
     saved_to: str = ""                # folder it was saved to (state SAVED)
     problem: str = ""                 # could not be opened: finding codes (then state stays NEW)
+    # 差し替え済み: the name of a newer received version (same kind, month and partner) that replaced it
+    superseded_by: Optional[str] = None
 
 
 @dataclass(frozen=True)
