@@ -115,3 +115,14 @@ def diff_set(comparison) -> Dict[str, set]:
 
 def home_provider(home=HOME) -> Sequence[Tuple[str, str]]:
     return [(home.number, home.service)]
+
+
+def demo_parties():
+    """The demo offices (sample_certs) as sample parties: care manager, home help, day care."""
+    from tui_client import sample_certs
+
+    def party(demo_id):
+        o = sample_certs.office(demo_id)
+        return samples.SampleOffice(o["office_number"], o["services"][0], o["name"])
+
+    return party("cm"), party("homecare"), party("day-main")

@@ -20,6 +20,7 @@ from typing import Dict, Iterable, Tuple
 from tui_client.catalog import certs as _certs
 from tui_client.catalog import common as _common
 from tui_client.catalog import office as _office
+from tui_client.catalog import planact as _planact
 from tui_client.catalog import preview as _preview
 from tui_client.catalog import transport as _transport
 from tui_client.catalog import ui as _ui
@@ -37,8 +38,8 @@ def _merge(target: dict, parts: Iterable[dict]) -> None:
             target[key] = value
 
 
-_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui, _preview)))
-_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui, _preview)))
+_merge(FINDINGS, (m.FINDINGS for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _planact)))
+_merge(TEXT, (m.TEXT for m in (_common, _validate, _certs, _transport, _office, _ui, _preview, _planact)))
 
 
 class _Lenient(dict):

@@ -10,9 +10,11 @@ creation time in the name, the order the spec tells receivers to import in), the
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from tui_client.core.changes import ChangeList, diff_files
+from tui_client.core.findings import Finding, make
 from tui_client.core.planactual import Comparison, compare, merge
 from tui_client.office.models import InboxItem, ListQuery
 
@@ -138,3 +140,25 @@ class ComparePart:
             stray = [(n, self._content(d, n)) for d, n in actuals.values()]
             return compare(None, stray, month=month)
         return merge(parts)
+
+    def export_plan_vs_actual(self, comparison: Comparison, folder) -> Tuple[Optional[Path], List[Finding]]:
+        """Write a comparison's differences and totals as ``予定と実績_<month>[_<provider>].csv`` in
+        ``folder`` (cp932, CRLF, opens in Excel). An identical file already there is kept; a different
+        one is never overwritten (`` (2)`` …)."""
+        from tui_client.catalog import t
+        from tui_client.core.planactual import export_csv
+        from tui_client.office.receiving import _free_name
+        from tui_client.transport.store import write_atomic
+
+        data = export_csv(comparison, t)
+        providers = sorted({p for p, _ in comparison.providers})
+        stem = "_".join([t("planact.title"), comparison.month.month or "000000"] + providers[:1] * (len(providers) == 1))
+        folder = Path(folder)
+        try:
+            target = _free_name(folder, stem + ".csv", data)
+            if target is not None:
+                write_atomic(target, data, mode=0o644)
+        except OSError as exc:
+            return None, [make("E-PLA-001", stem + ".csv", folder=str(folder),
+                               reason=exc.strerror or type(exc).__name__)]
+        return target or folder / (stem + ".csv"), []

@@ -323,6 +323,12 @@ class TsunagiApp(App):
         if not isinstance(self.screen, SettingsScreen):
             self.push_screen(SettingsScreen())
 
+    def action_open_planact(self) -> None:
+        from tui_client.ui.screens.planactual import PlanActualScreen, open_from
+
+        if self.office is not None and not isinstance(self.screen, PlanActualScreen):
+            open_from(self)
+
     def action_cycle_theme(self) -> None:
         i = THEMES.index(self.theme) if self.theme in THEMES else 0
         self.theme = THEMES[(i + 1) % len(THEMES)]
