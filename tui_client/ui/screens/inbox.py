@@ -158,7 +158,7 @@ COLUMNS = (
     ("mark", "inbox.col.mark", 2, 2),
     ("state", "inbox.col.state", 12, 12),       # 差し替え済み
     ("time", "inbox.col.time", 11, 16),
-    ("sender", "inbox.col.sender", 10, 22),
+    ("sender", "inbox.col.sender", 10, 20),
     ("kind", "inbox.col.kind", 10, 12),
     ("month", "inbox.col.month", 10, 24),
     ("check", "inbox.col.check", 9, 16),

@@ -119,7 +119,7 @@ class PlanActualView(Widget):
     """One user's comparison; ``show(i)`` / ``next_user()`` / ``prev_user()`` move between users."""
 
     DEFAULT_CSS = """
-    PlanActualView { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    PlanActualView { height: auto; padding: 0 1; }
     """
     index: reactive[int] = reactive(0, layout=True)
 
