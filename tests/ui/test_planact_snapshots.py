@@ -22,33 +22,27 @@ def _app(office, theme):
     return app
 
 
+def _snap(snap_compare, office, screen, size, theme):
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(screen)
+        await settle(pilot)
+        await settle(pilot)
+    try:
+        return snap_compare(_app(office, theme), terminal_size=size, run_before=run_before)
+    finally:
+        office.close()
+
+
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", SIZES)
 def test_plan_vs_actual(snap_compare, tmp_path, size, theme):
     office, _ = care_manager_office(str(tmp_path / "cm"))
-
-    async def run_before(pilot):
-        await settle(pilot)
-        pilot.app.push_screen(PlanActualScreen(MONTH))
-        await settle(pilot)
-        await settle(pilot)
-    try:
-        assert snap_compare(_app(office, theme), terminal_size=size, run_before=run_before)
-    finally:
-        office.close()
+    assert _snap(snap_compare, office, PlanActualScreen(MONTH), size, theme)
 
 
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", SIZES)
 def test_changes(snap_compare, tmp_path, size, theme):
     office, _, new, _ = provider_office(str(tmp_path / "hc"))
-
-    async def run_before(pilot):
-        await settle(pilot)
-        pilot.app.push_screen(ChangesScreen(new))
-        await settle(pilot)
-        await settle(pilot)
-    try:
-        assert snap_compare(_app(office, theme), terminal_size=size, run_before=run_before)
-    finally:
-        office.close()
+    assert _snap(snap_compare, office, ChangesScreen(new), size, theme)
