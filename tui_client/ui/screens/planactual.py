@@ -28,7 +28,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from tui_client.catalog import t
 from tui_client.core import wareki
-from tui_client.core.planactual import DIFFERENCES, Comparison, DiffKind, ServiceComparison, UserComparison
+from tui_client.core.planactual import Comparison, DiffKind, ServiceComparison, UserComparison
 from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.widgets.daygrid import (DAY_CELLS, Line, _day_style, _pad, _right, _weekday_word, bands_for,
                                            label_width)
