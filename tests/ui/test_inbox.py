@@ -289,4 +289,5 @@ def test_inbox_and_preview_keys_do_not_clash():
 
     assert actions.keys_clash(["inbox", "preview"]) == []
     assert {a.name for a in actions.actions_for("inbox")} == {
-        "inbox.open", "inbox.select", "inbox.save", "inbox.next_page", "inbox.prev_page"}
+        "inbox.open", "inbox.select", "inbox.save", "inbox.next_page", "inbox.prev_page", "inbox.changes",
+        "inbox.planact"}

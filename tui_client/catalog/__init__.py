@@ -42,6 +42,7 @@ AREAS = (
     "training",
     "compose",
     "notes",
+    "planact",
     "startup",
     "guided",
     "archive",

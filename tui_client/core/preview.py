@@ -53,6 +53,7 @@ class ServiceLine:
     end: str
     counts: Tuple[int, ...]         # per day of the month, index 0 = day 1
     item: str = ""                  # 用具名称 (福祉用具貸与), when given
+    units: int = 0                  # Σ 単位数 × 回数 over the month's days (plan vs actual totals)
 
     @property
     def total(self) -> int:
@@ -279,12 +280,13 @@ def day_grid(layout: Layout, rows: Sequence[Sequence[str]], month: Optional[str]
     names = names or {}
     col = {n: layout.field_named(n).no - 1 for n in (
         "保険者番号", "被保険者番号", "サービス利用日", "サービス開始時刻", "サービス終了時刻", "サービス回数",
-        "サービスコード", "サービス事業者コード", "サービス事業所名")}
+        "サービスコード", "サービス事業者コード", "サービス事業所名", "単位数")}
     item_i = next((f.no - 1 for f in layout.fields if f.name == "用具名称（機種名）"), None)
     mg = month_grid(_month_of(layout, rows, month))
     n_days = len(mg.days)
     users: Dict[Tuple[str, str], Dict[tuple, list]] = {}
     info: Dict[tuple, Tuple[str, str]] = {}
+    units: Counter = Counter()
     outside = 0
     for r in rows:
         user = (r[col["保険者番号"]], r[col["被保険者番号"]])
@@ -301,10 +303,13 @@ def day_grid(layout: Layout, rows: Sequence[Sequence[str]], month: Optional[str]
         elif not info[key][0] and r[col["サービス事業所名"]]:
             info[key] = (r[col["サービス事業所名"]], item)
         day = r[col["サービス利用日"]]
-        if mg.month and day[:6] == mg.month and wareki.parse_date(day):
-            counts[int(day[6:]) - 1] += _count(r[col["サービス回数"]])
-        elif not mg.month and len(day) == 8 and day[6:].isascii() and day[6:].isdigit() and 1 <= int(day[6:]) <= n_days:
-            counts[int(day[6:]) - 1] += _count(r[col["サービス回数"]])
+        if (mg.month and day[:6] == mg.month and wareki.parse_date(day)) or (
+                not mg.month and len(day) == 8 and day[6:].isascii() and day[6:].isdigit()
+                and 1 <= int(day[6:]) <= n_days):
+            n = _count(r[col["サービス回数"]])
+            counts[int(day[6:]) - 1] += n
+            u = r[col["単位数"]]
+            units[user, key] += n * (int(u) if u.isascii() and u.isdigit() else 0)
         else:
             outside += 1
     out = []
@@ -314,7 +319,7 @@ def day_grid(layout: Layout, rows: Sequence[Sequence[str]], month: Optional[str]
             provider, start, end, code, item = key
             st = code_tables.SERVICE_TYPES.get(code[:2])
             svc.append(ServiceLine(code, code[:2], st.name if st else "", provider, info[key][0],
-                                   start, end, tuple(lines[key]), item))
+                                   start, end, tuple(lines[key]), item, units[(insurer, insured), key]))
         out.append(UserGrid(insurer, insured, names.get(insured, ""), tuple(svc)))
     return DayGrid(mg, tuple(out), outside)
 

@@ -165,3 +165,38 @@ def month_days(year: int, month: int) -> Tuple[DayMark, ...]:
         day = date(year, month, d)
         out.append(DayMark(d, day.weekday(), day in hol))
     return tuple(out)
+
+
+#: The one-letter era forms people type (R7.5, H31/4).
+ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正", "M": "明治"}
+
+
+def parse_month_text(text: str) -> Optional[str]:
+    """A month as a person types it → ``YYYYMM``: ``202505``, ``2025-05``, ``2025/5``, ``2025年5月``,
+    ``令和7年5月``, ``令和元年5月``, ``R7.5``, ``r7/5`` (full-width digits too). None when it is not a
+    real month, or when the era year lies outside the era (平成32年)."""
+    import re
+    import unicodedata
+
+    s = unicodedata.normalize("NFKC", text or "").strip().replace(" ", "")
+    m = re.fullmatch(r"(\d{4})(\d{2})|(\d{4})[-/.年](\d{1,2})月?", s)
+    if m:
+        m = m if m.group(1) else re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", s)
+        value = f"{int(m.group(1)):04d}{int(m.group(2)):02d}"
+        return value if parse_month(value) else None
+    m = re.fullmatch(r"(令和|平成|昭和|大正|明治|[RHSTMrhstm])(元|\d{1,2})[年./-](\d{1,2})月?", s)
+    if not m:
+        return None
+    era = ERA_LETTERS.get(m.group(1).upper(), m.group(1))
+    year_in_era = 1 if m.group(2) == "元" else int(m.group(2))
+    starts = {name: start for start, name in ERAS}
+    ends = {name: end for (end, _), (_, name) in zip(ERAS, ERAS[1:])}
+    start = starts[era]
+    value = f"{start.year + year_in_era - 1:04d}{int(m.group(3)):02d}"
+    ym = parse_month(value)
+    if ym is None or year_in_era < 1:
+        return None
+    last_day = date(ym[0], ym[1], days_in_month(*ym))
+    if last_day < start or (era in ends and date(ym[0], ym[1], 1) >= ends[era]):
+        return None
+    return value

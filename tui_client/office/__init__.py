@@ -15,6 +15,7 @@ One face, parts by task, each small enough to read at once:
 * ``status``    — certificate days left, relay reachable
 * ``evidence``  — the evidence archive: verify, export, retention, folder import
 * ``drafts``    — messages being written (新規作成 / 下書き)
+* ``compare``   — plan vs actual (予定と実績), what changed (変更点), older versions marked
 * ``notes``     — the template notes (利用なし, 限度額超過) and their suggestions
 
 Order of events, chosen so that a crash or a dropped line never loses or duplicates anything:

@@ -99,7 +99,7 @@ class ArchivePart:
             if not rows:
                 return None
             key, rec = rows[0][1], rows[0][2]
-        return self._inbox_model(key, rec, str(rec.get("archive_state") or "new"))
+        return self.with_supersede([self._inbox_model(key, rec, str(rec.get("archive_state") or "new"))])[0]
 
     # -- lists
     def inbox(self, query: ListQuery = ListQuery()) -> Page[InboxItem]:
@@ -107,7 +107,8 @@ class ArchivePart:
         rows, total = self.db.archive_search(direction="received", partner=query.partner, month=query.month,
                                              kind=query.kind, state=query.state, text=query.text,
                                              user=query.user, offset=query.offset, limit=query.limit)
-        items = tuple(self._inbox_model(n, rec, str(rec.get("archive_state") or "new")) for _, n, rec, _ in rows)
+        items = self.with_supersede([self._inbox_model(n, rec, str(rec.get("archive_state") or "new"))
+                                     for _, n, rec, _ in rows])
         return Page(items, total, query.offset, query.limit)
 
     def outbox(self, query: ListQuery = ListQuery()) -> Page[OutboxItem]:

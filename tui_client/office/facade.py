@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 from tui_client import config
 from tui_client.core.findings import Finding, has_errors, make
 from tui_client.office.archive import ArchivePart
+from tui_client.office.compare import ComparePart
 from tui_client.office.directory import DirectoryPart
 from tui_client.office.drafts import DraftsPart
 from tui_client.office.evidence import EvidencePart
@@ -32,8 +33,8 @@ __all__ = ["Office", "OfficeSettings", "Prepared", "SendReport", "ReceiveReport"
            "transport_finding", "MAX_PREVIOUS_KEYSTORES"]
 
 
-class Office(SendingPart, ReceivingPart, ArchivePart, EvidencePart, DirectoryPart, StatusPart, DraftsPart,
-             NotesPart):
+class Office(SendingPart, ReceivingPart, ArchivePart, EvidencePart, ComparePart, DirectoryPart, StatusPart,
+             DraftsPart, NotesPart):
     _db_error = sqlite3.Error
 
     def __init__(self, settings: OfficeSettings, keystore, trust, home: Optional[str] = None,

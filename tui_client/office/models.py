@@ -105,6 +105,8 @@ class InboxItem(FindingCounts):
     #: When another PC of the office had already received it (its receipt is the one the sender
     #: has); None when this PC was the first, or the relay did not say.
     other_pc_received_at: Optional[datetime] = None
+    # 差し替え済み: the name of a newer received version (same kind, month and partner) that replaced it
+    superseded_by: Optional[str] = None
 
 
 @dataclass(frozen=True)

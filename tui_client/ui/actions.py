@@ -146,6 +146,8 @@ register(
            action="app.open_settings"),
     Action("app.theme", "f10", "action.theme", footer=False, priority=True,
            action="app.cycle_theme"),
+    # 予定と実績 (ui/screens/planactual.py) from anywhere, through the palette or this key
+    Action("app.planact", "f11", "planact.key.open", footer=False, priority=True, action="app.open_planact"),
     Action("app.palette", "ctrl+p", "action.palette", palette=False, action="app.command_palette"),
     Action("app.quit", "ctrl+q", "action.quit", footer=True, priority=True, action="app.quit"),
 )

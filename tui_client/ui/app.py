@@ -446,6 +446,11 @@ class TsunagiApp(App):
             self.open_guided()
             self.remember_guided(True)
             self.notify(t("notice.guided.on", k=key))
+    def action_open_planact(self) -> None:
+        from tui_client.ui.screens.planactual import PlanActualScreen, open_from
+
+        if self.office is not None and not isinstance(self.screen, PlanActualScreen):
+            open_from(self)
 
     def action_cycle_theme(self) -> None:
         i = THEMES.index(self.theme) if self.theme in THEMES else 0

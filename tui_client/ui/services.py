@@ -606,6 +606,23 @@ class Services(ComposeServices):
     def apply_retention(self, plan) -> int:
         return self._archive_call("apply_retention", plan, empty=0, wrap=lambda f: 0)
 
+    # -- plan vs actual (予定と実績) and what changed (変更点): ui/screens/planactual.py, changes.py
+    def plan_vs_actual(self, month: str, partner: Optional[str] = None, user: Optional[str] = None):
+        """The newest 予定 of ``month`` against its 実績, from the archive (no network)."""
+        if self.office is None:
+            return None
+        return self.office.plan_vs_actual(month, partner or None, user or None)
+
+    def changes(self, key: str):
+        """What changed from the version a received file replaced; None when it replaced nothing."""
+        return self.office.changes(key) if self.office is not None else None
+
+    def export_plan_vs_actual(self, comparison, folder) -> Tuple[Optional[Path], Tuple[FindingSummary, ...]]:
+        if self.office is None:
+            return None, ()
+        path, findings = self.office.export_plan_vs_actual(comparison, folder)
+        return path, tuple(summary(f) for f in findings)
+
 
 def _unexpected(exc: BaseException) -> FindingSummary:
     """Anything the engine raised that is not a finding (a relay answering garbage, a bug below):

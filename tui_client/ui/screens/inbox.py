@@ -41,6 +41,8 @@ register(
     Action("inbox.save", "s", "inbox.key.save", scope=SCOPE, action="save"),
     Action("inbox.next_page", "n", "inbox.key.next_page", scope=SCOPE, action="next_page"),
     Action("inbox.prev_page", "p", "inbox.key.prev_page", scope=SCOPE, action="prev_page"),
+    Action("inbox.changes", "d", "changes.key.open", scope=SCOPE, action="changes"),
+    Action("inbox.planact", "y", "planact.key.open", scope=SCOPE, action="planact"),
 )
 
 
@@ -96,8 +98,8 @@ def party_words(party, wide: bool = True) -> str:
     return number
 
 
-def state_words(state: InboxState) -> str:
-    return t(f"inbox.state.{state.value}")
+def state_words(state: InboxState, superseded: bool = False) -> str:
+    return t("inbox.state.superseded") if superseded else t(f"inbox.state.{state.value}")
 
 
 def check_words(item: InboxItem, wide: bool = True) -> str:
@@ -161,9 +163,9 @@ class InboxTable(DataTable):
 #: (column key, label key, narrow width, wide width)
 COLUMNS = (
     ("mark", "inbox.col.mark", 2, 2),
-    ("state", "inbox.col.state", 10, 10),
+    ("state", "inbox.col.state", 12, 12),       # 差し替え済み
     ("time", "inbox.col.time", 11, 16),
-    ("sender", "inbox.col.sender", 10, 22),
+    ("sender", "inbox.col.sender", 10, 20),
     ("kind", "inbox.col.kind", 10, 12),
     ("month", "inbox.col.month", 10, 24),
     ("check", "inbox.col.check", 9, 16),
@@ -267,7 +269,7 @@ class InboxTab(Vertical):
         gap = self.gaps.get(item.name)
         values = {
             "mark": t("inbox.mark.selected") if item.key in self.selected else "",
-            "state": state_words(item.state),
+            "state": state_words(item.state, bool(item.superseded_by)),
             "time": time_words(item.received_at, wide),
             "sender": party_words(item.sender, wide),
             "kind": kind_words(item.file_kind),
@@ -349,6 +351,21 @@ class InboxTab(Vertical):
         from tui_client.ui.screens.preview import PreviewScreen
 
         self.app.push_screen(PreviewScreen(item.key, item=item), lambda _: self.reload())
+
+    def action_changes(self) -> None:
+        """変更点 of the file under the cursor against the version it replaced."""
+        item = self.current()
+        if item is not None:
+            from tui_client.ui.screens.changes import ChangesScreen
+
+            self.app.push_screen(ChangesScreen(item.key, item=item))
+
+    def action_planact(self) -> None:
+        """予定と実績 for the month and partner of the file under the cursor."""
+        item = self.current()
+        from tui_client.ui.screens.planactual import open_from
+
+        open_from(self.app, (item.month or "") if item else "", item.sender.office if item else "")
 
     def action_select(self) -> None:
         item = self.current()
