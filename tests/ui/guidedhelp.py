@@ -6,6 +6,7 @@ after the task is chosen in the menu; the snapshot and the 40x12 tests both play
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import List
 
@@ -100,3 +101,30 @@ def not_fully_shown(screen) -> List[str]:
         if not whole.contains_region(region) or region.intersection(geo.clip) != region:
             bad.append(f"{w!r}: {region} outside {whole} / clip {geo.clip}")
     return bad
+
+
+class Keys:
+    """Presses keys, one at a time, counting them (the issue's keystroke targets)."""
+
+    def __init__(self, pilot):
+        self.pilot = pilot
+        self.count = 0
+
+    async def __call__(self, *keys):
+        for key in keys:
+            await self.pilot.press(key)
+            self.count += 1
+            await settle(self.pilot)
+
+    async def type(self, text: str):
+        """Into the step's field (typing is not counted: it is what the user has to write anyway)."""
+        self.pilot.app.screen.query_one(Input).value = text
+        await settle(self.pilot)
+
+
+@asynccontextmanager
+async def walking(app, size=(40, 12)):
+    """The app running at ``size``, settled, and a key counter for it."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield Keys(pilot)

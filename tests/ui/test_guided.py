@@ -5,13 +5,11 @@ send task really delivering the month's files to the partners, and F12 / the fir
 from __future__ import annotations
 
 import json
-from contextlib import asynccontextmanager
 
 import pytest
 from textual.widgets import Digits, Input
 
-from guidedhelp import guided_app, step_key
-from uihelp import settle
+from guidedhelp import guided_app, step_key, walking
 from tui_client import sample_certs
 from tui_client.catalog import t
 from tui_client.ui import actions
@@ -20,33 +18,6 @@ from tui_client.ui.guided.engine import GuidedScreen
 from tui_client.ui.services import Services
 
 pytestmark = pytest.mark.anyio
-
-
-class Keys:
-    """Presses keys, one at a time, counting them (the issue's keystroke targets)."""
-
-    def __init__(self, pilot):
-        self.pilot = pilot
-        self.count = 0
-
-    async def __call__(self, *keys):
-        for key in keys:
-            await self.pilot.press(key)
-            self.count += 1
-            await settle(self.pilot)
-
-    async def type(self, text: str):
-        """Into the step's field (typing is not counted: it is what the user has to write anyway)."""
-        self.pilot.app.screen.query_one(Input).value = text
-        await settle(self.pilot)
-
-
-@asynccontextmanager
-async def walking(app, size=(40, 12)):
-    """The app running at ``size``, settled, and a key counter for it."""
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        yield Keys(pilot)
 
 
 def _partners(open_office):

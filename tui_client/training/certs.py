@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 #: role → the demo office it copies (name, services) from sample_certs
 ROLES = ("cm", "homecare", "day-main")
@@ -91,27 +91,56 @@ def issue_seat(ca_folder: Path, seat_folder: Path, seat: int,
     if existing:
         return existing
     from tui_client import sample_certs
+
+    now = now or dt.datetime.now(dt.timezone.utc)
+    day = dt.timedelta(days=1)
+    plan = [(r, r, now - day, now + 1095 * day) for r in ROLES]
+    plan.append(("homecare-old", "homecare", now - 1096 * day, now - day))
+    offices = []
+    for entry_id, role, not_before, not_after in plan:
+        demo = sample_certs.office(role)
+        offices.append(OfficeToIssue(entry_id, role, seat_number(demo["office_number"], seat), demo["name"],
+                                     tuple(demo.get("services") or ()), demo.get("site") or "", not_before,
+                                     not_after))
+    out = issue_offices(ca_folder, seat_folder, offices, now)
+    doc = {k: {**v.__dict__, "services": list(v.services)} for k, v in out.items()}
+    (seat_folder / MANIFEST).write_text(json.dumps({"seat": seat, "offices": doc}, ensure_ascii=False, indent=1),
+                                        encoding="utf-8")
+    return out
+
+
+@dataclass(frozen=True)
+class OfficeToIssue:
+    """One office certificate to issue: ``entry_id`` names its keystore file, ``role`` its password."""
+
+    entry_id: str
+    role: str
+    number: str
+    name: str
+    services: tuple = ()
+    site: str = ""
+    not_before: Optional[dt.datetime] = None       # default: yesterday
+    not_after: Optional[dt.datetime] = None        # default: three years on
+
+
+def issue_offices(ca_folder: Path, folder: Path, offices: Sequence[OfficeToIssue],
+                  now: Optional[dt.datetime] = None) -> Dict[str, SeatOffice]:
+    """Keystores in ``folder`` for ``offices``, issued by the training CA in ``ca_folder`` (made if
+    missing): entry id → SeatOffice. A seat's offices, or any other town of practice offices (the
+    novice run's care manager and eight providers)."""
     from tui_client.sample_certs import generate as g
 
     now = now or dt.datetime.now(dt.timezone.utc)
     ca = _ca(ca_folder, now)
-    seat_folder.mkdir(parents=True, exist_ok=True)
-    day = dt.timedelta(days=1)
+    folder.mkdir(parents=True, exist_ok=True)
     out: Dict[str, SeatOffice] = {}
-    plan = [(r, r, now - day, now + 1095 * day) for r in ROLES]
-    plan.append(("homecare-old", "homecare", now - 1096 * day, now - day))
-    for entry_id, role, not_before, not_after in plan:
-        demo = sample_certs.office(role)
-        number = seat_number(demo["office_number"], seat)
-        key, cert = g.issue(ca, g.office_name(number, demo["name"], demo.get("site") or ""), not_before, not_after)
-        password = f"renshu-{role}"
-        path = seat_folder / f"{entry_id}.p12"
-        path.write_bytes(g.keystore_bytes(key, cert, password, ca.cert, entry_id))
-        out[entry_id] = SeatOffice(role, number, str(path), password, demo["name"],
-                                   tuple(demo.get("services") or ()))
-    doc = {k: {**v.__dict__, "services": list(v.services)} for k, v in out.items()}
-    (seat_folder / MANIFEST).write_text(json.dumps({"seat": seat, "offices": doc}, ensure_ascii=False, indent=1),
-                                        encoding="utf-8")
+    for o in offices:
+        key, cert = g.issue(ca, g.office_name(o.number, o.name, o.site), o.not_before or now - dt.timedelta(days=1),
+                            o.not_after or now + dt.timedelta(days=1095))
+        password = f"renshu-{o.role}"
+        path = folder / f"{o.entry_id}.p12"
+        path.write_bytes(g.keystore_bytes(key, cert, password, ca.cert, o.entry_id))
+        out[o.entry_id] = SeatOffice(o.role, o.number, str(path), password, o.name, tuple(o.services))
     return out
 
 
