@@ -101,6 +101,10 @@ class TsunagiApp(App):
         self.terminal_cursor_shown = False
         self._opening = opener is not None   # until the opener's worker has answered
         self.register_theme(CONTRAST)
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # No sliding tab underline or fades: over a 64 kbit/s link each animation frame is a
+            # repaint (a fifth of a tab change's bytes), and old PCs draw them slowly.
+            self.animation_level = "none"
         self.theme = self.settings.theme if self.settings.theme in THEMES else THEMES[0]
 
     # -- the terminal: lean output, the cursor on the focused text input (for the IME)

@@ -37,6 +37,7 @@ class OutboxTab(TabView):
         super().__init__(**kw)
         self.items: List[OutboxItem] = []
         self.total = 0
+        self._shown = False          # the first answer is always drawn
 
     def compose(self):
         yield Static(t("outbox.title"), classes="tab-title", id="outbox-title")
@@ -58,6 +59,9 @@ class OutboxTab(TabView):
 
     def _show(self, items: List[OutboxItem], total: int) -> None:
         table = self.query_one("#outbox-table", DataTable)
+        if self._shown and items == self.items and total == self.total:
+            return            # the poll found nothing new: no repaint (about 10 KB over a slow link)
+        self._shown = True
         row = table.cursor_row
         self.items, self.total = items, total
         table.clear()
