@@ -80,6 +80,8 @@ class Paired:
 
     def _fmt(self, v: float) -> str:
         if self.unit == "s":
+            if v < 0.001:
+                return f"{v * 1e6:.2f} µs"
             return f"{v * 1000:.1f} ms" if v < 10 else f"{v:.2f} s"
         return f"{v:,.0f} {self.unit}"
 
