@@ -40,7 +40,10 @@ COMMANDS = {
 EXIT_USAGE = 4
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: Optional[str] = None) -> argparse.ArgumentParser:
+    """The whole parser; given the ``command`` that will run, only that sub-command's module is
+    imported (the others keep their one-line help), so `tsunagi open` does not import the modules and
+    their dependencies of all seventeen commands first."""
     from tui_client.catalog import t
 
     parser = argparse.ArgumentParser(prog="tsunagi", description=t("cli.description"))
@@ -48,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_key) in COMMANDS.items():
         p = sub.add_parser(name, help=t(help_key), description=t(help_key))
+        if command is not None and name != command:
+            continue
         mod = importlib.import_module(f"tui_client.cli.{module}")
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
@@ -83,8 +88,8 @@ def open_app(parser: Optional[argparse.ArgumentParser] = None) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     _safe_streams()
-    parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(argv[0] if argv and argv[0] in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors; ours is 4 so 2 keeps meaning "errors"

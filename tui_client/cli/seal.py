@@ -97,7 +97,7 @@ def _strip_p7m(path: str) -> str:
 def run_open(args) -> int:
     from tui_client.catalog import t
     from tui_client.cli.cert import Unusable, exit_code, load_keystore, read_file, show_findings, trust_from
-    from tui_client.core import receipts, seal
+    from tui_client.core import seal
     from tui_client.core.safetext import printable
     from tui_client.filecheck import CONTENT_LIMIT
 
@@ -133,6 +133,8 @@ def run_open(args) -> int:
                        name=printable(certs.describe(info).office_name),
                        when=opened.signed_at.isoformat() if opened.signed_at else "-") + "\n")
     if args.receipt:
+        from tui_client.core import receipts
+
         receipt = receipts.make_receipt(name, opened.content_digest, keystores[0])
         with open(args.receipt, "wb") as fh:
             fh.write(receipt)

@@ -385,3 +385,93 @@ def big_plan(rows: int = 100_000, month: str = "202505", seed: int = 1) -> Named
     serial = _serial(month)
     return (_name("UPPLAN", CARE_MANAGER, HOME_HELP, serial, month),
             encode(render(LAYOUTS[("UPPLAN", "V4")], recs)))
+
+
+# --- varied data for benchmarks -----------------------------------------------------------------
+
+_MORE_SURNAMES = ["小林", "加藤", "吉田", "山本", "松本", "井上", "木村", "林", "斎藤", "清水", "山口",
+                  "森", "池田", "橋本", "阿部", "石川", "山下", "中島", "石井", "小川", "前田", "岡田",
+                  "長谷川", "藤田", "後藤", "近藤", "村上", "遠藤", "青木", "坂本", "齋藤", "福田"]
+_MORE_GIVEN = ["花子", "美穂", "健一", "由美", "直樹", "恵子", "大輔", "真由美", "浩", "陽子", "誠",
+               "さおり", "学", "明美", "剛", "智子", "隆", "久美子", "亮", "京子"]
+#: Service types a 第6表 lists, with several codes each: (code, units). Rental (17) rows carry a TAIS code.
+_VARIED_SERVICES = {
+    "11": [("111111", 244), ("111211", 387), ("111311", 567), ("112111", 183), ("112211", 225),
+           ("114111", 101), ("113111", 273)],
+    "15": [("151111", 658), ("151211", 777), ("155011", 40), ("156111", 52)],
+    "13": [("131111", 313), ("131211", 471), ("132111", 800)],
+    "17": [("171001", 300), ("171007", 150), ("171004", 200)],
+    "78": [("781111", 753), ("781211", 864)],
+}
+
+
+def varied_offices(n: int = 12) -> List[SampleOffice]:
+    """``n`` providers of several service types; the demo home-help office (the file's recipient) first."""
+    types = ("11", "15", "13", "17", "78")
+    out = [HOME_HELP]
+    for i in range(1, n):
+        svc = types[i % len(types)]
+        out.append(SampleOffice(f"27124{i:05d}", svc, f"事業所{i:02d}（{'訪問介護 通所介護 訪問看護 福祉用具 地域密着'.split()[i % 5]}）"))
+    return out
+
+
+def varied_plan_rows(rows: int, month: str = "202505", seed: int = 1):
+    """``rows`` valid 第6表 records whose values differ row by row as a real prefecture-wide export's do:
+    many users under several insurers, a different plan author per user, 2–4 providers per user
+    out of a dozen, visit days, start and end times, unit counts and visit counts drawn per row.
+    A generator: a million records are never all in memory."""
+    rnd = random.Random(seed)
+    days = _days(month)
+    providers = varied_offices()
+    staff = [f"{s}　{g}" for s in _MORE_SURNAMES for g in _MORE_GIVEN]
+    prev_y, prev_m = (int(month[:4]), int(month[4:]) - 1) if month[4:] != "01" else (int(month[:4]) - 1, 12)
+    made = [f"{prev_y}{prev_m:02d}{d:02d}" for d in range(15, 29)]
+    insurers = [insurer_number(100 + i) for i in range(40)]
+    done, u = 0, 0
+    while done < rows:
+        insurer, insured = insurers[rnd.randrange(len(insurers))], f"{2000000000 + seed * 10_000_000 + u:010d}"
+        author, created = staff[rnd.randrange(len(staff))], made[rnd.randrange(len(made))]
+        mine = [providers[0]] + rnd.sample(providers[1:], rnd.randint(1, 3))
+        for p in mine:
+            code, units = rnd.choice(_VARIED_SERVICES[p.service])
+            visits = sorted(rnd.sample(days, rnd.randint(4, 16)))
+            for day in visits:
+                if p.service == "17":
+                    start = end = "9999"
+                else:
+                    minutes = rnd.randrange(7 * 60, 19 * 60, 5)
+                    length = rnd.choice((20, 30, 45, 60, 90, 120, 180))
+                    start = f"{minutes // 60:02d}{minutes % 60:02d}"
+                    end = f"{(minutes + length) // 60:02d}{(minutes + length) % 60:02d}"
+                rec = {
+                    "保険者番号": insurer, "被保険者番号": insured, "作成年月日": created, "対象年月": month,
+                    "プラン担当業者コード": CARE_MANAGER.number, "プラン担当者名": author,
+                    "単位数": str(units + rnd.randrange(0, 60)), "サービス利用日": day,
+                    "サービス開始時刻": start, "サービス終了時刻": end,
+                    "サービス回数": str(rnd.randint(1, 3)), "サービスコード": code,
+                    "サービス事業者コード": p.number, "サービス事業所名": p.name, "３０日超区分": "0",
+                    "更新業者コード": CARE_MANAGER.number,
+                }
+                if p.service == "17":
+                    rec["TAISコード"] = f"{rnd.randrange(1, 99999):05d}-{rnd.randrange(1, 999999):06d}"
+                    rec["用具名称（機種名）"] = rnd.choice(("自走用標準形車いす", "介助用車いす", "特殊寝台",
+                                                      "歩行器（四輪）", "手すり（据置型）"))
+                yield rec
+                done += 1
+                if done >= rows:
+                    return
+        u += 1
+
+
+def varied_plan(rows: int = 100_000, month: str = "202505", seed: int = 1) -> NamedFile:
+    """A large, valid 第6表 with realistic variety (``varied_plan_rows``) for benchmarks: rendered in
+    chunks, so a million rows cost the file's bytes and not a million dicts."""
+    layout = LAYOUTS[("UPPLAN", "V4")]
+    gen = varied_plan_rows(rows, month, seed)
+    parts = []
+    while True:
+        chunk = [rec for _, rec in zip(range(10_000), gen)]  # range first: zip must not drop a record
+        if not chunk:
+            break
+        parts.append(encode(render(layout, chunk)))
+    return (_name("UPPLAN", CARE_MANAGER, HOME_HELP, _serial(month), month), b"".join(parts))
