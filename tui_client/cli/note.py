@@ -99,7 +99,7 @@ def _write(note, out_file: str, pdf: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from tui_client.catalog import t
-    from tui_client.cli.send import exit_code, open_office, print_findings, print_report
+    from tui_client.cli.send import open_office, print_findings, report_for
     from tui_client.core.findings import make, worst_exit_code
     from tui_client.core.templates import fill, find_template
 
@@ -140,13 +140,6 @@ def run(args: argparse.Namespace) -> int:
     office, code = open_office(args)
     if office is None:
         return code
-    try:
-        recipient, _, service = args.to.partition(":")
-        report = office.send_note(recipient, note, pdf=args.pdf, recipient_service=service or None)
-        print_report(report)
-        return exit_code(report)
-    except OSError as exc:            # the disk, not the network: say so, never a traceback
-        print_findings([make("E-SEND-004", reason=exc.strerror or type(exc).__name__)])
-        return 3
-    finally:
-        office.close()
+    recipient, _, service = args.to.partition(":")
+    return report_for(office, lambda: office.send_note(recipient, note, pdf=args.pdf,
+                                                       recipient_service=service or None))

@@ -119,36 +119,13 @@ def read_files(paths: List[str]):
     return files, findings
 
 
-def run(args: argparse.Namespace) -> int:
-    from tui_client.catalog import t
-
-    office, code = open_office(args)
-    if office is None:
-        return code
+def report_for(office, work) -> int:
+    """Run ``work()`` (a SendReport, or an exit code when it stopped early), print the report, and
+    close ``office``. A failing disk is a finding (E-SEND-004) and exit code 3, never a traceback."""
     try:
-        if not args.files and not args.message_to:
-            # No files: send what waits in the outbox (the answer used to be "no files" while
-            # hundreds of items waited).
-            waiting = office.db.outbox_count("waiting")
-            if not waiting:
-                print(t("send.nothing"), file=sys.stderr)
-                return 0
-            print(t("send.flushing", count=waiting))
-            report = office.flush()
-        elif args.message_to:
-            recipient, _, service = args.message_to.partition(":")
-            attachments, problems = read_files(args.attach)
-            if problems:
-                print_findings(problems, sys.stderr)
-                return 3
-            report = office.send_message(recipient, args.subject, args.text,
-                                         recipient_service=service or None, attachments=attachments)
-        else:
-            files, problems = read_files(args.files)
-            if problems:
-                print_findings(problems, sys.stderr)
-                return 3
-            report = office.send(files)
+        report = work()
+        if isinstance(report, int):
+            return report
         print_report(report)
         return exit_code(report)
     except OSError as exc:            # the disk, not the network: say so, never a traceback
@@ -158,3 +135,37 @@ def run(args: argparse.Namespace) -> int:
         return 3
     finally:
         office.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui_client.catalog import t
+
+    office, code = open_office(args)
+    if office is None:
+        return code
+
+    def work():
+        if not args.files and not args.message_to:
+            # No files: send what waits in the outbox (the answer used to be "no files" while
+            # hundreds of items waited).
+            waiting = office.db.outbox_count("waiting")
+            if not waiting:
+                print(t("send.nothing"), file=sys.stderr)
+                return 0
+            print(t("send.flushing", count=waiting))
+            return office.flush()
+        if args.message_to:
+            recipient, _, service = args.message_to.partition(":")
+            attachments, problems = read_files(args.attach)
+            if problems:
+                print_findings(problems, sys.stderr)
+                return 3
+            return office.send_message(recipient, args.subject, args.text,
+                                       recipient_service=service or None, attachments=attachments)
+        files, problems = read_files(args.files)
+        if problems:
+            print_findings(problems, sys.stderr)
+            return 3
+        return office.send(files)
+
+    return report_for(office, work)
