@@ -87,3 +87,30 @@ def test_a_long_value_scrolls_and_the_cursor_follows(tmp_path):
             assert cursor.x == region.x + 160 - field.scroll_offset.x
 
     asyncio.run(run())
+
+
+def test_the_cursor_follows_the_caret_in_a_text_area_too():
+    """Compose's body is a TextArea: most Japanese is typed there."""
+    from textual.screen import Screen
+    from textual.widgets import TextArea
+
+    class Body(Screen):
+        def compose(self):
+            yield TextArea(id="body")
+
+    async def run():
+        app = TsunagiApp(FixedServices(), poll=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.push_screen(Body())
+            await pilot.pause()
+            area = app.screen.query_one("#body", TextArea)
+            area.focus()
+            await pilot.pause()
+            await pilot.press("ケ", "ア")
+            assert area.text == "ケア"
+            x, y = area.content_region.x + area.gutter_width, area.content_region.y
+            assert app.terminal_cursor_shown and app.cursor_position == Offset(x + 4, y)
+            await pilot.press("enter", "a")
+            assert app.cursor_position == Offset(x + 1, y + 1)
+
+    asyncio.run(run())

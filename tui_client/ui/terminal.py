@@ -57,7 +57,11 @@ def lean_driver(base: Type) -> Type:
 
 
 def input_cursor(widget) -> Optional[Offset]:
-    """Screen cell of the caret of ``widget`` when it is a Textual ``Input``; else None."""
+    """Screen cell of the caret of ``widget`` when it is a Textual ``Input`` or an editable
+    ``TextArea`` (compose's body, where most Japanese is typed); else None."""
+    # TextArea by name: importing it here would put it on the path to the first frame
+    if any(c.__name__ == "TextArea" for c in type(widget).__mro__) and not widget.read_only:
+        return widget.cursor_screen_offset      # Textual's own, in cells (wide characters count 2)
     if not isinstance(widget, Input):
         return None
     before = widget.value[:widget.cursor_position]
