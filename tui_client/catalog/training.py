@@ -84,6 +84,14 @@ TEXT = {
     "training.args.missing": "「{keys}」がありません",
     "training.args.type.int": "{name} は数字で書いてください（\"…\" で囲みません）",
     "training.args.type.str": "{name} は \"…\" で囲んで書いてください",
+    # names of the folders and files a trainee sees in the sandbox
+    "training.seat.name": "席{n:02d}",
+    "training.file.handout": "配布資料",
+    "training.file.software": "介護ソフト",
+    "training.file.keystore": "事業所の証明書.p12",
+    "training.file.renewed": "新しい証明書.p12",
+    "training.file.ca": "認証局.pem",
+    "training.file.readme": "はじめに.txt",
     "training.handout": (
         "練習用の配布資料\n"
         "================\n\n"

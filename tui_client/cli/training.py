@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=ACTIONS, help=t("training.arg.action"))
     p.add_argument("scenario", nargs="*", help=t("training.arg.scenario"))
     p.add_argument("--dir", help=t("training.arg.dir"))
-    p.add_argument("--seat", default="席01", help=t("training.arg.seat"))
+    p.add_argument("--seat", default=t("training.seat.name", n=1), help=t("training.arg.seat"))
     p.add_argument("--scenarios", action="append", default=[], help=t("training.arg.scenarios"))
     p.add_argument("--seats", type=int, default=0, help=t("training.arg.seats"))
 

@@ -23,7 +23,9 @@ FORMAT = "tsunagi-classroom/1"
 
 
 def seat_name(n: int) -> str:
-    return f"席{n:02d}"
+    from tui_client.catalog import t
+
+    return t("training.seat.name", n=n)
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,12 @@ import threading
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
+from tui_client.catalog import t
 from tui_client.training.certs import ROLES
 from tui_client.ui.demo import NOBODY, DemoWorld
 
-#: The handout folder inside a seat: what a trainer would hand out on paper.
-HANDOUT = "配布資料"
+#: The handout folder inside a seat (what a trainer would hand out on paper), by its catalogue key.
+HANDOUT = t("training.file.handout")
 
 
 class TrainingWorld(DemoWorld):
@@ -51,7 +52,7 @@ class TrainingWorld(DemoWorld):
         self.certs_folder = self.home.parent / "certificates"
         self.given_relay = relay_url
         self.handout = self.home / HANDOUT
-        self.software = self.home / "介護ソフト"          # where the "fixed export" comes from
+        self.software = self.home / t("training.file.software")    # where the "fixed export" comes from
         self.marks: Dict[str, bool] = {}
         self.seat_offices: Dict[str, object] = {}
         if "actuals" not in self.parts:
@@ -154,17 +155,15 @@ class TrainingWorld(DemoWorld):
         return n
 
     def _write_handout(self) -> None:
-        from tui_client.catalog import t
-
         renewed = "expiring-certificate" in self.parts
         entry = self.seat_offices[self.trainee]
-        keystore = self.handout / ("新しい証明書.p12" if renewed else "事業所の証明書.p12")
+        keystore = self.handout / t("training.file.renewed" if renewed else "training.file.keystore")
         shutil.copyfile(entry.keystore, keystore)
-        ca = self.handout / "認証局.pem"
+        ca = self.handout / t("training.file.ca")
         shutil.copyfile(self.ca_file, ca)
         text = t("training.handout", keystore=keystore, password=entry.password, relay=self.url, ca=ca,
                  export=self.export_folder, imports=self.import_folder, office=entry.number, name=entry.name)
-        (self.handout / "はじめに.txt").write_text(text, encoding="utf-8")
+        (self.handout / t("training.file.readme")).write_text(text, encoding="utf-8")
 
     # -- the other offices (``DemoWorld._providers`` runs ``self.background``)
     def partners(self) -> Dict[str, object]:
