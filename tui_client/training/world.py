@@ -55,6 +55,7 @@ class TrainingWorld(DemoWorld):
         self.software = self.home / t("training.file.software")    # where the "fixed export" comes from
         self.marks: Dict[str, bool] = {}
         self.seat_offices: Dict[str, object] = {}
+        self.trainee_findings: tuple = ()               # why the trainee's office did not open
         if "actuals" not in self.parts:
             self.actuals_sent.set()                     # the providers never send their 実績
 
@@ -105,7 +106,7 @@ class TrainingWorld(DemoWorld):
         from tui_client import office as office_mod
         from tui_client.ui.services import summary
 
-        self.trainee_findings: tuple = ()
+        self.trainee_findings = ()
         for role in (*self.background, self.trainee):
             if role == self.trainee and "no-office" in self.parts:
                 continue
