@@ -117,9 +117,9 @@ def material(tmp: Path):
             "cert": str(cert), "key": str(key), "sealed": str(sealed_path), "size": len(bytes(sealed))}
 
 
-def _uvicorn(app: str, mat, workers: int, port: int, env=None):
+def _uvicorn(app: str, mat, workers: int, port: int, env=None, python_args=()):
     """``python -m uvicorn`` with the relay's TLS, loop and HTTP set-up, for the bare and floor apps."""
-    cmd = [sys.executable, "-m", "uvicorn", app, "--app-dir", str(HERE), "--host", "127.0.0.1",
+    cmd = [sys.executable, *python_args, "-m", "uvicorn", app, "--app-dir", str(HERE), "--host", "127.0.0.1",
            "--port", str(port), "--ssl-certfile", mat["server_cert"], "--ssl-keyfile", mat["server_key"],
            "--ssl-ca-certs", mat["ca"], "--ssl-cert-reqs", "2", "--loop", "uvloop", "--http", "httptools",
            "--no-access-log", "--log-level", "warning", "--workers", str(workers)]
@@ -127,22 +127,22 @@ def _uvicorn(app: str, mat, workers: int, port: int, env=None):
                             env=env)
 
 
-def start_bare(mat, workers: int, port: int):
-    return _uvicorn("bare_app:app", mat, workers, port)
+def start_bare(mat, workers: int, port: int, python_args=()):
+    return _uvicorn("bare_app:app", mat, workers, port, python_args=python_args)
 
 
-def start_floor(mat, workers: int, port: int, database: str):
+def start_floor(mat, workers: int, port: int, database: str, python_args=()):
     """floor_app.py: the bare endpoint plus the relay's own durable write (writer thread, put_items)."""
     from tui_client.relay.storage import open_storage
 
     open_storage(database).close()  # the schema, once, before the workers start (as `tsunagi relay`)
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return _uvicorn("floor_app:app", mat, workers, port,
-                    env=dict(os.environ, TSUNAGI_FLOOR_DATABASE=database, PYTHONPATH=path))
+                    env=dict(os.environ, TSUNAGI_FLOOR_DATABASE=database, PYTHONPATH=path), python_args=python_args)
 
 
-def start_relay(mat, workers: int, port: int, database: str, home: Path, log_level: str):
-    cmd = [sys.executable, "-m", "tui_client", "relay", "--host", "127.0.0.1", "--port", str(port),
+def start_relay(mat, workers: int, port: int, database: str, home: Path, log_level: str, python_args=()):
+    cmd = [sys.executable, *python_args, "-m", "tui_client", "relay", "--host", "127.0.0.1", "--port", str(port),
            "--database", database, "--demo-offices", "--workers", str(workers), "--log-level", log_level]
     env = dict(os.environ, TSUNAGI_HOME=str(home))
     log = open(home / f"relay-{port}.log", "wb")
@@ -169,12 +169,14 @@ def group_cpu_seconds(pgid: int) -> Tuple[float, float]:
     return total / tick, main / tick
 
 
-def measure(kind: str, mat, workers: int, args, tmp: Path) -> dict:
+def measure(kind: str, mat, workers: int, args, tmp: Path, python_args=(), at_start=None) -> dict:
+    """One run of one server under the load; ``python_args`` go before ``-m`` (profile_relay.py:
+    cProfile), ``at_start(proc)`` is called when the counted window starts (profile_relay.py: perf)."""
     import loadgen
 
     port = free_port()
     if kind == "bare":
-        proc = start_bare(mat, workers, port)
+        proc = start_bare(mat, workers, port, python_args)
     else:
         database = args.database or str(tmp / f"{kind}-{workers}-{port}.sqlite3")
         if database.startswith("postgresql://"):
@@ -183,9 +185,9 @@ def measure(kind: str, mat, workers: int, args, tmp: Path) -> dict:
             with psycopg.connect(database, autocommit=True) as conn:
                 conn.execute("DROP TABLE IF EXISTS items, offices, office_services, certificates, deliveries")
         if kind == "floor":
-            proc = start_floor(mat, workers, port, database)
+            proc = start_floor(mat, workers, port, database, python_args)
         else:
-            proc = start_relay(mat, workers, port, database, tmp, args.log_level)
+            proc = start_relay(mat, workers, port, database, tmp, args.log_level, python_args)
     import threading
 
     try:
@@ -193,7 +195,12 @@ def measure(kind: str, mat, workers: int, args, tmp: Path) -> dict:
         cpu = {}
         # Server CPU per request: counted from the end of the warm-up to the end of the run. On a
         # shared machine requests/s swing with the neighbours' load; CPU per request much less.
-        timer = threading.Timer(2.0, lambda: cpu.setdefault("start", group_cpu_seconds(proc.pid)))
+        def window_starts():
+            cpu["start"] = group_cpu_seconds(proc.pid)
+            if at_start is not None:
+                at_start(proc)
+
+        timer = threading.Timer(2.0, window_starts)
         timer.start()
         result = loadgen.run("127.0.0.1", port, ca=mat["ca"], cert=mat["cert"], key=mat["key"],
                              clients=args.clients, processes=args.processes, duration=args.duration,
@@ -204,7 +211,7 @@ def measure(kind: str, mat, workers: int, args, tmp: Path) -> dict:
         result.update(cpu_us=used * per, loop_us=loop * per, other_us=(used - loop) * per)
     finally:
         stop(proc)
-    result.update(server=kind, workers=workers)
+    result.update(server=kind, workers=workers, pid=proc.pid)
     return result
 
 
