@@ -10,7 +10,9 @@ the filename grammar (routing), the directory lookup, the SHA-256 and envelope c
 query parameter as sent; the routing facts are the benchmark's fixed offices.
 
 The database URL comes from ``TSUNAGI_FLOOR_DATABASE`` (the schema must exist: bench_relay.py
-creates it before the workers start, as ``tsunagi relay`` does).
+creates it before the workers start, as ``tsunagi relay`` does). ``TSUNAGI_FLOOR_WRITE=0`` (an
+experiment, docs/benchmarks.md) keeps the writer thread and its hand-off but stores nothing: what
+the hand-off alone costs the event loop.
 """
 
 import os
@@ -24,6 +26,8 @@ JSON = [(b"content-type", b"application/json")]
 
 def _store(storage, group):
     """The writer's group store without the checks: the storage write alone."""
+    if os.environ.get("TSUNAGI_FLOOR_WRITE") == "0":
+        return [("0" * 32, False)] * len(group)
     try:
         return storage.put_items(group)
     except StorageError as exc:

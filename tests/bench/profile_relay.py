@@ -3,6 +3,7 @@
     python tests/bench/profile_relay.py relay --perf       # perf record of the whole server process
     python tests/bench/profile_relay.py relay --cprofile   # cProfile of the event-loop thread
     python tests/bench/profile_relay.py floor --perf       # the same for floor_app.py (or bare)
+    python tests/bench/profile_relay.py storage            # the storage path alone, in-process
 
 ``--perf``: ``perf record -e cpu-clock`` (a software clock: this VM has no hardware counters) of the
 server process for the counted window; prints the samples by thread (the main thread is the event
@@ -70,18 +71,55 @@ def profiled(out: str, argv: list) -> None:
         profile.dump_stats(out)
 
 
+def in_process(mat, tmp: Path, groups: int, size: int) -> None:
+    """CPU per upload of the storage path alone, in this process, no HTTP and no threads: the floor's
+    write (``put_items``) and the relay's writer work (``store_group``: SHA-256, envelope, the log
+    record, then ``put_items``), each on a fresh durable SQLite file, ``groups`` groups of ``size``."""
+    import logging
+    import time
+
+    from bench_relay import CM, HC, upload_requests  # noqa: F401  (the same names as the load)
+    from tui_client.core import wire
+    from tui_client.relay.storage import NewItem, open_storage
+    from tui_client.relay.writer import store_group
+
+    body = Path(mat["sealed"]).read_bytes()
+    digest = wire.digest(body)
+    logging.basicConfig(level=logging.INFO, stream=open(tmp / "log.txt", "w"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def items(start: int):
+        return [(NewItem("file", f"UPPLAN_202505_{CM}_43_{HC}_11_{start + i:014d}.CSV", digest, len(body),
+                         CM, "43", HC, "11"), body) for i in range(size)]
+
+    for label, work in (("put_items (the floor's write)", lambda s, g: s.put_items(g)),
+                        ("store_group (the relay's writer: checks, log record, put_items)", store_group)):
+        storage = open_storage(str(tmp / f"{label.split()[0]}.sqlite3"))
+        work(storage, items(10 ** 9))  # warm: the file, the connection, the statements
+        t0, c0 = time.perf_counter(), time.thread_time()
+        for g in range(groups):
+            work(storage, items(g * size))
+        n = groups * size
+        print(f"{label}: {(time.thread_time() - c0) / n * 1e6:.0f} µs CPU per upload "
+              f"({(time.perf_counter() - t0) / n * 1e6:.0f} µs wall), groups of {size}")
+        storage.close()
+
+
 def main() -> int:
     if sys.argv[1:2] == ["--profiled"]:
         profiled(sys.argv[2], sys.argv[3:])
         return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("server", choices=("relay", "floor", "bare"))
-    how = ap.add_mutually_exclusive_group(required=True)
+    ap.add_argument("server", choices=("relay", "floor", "bare", "storage"),
+                    help="storage: no server, the storage path in this process (in_process)")
+    how = ap.add_mutually_exclusive_group(required=False)
     how.add_argument("--perf", action="store_true")
     how.add_argument("--cprofile", action="store_true")
     ap.add_argument("--duration", type=float, default=3.0)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--groups", type=int, default=100, help="storage: groups stored")
+    ap.add_argument("--group-size", type=int, default=32, help="storage: uploads per group")
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--dir", default=str(Path.home() / ".cache"))
     args = ap.parse_args()
@@ -100,6 +138,11 @@ def main() -> int:
                  "--", "sleep", str(max(1.0, args.duration - 0.5))],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
+        if args.server == "storage":
+            in_process(mat, tmp, args.groups, args.group_size)
+            return 0
+        if not (args.perf or args.cprofile):
+            ap.error("relay, floor and bare need --perf or --cprofile")
         python_args = (__file__, "--profiled", str(stats)) if args.cprofile else ()
         result = measure(args.server, mat, 1, args, tmp, python_args=python_args,
                          at_start=start_perf if args.perf else None)
