@@ -30,8 +30,8 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
-from typing import Tuple
 from pathlib import Path
+from typing import Tuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

@@ -78,7 +78,7 @@ def in_process(mat, tmp: Path, groups: int, size: int) -> None:
     import logging
     import time
 
-    from bench_relay import CM, HC, upload_requests  # noqa: F401  (the same names as the load)
+    from bench_relay import CM, HC  # the offices of the load's names
     from tui_client.core import wire
     from tui_client.relay.storage import NewItem, open_storage
     from tui_client.relay.writer import store_group
