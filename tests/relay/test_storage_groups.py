@@ -154,6 +154,31 @@ def test_the_writer_refuses_a_wrong_digest_or_an_unsealed_body_and_stores_the_re
         storage.close()
 
 
+def test_a_writer_with_its_own_store_function_stores_groups_with_it(database):
+    """``store=`` replaces the checks and the write (tests/bench/floor_app.py passes ``put_items``
+    alone): an unsealed body is then stored as it came, and the groups still go through it."""
+    storage = open_storage(database)
+    groups = []
+
+    def store(s, group):
+        groups.append(len(group))
+        return s.put_items(group)
+
+    writer = ItemWriter(storage, store=store)
+    plain = b"1,2,3\r\n"
+
+    async def main():
+        return await asyncio.gather(*(writer.put(_item(i, wire.digest(plain)), plain) for i in range(5)))
+
+    try:
+        answers = asyncio.run(main())
+        assert [dup for _, dup in answers] == [False] * 5
+        assert sum(groups) == 5
+        assert storage.download(answers[0][0], HC)[1] == plain
+    finally:
+        storage.close()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="the lock file needs fcntl")
 def test_sqlite_writers_queue_on_the_lock_file_instead_of_failing(tmp_path):
     """Several workers write one SQLite file: a writer that finds another committing waits for it

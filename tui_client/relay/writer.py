@@ -32,12 +32,15 @@ class ItemWriter:
     one group is being written (and synced) joins the next, and a group is one transaction (one
     commit, one sync). An upload is answered only after its group has committed."""
 
-    def __init__(self, storage: Storage, arrivals=None, max_group: int = GROUP_ITEMS):
+    def __init__(self, storage: Storage, arrivals=None, max_group: int = GROUP_ITEMS, store=None):
+        """``store(storage, group)`` → one result per upload (default ``store_group``: the checks,
+        then ``put_items``); tests/bench/floor_app.py passes the storage write alone."""
         import queue
 
         self.storage = storage
         self.arrivals = arrivals
         self.max_group = max_group
+        self.store = store or store_group
         self._queue: "queue.SimpleQueue" = queue.SimpleQueue()
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
@@ -67,7 +70,7 @@ class ItemWriter:
                     group.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            results = store_group(self.storage, [(item, content) for item, content, _, _ in group])
+            results = self.store(self.storage, [(item, content) for item, content, _, _ in group])
             by_loop: dict = {}
             for (_, _, future, loop), result in zip(group, results):
                 by_loop.setdefault(loop, []).append((future, result))
