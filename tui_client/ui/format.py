@@ -63,14 +63,15 @@ def state_label(state) -> str:
     return f"{_MARKS.get(key, '・')} {t(key)}"
 
 
-def party_label(party) -> str:
-    """事業所番号（サービス種類）name, as much as is known."""
+def party_label(party, *, named: bool = True) -> str:
+    """事業所番号/サービス種類 name, as much as is known; without the name (``named=False``) for a table
+    column, which has room for the 13 cells of the number only at 80 columns."""
     if party is None:
         return ""
     text = party.office
     if party.service:
         text += f"/{party.service}"
-    if party.name:
+    if party.name and named:
         text += f" {party.name}"
     return text
 

@@ -1,0 +1,100 @@
+"""Every screen at 80x24 (issue 15): nothing overflows, nothing is cut off, and it grows when the
+terminal does. Pilot tests on the real app over the fixed service layer (``fixed.py``) or a real
+office; they assert on widget regions and text, never on pixels."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Static
+from textual.widgets._footer import FooterKey
+
+from fixed import FixedServices, batch_plan, outbox_items
+from uihelp import settle
+from tui_client.catalog import t
+from tui_client.ui import actions
+from tui_client.ui.app import TsunagiApp
+from tui_client.ui.settings import AppSettings
+
+pytestmark = pytest.mark.anyio
+
+WIDTH, HEIGHT = 80, 24
+
+
+def _app(tmp_path):
+    settings = AppSettings(export_folder="/demo/export", import_folder="/demo/import")
+    return TsunagiApp(FixedServices(), settings=settings, home=str(tmp_path), poll=False)
+
+
+def _text(app, selector) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def _fits(widget, width=WIDTH) -> bool:
+    return widget.region.x >= 0 and widget.region.right <= width
+
+
+def _no_sideways_scroll(table: DataTable) -> bool:
+    return table.virtual_size.width <= table.scrollable_content_region.width
+
+
+@pytest.mark.parametrize("tab, key, selector, names", [
+    ("batch", "f4", "#batch-table", [f.name for f in batch_plan().files]),
+    ("outbox", "f3", "#outbox-table", [i.name for i in outbox_items()]),
+])
+async def test_file_tables_drop_the_name_column_at_80_columns_and_name_the_selected_file_below(
+        tmp_path, tab, key, selector, names):
+    app = _app(tmp_path)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await pilot.press(key)
+        await settle(pilot)
+        table = app.query_one(selector, DataTable)
+        assert table.row_count == len(names)
+        assert not table.name_shown and len(table.columns) == len(table._labels)
+        assert _fits(table) and _no_sideways_scroll(table)
+        await pilot.press("down")
+        await settle(pilot)
+        detail = app.query_one(f"#{tab}-detail", Static)
+        assert names[1] in _text(app, f"#{tab}-detail") and _fits(detail)
+        assert detail.region.y >= table.region.bottom            # below the table, on screen
+        assert detail.region.bottom <= HEIGHT - 1                # above the footer
+
+        # a wide terminal has room for the whole name: the column comes back, the cursor stays
+        await pilot.resize_terminal(180, 40)
+        await settle(pilot)
+        assert table.name_shown and table.get_row_at(1)[-1] == names[1] and table.cursor_row == 1
+        assert _no_sideways_scroll(table)
+        await pilot.resize_terminal(WIDTH, HEIGHT)
+        await settle(pilot)
+        assert not table.name_shown and table.cursor_row == 1 and _no_sideways_scroll(table)
+
+
+async def test_batch_summary_and_send_hint_are_each_on_their_own_line(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        summary, hint = app.query_one("#batch-summary", Static), app.query_one("#batch-hint", Static)
+        assert _text(app, "#batch-hint") == t("batch.send_hint")
+        assert t("batch.send_hint") not in _text(app, "#batch-summary")
+        plan = batch_plan()
+        assert _text(app, "#batch-summary").startswith(
+            t("batch.summary", total=len(plan.files), ok=len(plan.sendable), bad=len(plan.files) - len(plan.sendable),
+              boxes=1))
+        assert summary.region.height == 1 and hint.region.height == 1
+        assert hint.region.y == summary.region.bottom and hint.region.bottom <= HEIGHT - 1
+        assert _fits(summary) and _fits(hint)
+
+
+@pytest.mark.parametrize("tab", ["home", "inbox", "outbox", "batch", "compose"])
+async def test_footer_shows_the_screens_keys_and_quit_and_palette_within_80_columns(tmp_path, tab):
+    app = _app(tmp_path)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await pilot.press(actions.get(f"tab.{tab}").key)
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        shown = {k.description for k in keys}
+        scope = app.query_one(f"#tab-{tab}").SCOPE
+        # enter is the focused table's own (hidden) key that opens the row: not a footer hint
+        wanted = {a.label for a in actions.actions_for(scope) if a.footer and a.key != "enter"}
+        assert wanted | {t("action.quit"), t("action.palette")} == shown
+        assert all(k.region.width > 0 and _fits(k) for k in keys), [(k.description, k.region) for k in keys]
