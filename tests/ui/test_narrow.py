@@ -98,3 +98,41 @@ async def test_footer_shows_the_screens_keys_and_quit_and_palette_within_80_colu
         wanted = {a.label for a in actions.actions_for(scope) if a.footer and a.key != "enter"}
         assert wanted | {t("action.quit"), t("action.palette")} == shown
         assert all(k.region.width > 0 and _fits(k) for k in keys), [(k.description, k.region) for k in keys]
+
+
+async def test_settings_edit_the_archive_retention_through_the_config_module(tmp_path):
+    from textual.widgets import Input
+
+    from tui_client import office as office_mod
+    from tui_client import sample_certs
+    from tui_client.ui.services import Services
+
+    home = str(tmp_path / "pc")
+    office_mod.setup_demo_office("cm", "https://127.0.0.1:9", home)
+    number = sample_certs.office("cm")["office_number"]
+    cm, findings = office_mod.Office.open(number, home=home)
+    assert cm is not None, findings
+    try:
+        app = TsunagiApp(Services(cm), home=home, poll=False)
+        async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+            await settle(pilot)
+            await pilot.press("f9")
+            await settle(pilot)
+            field = app.screen.query_one("#settings-retention_years", Input)
+            assert field.value == "5" and not field.disabled and _fits(field)
+            for bad in ("0", "101", "ten"):
+                field.value = bad
+                await pilot.press("ctrl+s")
+                await settle(pilot)
+                text = _text(app, "#settings-problems")
+                assert t("settings.retention_years") in text and bad in text
+            assert office_mod.load_settings(number, home)[0].retention_years == 5    # nothing saved
+            field.value = " 7 "
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert not app.screen.query("#settings-retention_years")          # the dialog closed
+        assert cm.settings.retention_years == 7
+        assert office_mod.load_settings(number, home)[0].retention_years == 7
+        assert office_mod.load_settings(number, home)[0].relay_url == "https://127.0.0.1:9"
+    finally:
+        cm.close()

@@ -202,6 +202,7 @@ TEXT = {
     # settings
     "settings.title": "設定",
     "settings.relay_url": "中継サーバー",
+    "settings.retention_years": "保存期間（年）",
     "settings.export_folder": "送るフォルダ",
     "settings.import_folder": "保存先フォルダ",
     "settings.hook_command": "通知コマンド",
@@ -221,6 +222,7 @@ TEXT = {
     "settings.problem.hook": "通知コマンド「{value}」を読み取れません。引用符の対応を確かめてください。",
     "settings.problem.not_number": "数字で入れてください（いまは「{value}」）。",
     "settings.problem.poll_range": "{value}秒は範囲外です。5〜3600秒で入れてください。",
+    "settings.problem.retention_range": "{value}年は範囲外です。1〜100年で入れてください。",
     "settings.problem.relay_url": "中継サーバー「{value}」は https:// で始まるアドレスにしてください。",
     "settings.problem.unreadable": "設定ファイルを読めませんでした。消すと初期値に戻ります。",
     "settings.problem.write": "設定を保存できませんでした（{value}）。空き容量と書き込み権限を確かめてください。",
