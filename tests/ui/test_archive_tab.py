@@ -217,3 +217,36 @@ def test_archive_tab_snapshot(snap_compare, office, size, theme):
     app = ArchiveApp(office, page_size=8)
     app.theme = theme
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_filters_at_80x24_each_have_room_for_their_prompt_and_work_by_keyboard(office):
+    """Failed before the fix: on one row at 80 columns the three inputs got about 12 cells each,
+    cutting their placeholders (利用者: 被保険者番号か氏名) and what was typed."""
+    from rich.cells import cell_len
+    from textual.widgets import Select
+
+    from tui_client.catalog import t
+
+    app = ArchiveApp(office)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tab = app.query_one(ArchiveTab)
+        await settle(pilot, lambda: tab.page.total == 7)
+        prompts = {"user": t("archive.form.user.placeholder"), "partner": t("archive.form.partner.placeholder"),
+                   "month": t("archive.form.month.placeholder"), "kind": t("archive.form.kind.prompt"),
+                   "state": t("archive.form.state.prompt")}
+        regions = []
+        for key, prompt in prompts.items():
+            widget = app.query_one(f"#archive-{key}", Select if key in ("kind", "state") else Input)
+            region = widget.region
+            assert region.x >= 0 and region.right <= 80 and region.height == 3, (key, region)
+            # the border (2), padding (2) and, for a list, its arrow (2) beside the whole prompt
+            assert region.width >= cell_len(prompt) + (6 if isinstance(widget, Select) else 4), (key, region)
+            assert all(not region.overlaps(other) for other in regions), key
+            regions.append(region)
+        table = app.query_one("#archive-table", DataTable)
+        assert table.region.y >= max(r.bottom for r in regions) and table.region.height >= 5
+        # keyboard only: / to the form, tab along it, type a month, Enter searches
+        table.focus()
+        await pilot.press("slash", "tab", "tab", *"202506", "enter")
+        await settle(pilot, lambda: tab.query_.month == "202506" and tab.page.total == 3)
+        assert app.focused is app.query_one("#archive-month", Input)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Optional
 
 from textual import on, work
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Select, Static
 
 from tui_client.catalog import t
@@ -67,11 +67,14 @@ def _first_error(findings) -> Optional[str]:
 class ArchiveTab(TabView):
     SCOPE = SCOPE
     BINDINGS = bindings_for(SCOPE)
+    # Two rows of filters: on one row at 80 columns each input got about 12 cells, too few for its
+    # placeholder or a name. The text inputs share the first row, month and the two lists the second.
     DEFAULT_CSS = """
-    ArchiveTab #archive-form { height: 3; }
-    ArchiveTab #archive-form Input { width: 1fr; }
-    ArchiveTab #archive-month { max-width: 14; }
-    ArchiveTab #archive-form Select { width: 20; }
+    ArchiveTab #archive-form { height: auto; }
+    ArchiveTab .archive-form-row { height: 3; }
+    ArchiveTab .archive-form-row Input { width: 1fr; }
+    ArchiveTab #archive-month { width: 16; }
+    ArchiveTab .archive-form-row Select { width: 1fr; }
     ArchiveTab #archive-detail { height: 2; padding: 0 1; }
     """
 
@@ -83,15 +86,17 @@ class ArchiveTab(TabView):
 
     def compose(self):
         yield Static(t("archive.tab.loading"), classes="tab-title", id="archive-title")
-        with Horizontal(id="archive-form"):
-            yield Input(placeholder=t("archive.form.user.placeholder"), id="archive-user")
-            yield Input(placeholder=t("archive.form.partner.placeholder"), id="archive-partner")
-            yield Input(placeholder=t("archive.form.month.placeholder"), id="archive-month", max_length=6,
-                        restrict=r"[0-9]*")
-            yield Select([(kind_label(k), k) for k in KINDS], prompt=t("archive.form.kind.prompt"),
-                         id="archive-kind")
-            yield Select([(t(s.label_key), s.value) for s in STATES], prompt=t("archive.form.state.prompt"),
-                         id="archive-state")
+        with Vertical(id="archive-form"):
+            with Horizontal(classes="archive-form-row"):
+                yield Input(placeholder=t("archive.form.user.placeholder"), id="archive-user")
+                yield Input(placeholder=t("archive.form.partner.placeholder"), id="archive-partner")
+            with Horizontal(classes="archive-form-row"):
+                yield Input(placeholder=t("archive.form.month.placeholder"), id="archive-month", max_length=6,
+                            restrict=r"[0-9]*")
+                yield Select([(kind_label(k), k) for k in KINDS], prompt=t("archive.form.kind.prompt"),
+                             id="archive-kind")
+                yield Select([(t(s.label_key), s.value) for s in STATES], prompt=t("archive.form.state.prompt"),
+                             id="archive-state")
         table = DataTable(id="archive-table", cursor_type="row", zebra_stripes=False)
         table.add_columns(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
                                                               "evidence", "partner", "name")))
