@@ -136,3 +136,47 @@ async def test_settings_edit_the_archive_retention_through_the_config_module(tmp
         assert office_mod.load_settings(number, home)[0].relay_url == "https://127.0.0.1:9"
     finally:
         cm.close()
+
+
+async def test_setup_check_shortens_long_folder_paths_in_the_middle_on_their_own_line(tmp_path):
+    from rich.cells import cell_len
+
+    from tui_client.ui.screens.setup import SetupScreen
+
+    deep = tmp_path.joinpath("介護ソフト", "出力先フォルダ[2025]", *(["とても長いフォルダの名前"] * 4), "送信用")
+    deep.mkdir(parents=True)
+    assert cell_len(str(deep)) > WIDTH
+    settings = AppSettings(export_folder=str(deep), import_folder=str(tmp_path))
+    app = TsunagiApp(None, settings=settings, home=str(tmp_path), poll=False)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SetupScreen) and screen.checks
+        box = screen.query_one("#setup-checks", Static)
+        lines = str(box.render()).split("\n")
+        paths = [line for line in lines if "/" in line]        # (a fix in words may wrap; a path never)
+        assert len(paths) == 2 and all(cell_len(line) <= box.content_region.width for line in paths), paths
+        shortened = [line for line in lines if "…" in line and line.endswith("送信用")]
+        assert len(shortened) == 1 and shortened[0].startswith("    " + str(tmp_path)[:10])
+        assert str(tmp_path) in "\n".join(lines)             # the short path, whole, beside its check
+        # wider: the same path, still one line of its own and never wrapped
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        paths = [line for line in str(box.render()).split("\n") if "/" in line]
+        assert len(paths) == 2 and all(cell_len(line) <= box.content_region.width for line in paths), paths
+
+
+@pytest.mark.parametrize("text, width", [
+    ("/home/ケアマネ/介護ソフト/出力/送信用", 20), ("/a/b", 10), ("あいうえおかきくけこ", 9), ("abcdef", 1), ("abc", 0)])
+def test_middle_ellipsis_counts_cells_and_keeps_both_ends(text, width):
+    from rich.cells import cell_len
+
+    from tui_client.ui.format import middle_ellipsis
+
+    short = middle_ellipsis(text, width)
+    assert cell_len(short) <= width
+    if cell_len(text) <= width:
+        assert short == text
+    elif width > 1:
+        head, tail = short.split("…")
+        assert text.startswith(head) and text.endswith(tail) and head and tail

@@ -76,6 +76,33 @@ def party_label(party, *, named: bool = True) -> str:
     return text
 
 
+def middle_ellipsis(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, its middle replaced by … when it is longer: a
+    folder path keeps its root and its last folder, which are what tell two paths apart. Counts
+    cells, so a Japanese folder name (two cells a character) is cut where it really ends."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:max(width, 0)]
+    room = width - 1
+    head_room, tail_room = (room + 1) // 2, room // 2
+    head, used = "", 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > head_room:
+            break
+        head, used = head + ch, used + w
+    tail, used = "", 0
+    for ch in reversed(text):
+        w = cell_len(ch)
+        if used + w > tail_room:
+            break
+        tail, used = ch + tail, used + w
+    return f"{head}…{tail}"
+
+
 def finding_text(finding) -> Tuple[str, str]:
     """``(what happened, what to do)`` for a ``FindingSummary``."""
     message, fix = FINDINGS.get(finding.code, (TEXT["finding.unknown"], ""))
