@@ -180,3 +180,41 @@ def test_middle_ellipsis_counts_cells_and_keeps_both_ends(text, width):
     elif width > 1:
         head, tail = short.split("…")
         assert text.startswith(head) and text.endswith(tail) and head and tail
+
+
+async def test_toasts_break_japanese_where_the_line_ends_not_at_a_space(tmp_path):
+    """Failed before the fix: ``…直してから c で確認…`` broke after ``c`` and left the line half
+    empty; a finding's ``{row}行目の {field}`` split there too."""
+    from rich.cells import cell_len
+    from textual.widgets._toast import Toast
+
+    from tui_client.office.models import FindingSummary
+    from tui_client.ui.format import finding_text, toast_text
+
+    what, fix = finding_text(FindingSummary("E-FLD-001", row=3, column=15, field="サービスコード", value="99XXXX"))
+    messages = [t("batch.nothing_to_send"), f"{what}\n{fix}", "「[1]月分.CSV」を保存しました。"]
+    app = _app(tmp_path)
+    async with app.run_test(size=(WIDTH, HEIGHT), notifications=True) as pilot:
+        await settle(pilot)
+        for message in messages:
+            app.notify(message, timeout=60)
+        await settle(pilot)
+        toasts = list(app.query(Toast))
+        assert len(toasts) == len(messages)
+        for toast, message in zip(toasts, messages):
+            assert _fits(toast)
+            width = toast.content_region.width
+            # the lines as drawn (after the toast wrapped them)
+            lines = [toast.render_line(y).text.strip() for y in range(toast.size.height)]
+            lines = [line for line in lines if line]
+            paragraphs = toast_text(message).split("\n")
+            assert "".join(lines) == "".join(paragraphs)           # all of it, nothing cut
+            ends, done = set(), 0
+            for para in paragraphs:
+                done += len(para)
+                ends.add(done)
+            done = 0
+            for line in lines:
+                done += len(line)
+                if done not in ends:        # inside a paragraph: the line is full
+                    assert cell_len(line) >= width - 1, (line, width, lines)

@@ -6,6 +6,7 @@ Status is always a mark AND a word (never colour alone): ● 新着, ✓ 受信�
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Optional, Tuple
 
@@ -74,6 +75,22 @@ def party_label(party, *, named: bool = True) -> str:
     if party.name and named:
         text += f" {party.name}"
     return text
+
+
+#: Japanese characters (kana, kanji, full-width forms and punctuation)
+_JAPANESE = "[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_SPACE_BY_JAPANESE = re.compile(rf"(?<={_JAPANESE}) +| +(?={_JAPANESE})")
+
+
+def toast_text(message: str) -> str:
+    """A message for a toast (``notify``) without the ASCII spaces that sit next to Japanese.
+
+    A toast wraps at spaces first: ``…直してから c で確認…`` broke after ``c`` and left half a line
+    empty, and a ``{row}行目の {field}`` finding split the field from its row. Japanese needs no
+    spaces around a key name, number or file name, so without them the line breaks where the
+    toast's width ends, as Japanese text does. Spaces between two ASCII words (``tsunagi check``)
+    stay."""
+    return _SPACE_BY_JAPANESE.sub("", message)
 
 
 def middle_ellipsis(text: str, width: int) -> str:
