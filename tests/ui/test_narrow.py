@@ -218,3 +218,21 @@ async def test_toasts_break_japanese_where_the_line_ends_not_at_a_space(tmp_path
                 done += len(line)
                 if done not in ends:        # inside a paragraph: the line is full
                     assert cell_len(line) >= width - 1, (line, width, lines)
+
+
+@pytest.mark.parametrize("keys, scope", [(("f9",), "settings"), (("f3", "down", "down", "w"), "confirm"),
+                                         (("f4", "o"), "picker")])
+async def test_a_dialog_shows_its_own_keys_in_the_footer_not_the_screen_below(tmp_path, keys, scope):
+    app = _app(tmp_path)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        assert getattr(app.screen, "SCOPE", "") == scope
+        footer_keys = [k for k in app.screen.query(FooterKey)]
+        shown = {k.description for k in footer_keys}
+        wanted = {a.label for a in actions.actions_for(scope) if a.footer}
+        assert wanted and wanted <= shown
+        assert all(k.region.width and _fits(k) for k in footer_keys)
+        assert shown <= wanted | {t("action.quit"), t("action.palette")}    # nothing of the tab below

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Footer, Input, Select, Static
 
 from tui_client.catalog import t
 from tui_client.ui import settings as settings_mod
@@ -54,6 +54,8 @@ class SettingsScreen(ModalScreen):
             with Horizontal(classes="buttons"):
                 yield Button(t("settings.save"), id="settings-save", variant="primary")
                 yield Button(t("settings.cancel"), id="settings-cancel")
+        # the dialog's own keys (the screen below keeps its footer, with keys that do not work here)
+        yield Footer(show_command_palette=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "settings-save":
