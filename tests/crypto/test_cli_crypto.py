@@ -91,6 +91,20 @@ def test_seal_open_receipt_round_trip(run_cli, tmp_path):
     assert code == 2 and "E-RCPT-003" in out
 
 
+@pytest.mark.parametrize("kind", ["no_cn", "two_cns", "not_utf8"])
+def test_receipt_verify_of_a_signer_with_a_malformed_subject_exits_2_with_its_code(run_cli, tmp_path, kind):
+    from badcerts import bad_subject_office
+    from tui_client.core import receipts
+
+    signer, _, ca_pem = bad_subject_office(kind)
+    src = tmp_path / NAME
+    src.write_bytes(b"1,2,3\r\n" * 10)
+    (tmp_path / "r.p7s").write_bytes(receipts.make_receipt(NAME, src.read_bytes(), signer))
+    (tmp_path / "ca.pem").write_bytes(ca_pem)
+    code, out, err = run_cli("receipt", "verify", tmp_path / "r.p7s", "--file", src, "--trust", tmp_path / "ca.pem")
+    assert code == 2 and "E-RCPT-009" in out and "Traceback" not in err
+
+
 def test_open_refuses_with_exit_2_or_3(run_cli, tmp_path):
     fixture = tmp_path / (NAME + ".p7m")
     shutil.copy(FIXTURES / "openssl-des3.p7m", fixture)

@@ -104,6 +104,22 @@ def test_receipt_from_a_foreign_ca(trust):
     assert rec is None and codes(f) == ["E-CERT-008"]
 
 
+@pytest.mark.parametrize("kind, reason", [("no_cn", "no_cn"), ("two_cns", "two_cns"), ("not_utf8", "unreadable")])
+def test_receipt_whose_signer_has_a_malformed_subject_is_a_finding_not_an_exception(kind, reason):
+    """Failed before the fix: a commonName that is not UTF-8 raised ValueError out of
+    verify_receipt (cryptography refuses to read the subject); no or two commonNames passed
+    unnoticed or as another office's signature."""
+    from badcerts import bad_subject_office
+
+    signer, trust_bad, _ = bad_subject_office(kind)
+    if kind == "not_utf8":
+        with pytest.raises(ValueError):
+            signer.certificate.subject        # what the receipt check must not trip over
+    r = receipts.make_receipt(NAME, CONTENT, signer)
+    rec, f = receipts.verify_receipt(r, NAME, DIGEST, trust_bad)
+    assert rec is None and codes(f) == ["E-RCPT-009"] and f[0].value == reason and f[0].file == NAME
+
+
 def test_bad_digest_argument_is_a_programming_error(ks):
     with pytest.raises(ValueError):
         receipts.make_receipt(NAME, "not-a-digest", ks("homecare"))

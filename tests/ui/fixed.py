@@ -28,7 +28,7 @@ class FixedOffice:
     def __init__(self):
         self.settings = SimpleNamespace(office=CM.office, services=["43"], name=CM.name,
                                         relay_url="https://127.0.0.1:8443", keystore_file="/demo/cm.p12",
-                                        ca_file="/demo/ca.pem", import_folder="")
+                                        ca_file="/demo/ca.pem", import_folder="", retention_years=5)
         self.number = CM.office
 
     def close(self):

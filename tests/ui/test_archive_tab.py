@@ -217,3 +217,62 @@ def test_archive_tab_snapshot(snap_compare, office, size, theme):
     app = ArchiveApp(office, page_size=8)
     app.theme = theme
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_filters_at_80x24_each_have_room_and_a_label_and_work_by_keyboard(office):
+    """Failed before the fix: on one row at 80 columns the three inputs got about 12 cells each,
+    cutting their placeholders (利用者: 被保険者番号か氏名) and what was typed."""
+    from rich.cells import cell_len
+    from textual.widgets import Label, Select
+
+    from tui_client.catalog import t
+
+    app = ArchiveApp(office)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tab = app.query_one(ArchiveTab)
+        await settle(pilot, lambda: tab.page.total == 7)
+        fields = {"user": ("archive.form.user", "archive.form.user.placeholder"),
+                  "partner": ("archive.col.partner", "archive.form.partner.placeholder"),
+                  "month": ("archive.form.month", "archive.form.month.placeholder"),
+                  "kind": ("archive.col.kind", "archive.form.kind.prompt"),
+                  "state": ("archive.col.state", "archive.form.state.prompt")}
+        labels = {str(label.render()): label.region for label in tab.query(Label)}
+        regions = []
+        for key, (label_key, prompt_key) in fields.items():
+            widget = app.query_one(f"#archive-{key}", Select if key in ("kind", "state") else Input)
+            region = widget.region
+            assert region.x >= 0 and region.right <= 80 and region.height == 1, (key, region)
+            # the whole prompt, and for a list its arrow, or six digits and the cursor
+            need = cell_len(t(prompt_key)) + (3 if isinstance(widget, Select) else 1)
+            assert region.width >= need, (key, region)
+            label = labels[t(label_key)]
+            assert label.y == region.y and label.right <= region.x, key      # its word just before it
+            assert all(not region.overlaps(other) for other in regions), key
+            regions.append(region)
+        table = app.query_one("#archive-table", DataTable)
+        assert table.region.y >= max(r.bottom for r in regions) and table.region.height > 1
+        # keyboard only: / to the form, tab along it, type a month, Enter searches
+        table.focus()
+        await pilot.press("slash", "tab", "tab", *"202506", "enter")
+        await settle(pilot, lambda: tab.query_.month == "202506" and tab.page.total == 3)
+        assert app.focused is app.query_one("#archive-month", Input)
+
+
+async def test_at_80x24_the_table_has_the_keyboard_and_every_footer_key_fits(office):
+    from textual.widgets._footer import FooterKey
+
+    from tui_client.catalog import t
+    from tui_client.ui import actions
+
+    app = ArchiveApp(office)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tab = app.query_one(ArchiveTab)
+        await settle(pilot, lambda: tab.page.total == 7)
+        tab.focus_first()
+        await settle(pilot, lambda: app.focused is app.query_one("#archive-table"))
+        keys = list(app.screen.query(FooterKey))
+        wanted = {a.label for a in actions.actions_for("archive") if a.footer}
+        assert wanted <= {k.description for k in keys}
+        assert all(k.region.width and k.region.right <= 80 for k in keys), [(k.description, k.region) for k in keys]
+        title = str(app.query_one("#archive-title").render())
+        assert t("archive.tab.page_keys", next="n", prev="p") in title        # 7 records, 4 a page

@@ -81,6 +81,21 @@ def _attr(name: x509.Name, oid) -> str:
     return ""
 
 
+def subject_problem(cert: Certificate) -> str:
+    """What is wrong with the subject as an office's name, or "" when nothing is: "unreadable"
+    (not valid DER or a string that is not in its declared encoding, e.g. a UTF8String that is not
+    UTF-8; ``cryptography`` raises on reading such a subject), "no_cn" or "two_cns" (which office
+    signed would be a guess). A certificate from someone else is input: this never raises."""
+    try:
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        [str(a.value) for a in names]
+    except (ValueError, TypeError, UnicodeError):
+        return "unreadable"
+    if not names:
+        return "no_cn"
+    return "two_cns" if len(names) > 1 else ""
+
+
 @functools.lru_cache(maxsize=512)  # a certificate never changes; sealing asks per file
 def office_number_of(cert: Certificate) -> Optional[str]:
     """The 10-digit office number in the subject's commonName, or None when there is none."""

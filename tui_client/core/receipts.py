@@ -91,6 +91,15 @@ def make_receipt(filename: str, content_or_digest, recipient: _certs.Keystore,
     return _cms.sign(payload, recipient.key, recipient.certificate, recipient.chain, signing_time=at)
 
 
+def _unreadable(cert) -> str:
+    """"unreadable" when a chain certificate's subject cannot be read (a CA has no office CN)."""
+    try:
+        cert.subject.rfc4514_string()
+    except (ValueError, TypeError, UnicodeError):
+        return "unreadable"
+    return ""
+
+
 def verify_receipt(data, filename: str, expected_digest, trust: _certs.TrustStore, *,
                    expected_office: Optional[str] = None, seen: Container[str] = (),
                    sent_at: Optional[_dt.datetime] = None,
@@ -100,7 +109,9 @@ def verify_receipt(data, filename: str, expected_digest, trust: _certs.TrustStor
     Findings: E-RCPT-001 not a receipt (damaged), E-RCPT-002 for another file, E-RCPT-003 the
     recipient got other content, E-RCPT-004 signed by another office, E-RCPT-005 replayed,
     E-RCPT-006 signature broken, E-RCPT-007 unknown signer, E-RCPT-008 signer's certificate not
-    valid when it signed, and the signer's chain problems (E-CERT-…, role=signer).
+    valid when it signed, E-RCPT-009 a certificate in it whose subject is malformed (unreadable, no
+    commonName or two: ``value`` says which), and the signer's chain problems (E-CERT-…,
+    role=signer). Never raises on the receipt's bytes or the certificates in it.
     """
     at = _certs.as_utc(at)
     try:
@@ -129,6 +140,12 @@ def verify_receipt(data, filename: str, expected_digest, trust: _certs.TrustStor
 
     findings: List[Finding] = []
     signer = signed.signer
+    # Someone else's certificates are input: one whose subject cannot be read or names no single
+    # office is a finding, before anything below reads the subject (cryptography raises on it).
+    for cert in (signer, *signed.certificates):
+        problem = _certs.subject_problem(cert) if cert is signer else _unreadable(cert)
+        if problem:
+            return None, [make("E-RCPT-009", filename, value=problem)]
     when = min(received_at, at)
     if _certs.time_findings(signer, when) or received_at > at + CLOCK_SKEW:
         findings.append(make("E-RCPT-008", filename, value=_iso(received_at)))

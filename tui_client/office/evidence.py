@@ -23,9 +23,8 @@ from tui_client.core import wire
 from tui_client.core.findings import Finding, make
 from tui_client.office.models import (ExportResult, FindingSummary, ImportResult, ListQuery, OutboxState,
                                       RetentionPlan, Verification)
+from tui_client.office.settings import RETENTION_DEFAULT, RETENTION_MAX, RETENTION_MIN
 
-#: Retention the office settings may ask for (years); anything else falls back to the default.
-RETENTION_DEFAULT, RETENTION_MIN, RETENTION_MAX = 5, 1, 100
 #: Subfolder of an export holding the sealed envelopes and the signed receipts.
 EVIDENCE_FOLDER = "evidence"
 INDEX_NAME = "index.csv"

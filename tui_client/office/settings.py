@@ -11,6 +11,11 @@ from typing import List, Optional, Sequence, Tuple
 from tui_client import config
 from tui_client.core.findings import Finding, has_errors, make
 
+#: Retention the office settings may ask for (years); the settings screen refuses anything else
+#: (ui/settings.py) and the archive falls back to the default for a hand-edited bad value.
+RETENTION_DEFAULT, RETENTION_MIN, RETENTION_MAX = 5, 1, 100
+
+
 @dataclass
 class OfficeSettings:
     """What an office's PC needs to take part. The keystore password is never stored, except for a
@@ -29,7 +34,7 @@ class OfficeSettings:
     previous_keystores: List[str] = field(default_factory=list)
     #: How long the archive (保管庫) keeps exchanged records, in years from the exchange; older ones
     #: are deleted only when a person asks (``Office.retention_plan`` / ``apply_retention``).
-    retention_years: int = 5
+    retention_years: int = RETENTION_DEFAULT
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

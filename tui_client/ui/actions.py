@@ -124,6 +124,8 @@ def keys_clash(scopes: Iterable[str] = ()) -> List[str]:
 #       SCOPE = "inbox"
 #       BINDINGS = bindings_for(SCOPE)
 # Tab keys are F-keys and digits so that no text input swallows them.
+# The footer shows the current screen's keys, then only ^q (quit) and ^p (the palette, where every
+# other app-wide action is): at 80 columns there is no room for more, and the tabs show their F-keys.
 # ---------------------------------------------------------------------------------------------
 
 TABS = ("home", "inbox", "outbox", "batch", "compose", "drafts", "archive")
@@ -134,13 +136,13 @@ register(
             f"tab.{tab}",
             f"f{i + 1}",
             f"tab.{tab}",
-            footer=i < 4,
+            footer=False,       # the tab labels already show their F-key
             priority=True,
             action=f"app.show_tab('{tab}')",
         )
         for i, tab in enumerate(TABS)
     ),
-    Action("app.refresh", "ctrl+r", "action.refresh", action="app.refresh_now"),
+    Action("app.refresh", "ctrl+r", "action.refresh", footer=False, action="app.refresh_now"),
     Action("app.setup", "f8", "action.setup", footer=False, priority=True, action="app.open_setup"),
     Action("app.settings", "f9", "action.settings", footer=False, priority=True,
            action="app.open_settings"),

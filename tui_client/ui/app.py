@@ -144,6 +144,15 @@ class TsunagiApp(App):
             if self._driver is not None and self.is_running and not self._exit:   # not while closing
                 self._driver.write(terminal.SHOW_CURSOR if shown else terminal.HIDE_CURSOR)
 
+    # -- toasts
+    def notify(self, message: str, *, title: str = "", markup: bool = False, **kw) -> None:
+        """Every toast of the app: Japanese without the spaces that made it wrap oddly
+        (``format.toast_text``), and no markup, since messages carry file names and typed values
+        (a ``[`` in a file name must show, not be read as a style)."""
+        from tui_client.ui.format import toast_text
+
+        super().notify(toast_text(message), title=toast_text(title), markup=markup, **kw)
+
     # -- the office
     @property
     def office(self):

@@ -6,6 +6,7 @@ Status is always a mark AND a word (never colour alone): ● 新着, ✓ 受信�
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Optional, Tuple
 
@@ -63,16 +64,60 @@ def state_label(state) -> str:
     return f"{_MARKS.get(key, '・')} {t(key)}"
 
 
-def party_label(party) -> str:
-    """事業所番号（サービス種類）name, as much as is known."""
+def party_label(party, *, named: bool = True) -> str:
+    """事業所番号/サービス種類 name, as much as is known; without the name (``named=False``) for a table
+    column, which has room for the 13 cells of the number only at 80 columns."""
     if party is None:
         return ""
     text = party.office
     if party.service:
         text += f"/{party.service}"
-    if party.name:
+    if party.name and named:
         text += f" {party.name}"
     return text
+
+
+#: Japanese characters (kana, kanji, full-width forms and punctuation)
+_JAPANESE = "[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_SPACE_BY_JAPANESE = re.compile(rf"(?<={_JAPANESE}) +| +(?={_JAPANESE})")
+
+
+def toast_text(message: str) -> str:
+    """A message for a toast (``notify``) without the ASCII spaces that sit next to Japanese.
+
+    A toast wraps at spaces first: ``…直してから c で確認…`` broke after ``c`` and left half a line
+    empty, and a ``{row}行目の {field}`` finding split the field from its row. Japanese needs no
+    spaces around a key name, number or file name, so without them the line breaks where the
+    toast's width ends, as Japanese text does. Spaces between two ASCII words (``tsunagi check``)
+    stay."""
+    return _SPACE_BY_JAPANESE.sub("", message)
+
+
+def middle_ellipsis(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, its middle replaced by … when it is longer: a
+    folder path keeps its root and its last folder, which are what tell two paths apart. Counts
+    cells, so a Japanese folder name (two cells a character) is cut where it really ends."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:max(width, 0)]
+    room = width - 1
+    head_room, tail_room = (room + 1) // 2, room // 2
+    head, used = "", 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > head_room:
+            break
+        head, used = head + ch, used + w
+    tail, used = "", 0
+    for ch in reversed(text):
+        w = cell_len(ch)
+        if used + w > tail_room:
+            break
+        tail, used = ch + tail, used + w
+    return f"{head}…{tail}"
 
 
 def finding_text(finding) -> Tuple[str, str]:

@@ -1,8 +1,8 @@
 """The app's settings: one strict schema, every problem reported at once (file, key, what to do).
 
 ``AppSettings`` lives in ``config/app.json`` under ``config.paths()`` (platformdirs, or
-``TSUNAGI_HOME``). The relay URL belongs to the office (``office.json``); the settings screen edits
-it there through ``save_relay_url``. Secrets are never stored here (the keystore password is asked
+``TSUNAGI_HOME``). The relay URL and the archive's retention belong to the office (``office.json``);
+the settings screen edits them there through ``save_office``. Secrets are never stored here (the keystore password is asked
 for when the app opens). Pure apart from ``load``/``save``; no Textual.
 """
 
@@ -46,8 +46,11 @@ def settings_file(home: Optional[str] = None) -> Path:
     return config.paths(home).config / "app.json"
 
 
-def validate(raw: object, file: str = "", relay_url: Optional[str] = None) -> Tuple[AppSettings, List[Problem]]:
-    """Check every key; return the settings with bad values replaced by defaults, and ALL problems."""
+def validate(raw: object, file: str = "", relay_url: Optional[str] = None,
+             retention_years: Optional[str] = None) -> Tuple[AppSettings, List[Problem]]:
+    """Check every key; return the settings with bad values replaced by defaults, and ALL problems.
+    ``relay_url`` and ``retention_years``, when given, are the office's (``office.json``) and are
+    checked in the same pass, so the screen shows every problem at once."""
     problems: List[Problem] = []
     defaults = AppSettings()
     if not isinstance(raw, dict):
@@ -79,16 +82,10 @@ def validate(raw: object, file: str = "", relay_url: Optional[str] = None) -> Tu
             problems.append(Problem(file, "hook_command", "settings.problem.hook", values["hook_command"]))
             values["hook_command"] = ""
     if "poll_interval" in raw:
-        v = raw["poll_interval"]
-        try:
-            n = int(str(v).strip())
-        except ValueError:
-            n = None
-        if n is None or isinstance(v, bool):
-            problems.append(Problem(file, "poll_interval", "settings.problem.not_number", str(v)[:20]))
-        elif not MIN_POLL <= n <= MAX_POLL:
-            problems.append(Problem(file, "poll_interval", "settings.problem.poll_range", str(n)))
-        else:
+        n, bad = _whole_number(raw["poll_interval"], MIN_POLL, MAX_POLL, file, "poll_interval",
+                               "settings.problem.poll_range")
+        problems += bad
+        if n is not None:
             values["poll_interval"] = n
     if "guided" in raw:
         if raw["guided"] is None or isinstance(raw["guided"], bool):
@@ -97,7 +94,31 @@ def validate(raw: object, file: str = "", relay_url: Optional[str] = None) -> Tu
             problems.append(Problem(file, "guided", "settings.problem.not_bool", repr(raw["guided"])[:20]))
     if relay_url is not None:
         problems += check_relay_url(relay_url, file="office.json")
+    if retention_years is not None:
+        problems += check_retention_years(retention_years)[1]
     return AppSettings(**values), problems
+
+
+def _whole_number(value: object, low: int, high: int, file: str, key: str,
+                  range_code: str) -> Tuple[Optional[int], List[Problem]]:
+    """``value`` (typed text or a JSON number) as a whole number in ``low``..``high``, or the problem."""
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        n = None
+    if n is None or isinstance(value, bool):
+        return None, [Problem(file, key, "settings.problem.not_number", str(value)[:20])]
+    if not low <= n <= high:
+        return None, [Problem(file, key, range_code, str(n))]
+    return n, []
+
+
+def check_retention_years(value: object, file: str = "office.json") -> Tuple[Optional[int], List[Problem]]:
+    """The archive's retention (an office setting, ``office.json``): whole years, 1 to 100."""
+    from tui_client.office.settings import RETENTION_MAX, RETENTION_MIN
+
+    return _whole_number(value, RETENTION_MIN, RETENTION_MAX, file, "retention_years",
+                         "settings.problem.retention_range")
 
 
 def check_relay_url(url: str, file: str = "office.json") -> List[Problem]:
@@ -135,15 +156,26 @@ def save(settings: AppSettings, home: Optional[str] = None) -> List[Problem]:
     return []
 
 
-def save_relay_url(office_settings, url: str, home: Optional[str] = None) -> List[Problem]:
-    problems = check_relay_url(url)
+def save_office(office_settings, home: Optional[str] = None, *, relay_url: Optional[str] = None,
+                retention_years: Optional[object] = None) -> List[Problem]:
+    """Write the office's own settings the screen edits (relay URL, archive retention) to
+    ``office.json``, only when every given value is right."""
+    problems = check_relay_url(relay_url) if relay_url is not None else []
+    years = None
+    if retention_years is not None:
+        years, bad = check_retention_years(retention_years)
+        problems += bad
     if problems:
         return problems
     from tui_client.office import save_settings
 
-    office_settings.relay_url = url.strip()
+    if relay_url is not None:
+        office_settings.relay_url = relay_url.strip()
+    if years is not None:
+        office_settings.retention_years = years
     try:
         save_settings(office_settings, home)
     except OSError as exc:
-        return [Problem("office.json", "relay_url", "settings.problem.write", exc.strerror or "")]
+        return [Problem("office.json", "relay_url" if relay_url is not None else "retention_years",
+                        "settings.problem.write", exc.strerror or "")]
     return []

@@ -13,11 +13,12 @@ from dataclasses import replace
 from typing import Optional
 
 from textual import on, work
-from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Select, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from tui_client.catalog import t
 from tui_client.office.models import ArchiveRecord, Direction, InboxState, ListQuery, OutboxState, Page
+from tui_client.ui import actions
 from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.format import finding_text, kind_label, month_label, state_label, time_label
 from tui_client.ui.screens.base import TabView
@@ -26,8 +27,9 @@ SCOPE = "archive"
 
 register(
     Action("archive.search", "slash", "action.archive.search", scope=SCOPE, action="search_form"),
-    Action("archive.next", "n", "action.archive.next", scope=SCOPE, action="page(1)"),
-    Action("archive.prev", "p", "action.archive.prev", scope=SCOPE, action="page(-1)"),
+    # the title names n and p when there is more than one page; the footer has no room at 80 columns
+    Action("archive.next", "n", "action.archive.next", scope=SCOPE, action="page(1)", footer=False),
+    Action("archive.prev", "p", "action.archive.prev", scope=SCOPE, action="page(-1)", footer=False),
     Action("archive.export", "e", "action.archive.export", scope=SCOPE, action="export"),
     Action("archive.verify", "v", "action.archive.verify", scope=SCOPE, action="verify"),
     Action("archive.import", "i", "action.archive.import", scope=SCOPE, action="import_folder"),
@@ -67,11 +69,16 @@ def _first_error(findings) -> Optional[str]:
 class ArchiveTab(TabView):
     SCOPE = SCOPE
     BINDINGS = bindings_for(SCOPE)
+    # Two compact rows of labelled filters: on one row of bordered inputs at 80 columns each got
+    # about 12 cells, too few for its prompt or a name, and bordered rows would leave the table five
+    # lines. Like 新規作成, a word before each field says what it is, even once something is typed.
     DEFAULT_CSS = """
-    ArchiveTab #archive-form { height: 3; }
-    ArchiveTab #archive-form Input { width: 1fr; }
-    ArchiveTab #archive-month { max-width: 14; }
-    ArchiveTab #archive-form Select { width: 20; }
+    ArchiveTab #archive-form { height: auto; padding: 0 1 1 0; }
+    ArchiveTab .archive-form-row { height: 1; }
+    ArchiveTab .archive-form-label { width: auto; padding: 0 1; text-style: bold; }
+    ArchiveTab .archive-form-row Input { width: 1fr; }
+    ArchiveTab #archive-month { width: 10; }
+    ArchiveTab .archive-form-row Select { width: 1fr; }
     ArchiveTab #archive-detail { height: 2; padding: 0 1; }
     """
 
@@ -83,15 +90,22 @@ class ArchiveTab(TabView):
 
     def compose(self):
         yield Static(t("archive.tab.loading"), classes="tab-title", id="archive-title")
-        with Horizontal(id="archive-form"):
-            yield Input(placeholder=t("archive.form.user.placeholder"), id="archive-user")
-            yield Input(placeholder=t("archive.form.partner.placeholder"), id="archive-partner")
-            yield Input(placeholder=t("archive.form.month.placeholder"), id="archive-month", max_length=6,
-                        restrict=r"[0-9]*")
-            yield Select([(kind_label(k), k) for k in KINDS], prompt=t("archive.form.kind.prompt"),
-                         id="archive-kind")
-            yield Select([(t(s.label_key), s.value) for s in STATES], prompt=t("archive.form.state.prompt"),
-                         id="archive-state")
+        with Vertical(id="archive-form"):
+            with Horizontal(classes="archive-form-row"):
+                yield Label(t("archive.form.user"), classes="archive-form-label")
+                yield Input(placeholder=t("archive.form.user.placeholder"), id="archive-user", compact=True)
+                yield Label(t("archive.col.partner"), classes="archive-form-label")
+                yield Input(placeholder=t("archive.form.partner.placeholder"), id="archive-partner", compact=True)
+            with Horizontal(classes="archive-form-row"):
+                yield Label(t("archive.form.month"), classes="archive-form-label")
+                yield Input(placeholder=t("archive.form.month.placeholder"), id="archive-month", max_length=6,
+                            restrict=r"[0-9]*", compact=True)
+                yield Label(t("archive.col.kind"), classes="archive-form-label")
+                yield Select([(kind_label(k), k) for k in KINDS], prompt=t("archive.form.kind.prompt"),
+                             id="archive-kind", compact=True)
+                yield Label(t("archive.col.state"), classes="archive-form-label")
+                yield Select([(t(s.label_key), s.value) for s in STATES], prompt=t("archive.form.state.prompt"),
+                             id="archive-state", compact=True)
         table = DataTable(id="archive-table", cursor_type="row", zebra_stripes=False)
         table.add_columns(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
                                                               "evidence", "partner", "name")))
@@ -100,6 +114,10 @@ class ArchiveTab(TabView):
 
     def on_mount(self) -> None:
         self.reload()
+
+    def focus_first(self) -> None:
+        """The table: its keys (e, v, i, d, Enter) work at once and show in the footer; / searches."""
+        self.query_one("#archive-table", DataTable).focus()
 
     def reload(self) -> None:
         if self.app.services is None or getattr(self.app, "office", None) is None:
@@ -165,6 +183,9 @@ class ArchiveTab(TabView):
             pages = (page.total + self.page_size - 1) // self.page_size
             title = t("archive.tab.count", total=page.total, first=page.offset + 1,
                       last=page.offset + len(page.items), page=page.offset // self.page_size + 1, pages=pages)
+            if pages > 1:
+                title += t("archive.tab.page_keys", next=actions.get("archive.next").key,
+                           prev=actions.get("archive.prev").key)
         else:
             title = t("archive.tab.empty")
         self.query_one("#archive-title", Static).update(title)

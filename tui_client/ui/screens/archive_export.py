@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from tui_client.catalog import t
 from tui_client.ui.actions import Action, bindings_for, register
@@ -38,6 +38,8 @@ class ExportChoice(ModalScreen[Optional[Tuple[str, str]]]):
                 if self.choices["month"]:
                     yield Button(t("archive.export.by_month", month=month_label(self.choices["month"],
                                                                                  western=False)), id="month")
+        # the dialog's own keys (the screen below keeps its footer, with keys that do not work here)
+        yield Footer(show_command_palette=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_pick(event.button.id or "")

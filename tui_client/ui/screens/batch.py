@@ -20,6 +20,7 @@ from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.format import finding_text, kind_label, month_label, party_label
 from tui_client.ui.screens.base import TabView
 from tui_client.ui.services import BatchFile, BatchPlan
+from tui_client.ui.widgets.filetable import FileTable
 
 register(
     Action("batch.folder", "o", "action.batch.folder", scope="batch", action="pick_folder"),
@@ -59,15 +60,18 @@ class BatchTab(TabView):
 
     def compose(self):
         yield Static("", id="batch-folder", classes="tab-title")
-        table = DataTable(id="batch-table", cursor_type="row")
-        table.add_columns(t("col.check"), t("col.recipient"), t("col.reach"), t("col.bundle"), t("col.kind"),
-                          t("col.month"), t("col.name"))
-        yield table
+        # The file name is a column only when it fits whole; the line below the table always names
+        # the selected file, so at 80 columns nothing has to be scrolled sideways.
+        yield FileTable(t("col.check"), t("col.recipient"), t("col.reach"), t("col.bundle"), t("col.kind"),
+                        t("col.month"), name_label=t("col.name"), id="batch-table", cursor_type="row")
+        yield Static("", id="batch-detail", classes="detail")
         # Shown only while sending: an idle bar with no total would animate as if work were going on.
         bar = ProgressBar(id="batch-progress", show_eta=False)
         bar.display = False
         yield bar
-        yield Static("", id="batch-detail", classes="detail")
+        # the summary and the key that sends, each on a line of its own (never wrapped into one)
+        yield Static("", id="batch-summary", classes="summary")
+        yield Static("", id="batch-hint", classes="hint")
 
     @property
     def folder(self) -> str:
@@ -102,9 +106,9 @@ class BatchTab(TabView):
 
     def check_again(self) -> None:
         if not self.folder:
-            self.query_one("#batch-detail", Static).update(t("batch.no_folder.hint"))
+            self.query_one("#batch-summary", Static).update(t("batch.no_folder.hint"))
             return
-        self.query_one("#batch-detail", Static).update(t("batch.checking"))
+        self.query_one("#batch-summary", Static).update(t("batch.checking"))
         self._prepare(self.folder)
 
     @work(thread=True, exclusive=True, group="batch")
@@ -114,15 +118,15 @@ class BatchTab(TabView):
 
     def _show(self, plan: BatchPlan) -> None:
         self.plan = plan
-        table = self.query_one("#batch-table", DataTable)
-        table.clear()
         self.rows = []
+        cells = []
         for number, ((_office, _service, bundle), files) in enumerate(plan.bundles().items(), 1):
             for f in files:
                 self.rows.append(f)
-                table.add_row(verdict(f), party_label(f.recipient) or t("batch.no_route"), reach_label(f),
-                              t("batch.bundle", n=number), kind_label(f.file_kind),
-                              month_label(f.month, western=False), f.name, key=f.name)
+                cells.append(((verdict(f), party_label(f.recipient) or t("batch.no_route"), reach_label(f),
+                               t("batch.bundle", n=number), kind_label(f.file_kind),
+                               month_label(f.month, western=False)), f.name))
+        self.query_one("#batch-table", FileTable).set_rows(cells)
         self._show_detail()
 
     def _summary(self) -> str:
@@ -141,11 +145,15 @@ class BatchTab(TabView):
         self._show_detail()
 
     def _show_detail(self) -> None:
-        lines = [self._summary()]
+        summary = [self._summary()]
         if self.plan is not None:
             for fs in self.plan.findings:
                 what, fix = finding_text(fs)
-                lines.append(f"{'✗' if fs.blocks_sending else '!'} {what}  {fix}")
+                summary.append(f"{'✗' if fs.blocks_sending else '!'} {what}  {fix}")
+        self.query_one("#batch-summary", Static).update("\n".join(x for x in summary if x))
+        sendable = self.plan is not None and bool(self.plan.sendable)
+        self.query_one("#batch-hint", Static).update(t("batch.send_hint") if sendable else "")
+        lines = []
         table = self.query_one("#batch-table", DataTable)
         if self.rows and table.cursor_row is not None and table.cursor_row < len(self.rows):
             f = self.rows[table.cursor_row]

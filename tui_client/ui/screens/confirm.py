@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from tui_client.catalog import t
 from tui_client.ui.actions import Action, bindings_for, register
@@ -29,6 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(t("confirm.yes"), id="yes", variant="primary")
                 yield Button(t("confirm.no"), id="no")
+        # the dialog's own keys (the screen below keeps its footer, with keys that do not work here)
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

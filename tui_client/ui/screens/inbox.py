@@ -39,8 +39,9 @@ register(
     Action("inbox.open", "enter", "inbox.key.open", scope=SCOPE, action="open"),
     Action("inbox.select", "space", "inbox.key.select", scope=SCOPE, action="select"),
     Action("inbox.save", "s", "inbox.key.save", scope=SCOPE, action="save"),
-    Action("inbox.next_page", "n", "inbox.key.next_page", scope=SCOPE, action="next_page"),
-    Action("inbox.prev_page", "p", "inbox.key.prev_page", scope=SCOPE, action="prev_page"),
+    # the page line under the table names n and p; the footer has no room for them at 80 columns
+    Action("inbox.next_page", "n", "inbox.key.next_page", scope=SCOPE, action="next_page", footer=False),
+    Action("inbox.prev_page", "p", "inbox.key.prev_page", scope=SCOPE, action="prev_page", footer=False),
     Action("inbox.changes", "d", "changes.key.open", scope=SCOPE, action="changes"),
     Action("inbox.planact", "y", "planact.key.open", scope=SCOPE, action="planact"),
 )

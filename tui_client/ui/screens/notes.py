@@ -19,7 +19,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 from textual import work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, OptionList, Static
+from textual.widgets import Button, Checkbox, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_client.catalog import finding_message, t
@@ -66,6 +66,8 @@ class NoteScreen(ModalScreen[Optional[NoteChoice]]):
             with Horizontal(classes="buttons", id="notes-buttons"):
                 yield Button(t("notes.ok"), id="notes-ok", variant="primary")
                 yield Button(t("notes.back"), id="notes-back")
+        # the dialog's own keys (the screen below keeps its footer, with keys that do not work here)
+        yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
         self.query_one("#notes-form").display = False

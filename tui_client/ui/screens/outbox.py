@@ -18,6 +18,7 @@ from tui_client.ui import messages
 from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.format import finding_text, kind_label, month_label, party_label, state_label, time_label
 from tui_client.ui.screens.base import TabView
+from tui_client.ui.widgets.filetable import FileTable
 
 register(
     Action("outbox.resend", "r", "action.outbox.resend", scope="outbox", action="resend"),
@@ -41,10 +42,10 @@ class OutboxTab(TabView):
 
     def compose(self):
         yield Static(t("outbox.title"), classes="tab-title", id="outbox-title")
-        table = DataTable(id="outbox-table", cursor_type="row", zebra_stripes=False)
-        table.add_columns(t("col.state"), t("col.kind"), t("col.month"), t("col.sent_at"),
-                          t("col.received_at"), t("col.recipient"), t("col.name"))
-        yield table
+        # the file name is a column only when it fits; the detail's first line names the selected file
+        yield FileTable(t("col.state"), t("col.kind"), t("col.month"), t("col.sent_at"), t("col.received_at"),
+                        t("col.recipient"), name_label=t("col.name"), id="outbox-table", cursor_type="row",
+                        zebra_stripes=False)
         yield Static("", id="outbox-detail", classes="detail")
 
     def reload(self) -> None:
@@ -58,18 +59,19 @@ class OutboxTab(TabView):
         self.app.call_from_thread(self._show, list(page.items), page.total)
 
     def _show(self, items: List[OutboxItem], total: int) -> None:
-        table = self.query_one("#outbox-table", DataTable)
+        table = self.query_one("#outbox-table", FileTable)
         if self._shown and items == self.items and total == self.total:
             return            # the poll found nothing new: no repaint (about 10 KB over a slow link)
         self._shown = True
         row = table.cursor_row
         self.items, self.total = items, total
-        table.clear()
+        rows = []
         for item in items:
             when = item.received_at if item.state is OutboxState.RECEIVED else None
-            table.add_row(state_label(item.state), kind_label(item.file_kind), month_label(item.month, western=False),
+            rows.append(((state_label(item.state), kind_label(item.file_kind), month_label(item.month, western=False),
                           time_label(item.sent_at or item.queued_at), time_label(when),
-                          party_label(item.recipient), item.name, key=item.name)
+                          party_label(item.recipient, named=False)), item.name))
+        table.set_rows(rows)
         counts = {}
         for item in items:
             counts[item.state] = counts.get(item.state, 0) + 1
@@ -94,6 +96,8 @@ class OutboxTab(TabView):
         text = ""
         if item is not None:
             text = t("outbox.detail", name=item.name, state=state_label(item.state))
+            if item.recipient is not None:
+                text += "\n" + t("outbox.detail.recipient", party=party_label(item.recipient))
             if item.state is OutboxState.RECEIVED and item.received_at:
                 text += "\n" + t("outbox.detail.receipt", time=time_label(item.received_at))
             if item.error is not None:

@@ -12,7 +12,7 @@ from typing import Optional
 
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DirectoryTree, Input, Static
+from textual.widgets import DirectoryTree, Footer, Input, Static
 
 from tui_client.catalog import t
 from tui_client.ui.actions import Action, bindings_for, register
@@ -62,6 +62,8 @@ class FolderPicker(ModalScreen[Optional[str]]):
             yield Input(value=self.initial or str(root), id="picker-path", placeholder=t("picker.placeholder"))
             yield Static(t("picker.hint.folder" if self.FOLDERS_ONLY else "picker.hint.file"), classes="hint")
             yield Static("", id="picker-problem", classes="problem")
+        # the dialog's own keys (the screen below keeps its footer, with keys that do not work here)
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#picker-tree", DirectoryTree).focus()

@@ -1,4 +1,5 @@
-"""設定: relay URL, export and import folders, hook command, theme, poll interval.
+"""設定: relay URL, archive retention (years), export and import folders, hook command, theme, poll
+interval.
 
 Every value is checked by the one config module (``ui/settings.py``) and every problem is shown at
 once, each with the field it is about; nothing is saved until all are right.
@@ -10,7 +11,7 @@ from dataclasses import asdict
 
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Footer, Input, Select, Static
 
 from tui_client.catalog import t
 from tui_client.ui import settings as settings_mod
@@ -22,6 +23,8 @@ register(
 )
 
 FIELDS = ("export_folder", "import_folder", "hook_command", "poll_interval")
+#: kept in the office's ``office.json`` rather than the app's settings
+OFFICE_FIELDS = ("relay_url", "retention_years")
 
 
 class SettingsScreen(ModalScreen):
@@ -33,10 +36,12 @@ class SettingsScreen(ModalScreen):
         office = self.app.office
         with VerticalScroll(id="settings-box", classes="dialog"):
             yield Static(t("settings.title"), classes="dialog-title")
-            with Horizontal(classes="field"):
-                yield Static(t("settings.relay_url"), classes="label")
-                yield Input(office.settings.relay_url if office else "", id="settings-relay_url",
-                            disabled=office is None)
+            # the office's own settings (office.json): editable only once an office is open
+            for key in OFFICE_FIELDS:
+                with Horizontal(classes="field"):
+                    yield Static(t(f"settings.{key}"), classes="label")
+                    yield Input(str(getattr(office.settings, key)) if office else "", id=f"settings-{key}",
+                                disabled=office is None)
             for key in FIELDS:
                 with Horizontal(classes="field"):
                     yield Static(t(f"settings.{key}"), classes="label")
@@ -49,6 +54,8 @@ class SettingsScreen(ModalScreen):
             with Horizontal(classes="buttons"):
                 yield Button(t("settings.save"), id="settings-save", variant="primary")
                 yield Button(t("settings.cancel"), id="settings-cancel")
+        # the dialog's own keys (the screen below keeps its footer, with keys that do not work here)
+        yield Footer(show_command_palette=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "settings-save":
@@ -64,10 +71,12 @@ class SettingsScreen(ModalScreen):
     def action_save(self) -> None:
         raw = self.values()
         office = self.app.office
-        relay = self.query_one("#settings-relay_url", Input).value if office is not None else None
-        new, problems = settings_mod.validate(raw, "app.json", relay_url=relay)
-        if not problems and office is not None and relay.strip() != office.settings.relay_url:
-            problems = settings_mod.save_relay_url(office.settings, relay, self.app.home_dir)
+        own = {key: self.query_one(f"#settings-{key}", Input).value for key in OFFICE_FIELDS} if office else {}
+        new, problems = settings_mod.validate(raw, "app.json", **own)
+        changed = {key: value for key, value in own.items()
+                   if value.strip() != str(getattr(office.settings, key))}
+        if not problems and changed:
+            problems = settings_mod.save_office(office.settings, self.app.home_dir, **changed)
         if problems:
             self.query_one("#settings-problems", Static).update("\n".join(
                 "✗ " + t("settings.problem.where", field=t(f"settings.{p.key}") if p.key else p.file)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from rich.cells import cell_len
 from textual import work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -16,7 +17,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from tui_client.catalog import t
 from tui_client.ui.actions import Action, bindings_for, register
-from tui_client.ui.format import finding_text
+from tui_client.ui.format import finding_text, middle_ellipsis
 
 register(
     Action("setup.recheck", "ctrl+r", "action.setup.recheck", scope="setup", action="recheck"),
@@ -27,6 +28,39 @@ register(
 )
 
 MARK = {True: "✓", False: "✗", None: "？"}
+
+
+class CheckLines(Static):
+    """The set-up checks, one line each, drawn for the width this widget gets and drawn again
+    whenever that changes. A detail (a folder path, the relay's address) that would wrap goes on its
+    own line below, shortened in the middle to the width: a path never breaks anywhere."""
+
+    def __init__(self, text: str, **kw) -> None:
+        super().__init__(text, markup=False, **kw)     # paths may hold [ ]
+        self.checks = ()
+
+    def show(self, checks) -> None:
+        self.checks = checks
+        self._draw()
+
+    def on_resize(self, event) -> None:
+        if self.checks:
+            self._draw()
+
+    def _draw(self) -> None:
+        width = max(self.content_region.width or (self.app.size.width - 4), 20)
+        lines = []
+        for c in self.checks:
+            word = t("setup.ok") if c.ok else t("setup.not_ok") if c.ok is False else t("setup.unknown")
+            line = f"{MARK[c.ok]} {c.label}：{word}"
+            if c.detail and cell_len(f"{line}  {c.detail}") <= width:
+                line += f"  {c.detail}"
+            elif c.detail:
+                line += "\n    " + middle_ellipsis(c.detail, width - 4)
+            if c.fix and not c.ok:
+                line += "\n    " + t("setup.todo", fix=c.fix)
+            lines.append(line)
+        self.update("\n".join(lines))
 
 
 class SetupScreen(Screen):
@@ -42,7 +76,7 @@ class SetupScreen(Screen):
         with VerticalScroll(id="setup-body"):
             yield Static(t("setup.title"), classes="tab-title")
             yield Static("", id="setup-problem", classes="problem")
-            yield Static(t("setup.checking"), id="setup-checks")
+            yield CheckLines(t("setup.checking"), id="setup-checks")
             with Vertical(id="setup-form"):
                 yield Static(t("setup.form.title"), classes="dialog-title")
                 with Horizontal(classes="field"):
@@ -82,7 +116,9 @@ class SetupScreen(Screen):
         self.query_one("#setup-problem", Static).update("\n".join(lines))
 
     def action_recheck(self) -> None:
-        self.query_one("#setup-checks", Static).update(t("setup.checking"))
+        box = self.query_one("#setup-checks", CheckLines)
+        box.checks = ()
+        box.update(t("setup.checking"))
         self._check()
 
     @work(thread=True, exclusive=True, group="setup")
@@ -94,16 +130,7 @@ class SetupScreen(Screen):
 
     def _show_checks(self, checks) -> None:
         self.checks = checks
-        lines = []
-        for c in checks:
-            word = t("setup.ok") if c.ok else t("setup.not_ok") if c.ok is False else t("setup.unknown")
-            line = f"{MARK[c.ok]} {c.label}：{word}"
-            if c.detail:
-                line += f"  {c.detail}"
-            if c.fix and not c.ok:
-                line += "\n    " + t("setup.todo", fix=c.fix)
-            lines.append(line)
-        self.query_one("#setup-checks", Static).update("\n".join(lines))
+        self.query_one("#setup-checks", CheckLines).show(checks)
 
     # -- the form
     def on_button_pressed(self, event: Button.Pressed) -> None:
