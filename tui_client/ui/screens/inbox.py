@@ -27,6 +27,7 @@ from tui_client.core import wareki
 from tui_client.core.preview import bundle_gaps
 from tui_client.office.models import InboxItem, InboxState, ListQuery, Page
 from tui_client.ui.actions import Action, bindings_for, get, register
+from tui_client.ui.widgets.listtable import ListTable
 
 SCOPE = "inbox"
 PAGE = 100
@@ -149,15 +150,8 @@ def _bundle_key(item: InboxItem) -> tuple:
 
 # --- the tab -------------------------------------------------------------------------------------
 
-class InboxTable(DataTable):
-    """The list. Every key press turns DataTable's mouse-hover highlight off again and repaints the
-    hovered row, even when it was already off: a whole extra row written to the terminal per cursor
-    move. Repaint only when the highlight really changes."""
-
-    def _set_hover_cursor(self, active: bool) -> None:
-        if active == self._show_hover_cursor:
-            return
-        super()._set_hover_cursor(active)
+class InboxTable(ListTable):
+    """The list (jump scrolling, Home / End, no repaint of the hover row per key: ``ListTable``)."""
 
 
 #: (column key, label key, narrow width, wide width)

@@ -18,6 +18,7 @@ from tui_client.ui import messages
 from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.format import finding_text, kind_label, month_label, party_label, state_label, time_label
 from tui_client.ui.screens.base import TabView
+from tui_client.ui.widgets.listtable import ListTable
 
 register(
     Action("outbox.resend", "r", "action.outbox.resend", scope="outbox", action="resend"),
@@ -41,7 +42,7 @@ class OutboxTab(TabView):
 
     def compose(self):
         yield Static(t("outbox.title"), classes="tab-title", id="outbox-title")
-        table = DataTable(id="outbox-table", cursor_type="row", zebra_stripes=False)
+        table = ListTable(id="outbox-table", cursor_type="row", zebra_stripes=False)
         table.add_columns(t("col.state"), t("col.kind"), t("col.month"), t("col.sent_at"),
                           t("col.received_at"), t("col.recipient"), t("col.name"))
         yield table
