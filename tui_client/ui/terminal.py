@@ -1,10 +1,10 @@
 """What the app writes to the real terminal: fewer bytes per update, the cursor where the IME needs it.
 
-* ``drop_repeated_sgr``: Textual renders every segment as ``SGR text reset``. A table row is one
-  segment per cell, all in the same colours, so an 80-column row costs ~330 bytes where ~170 say
-  the same. A reset followed at once by the very colours that were in force is a no-op for the
-  terminal; dropping the pair changes nothing on screen (the screenshots and the mouse data are not
-  touched: this works on the bytes, after Textual has rendered them).
+* ``lean``: Textual renders every segment as ``SGR text reset``. A table row is one segment per
+  cell, all in the same colours, so an 80-column row costs ~330 bytes where ~170 say the same.
+  ``lean`` sends colours only when they change and drops cursor moves to where the cursor already
+  is; nothing changes on screen (the screenshots and the mouse data are not touched: this works on
+  the bytes, after Textual has rendered them).
 * ``lean_driver``: the platform's driver class (Linux, Windows, the web driver of ``tsunagi serve``)
   with that filter on ``write``.
 * ``input_cursor``: the cell of the caret in a focused ``Input``, where the terminal cursor must sit
@@ -18,39 +18,104 @@ Never imports the engine; pure functions over strings and widgets.
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional, Type
+from typing import Dict, Optional, Tuple, Type
 
 from rich.cells import cell_len
 from textual.expand_tabs import expand_tabs_inline
 from textual.geometry import Offset
 from textual.widgets import Input   # textual.app imports it already (its command palette)
 
-#: ``SGR(p) text reset SGR(p)``: the same colours set again right after a reset. Not after another
-#: SGR (``[0-9;]m`` just before), where the colours in force would be the sum of two sequences.
-_REPEAT = re.compile(r"(?<![0-9;]m)(\x1b\[(?P<p>[0-9;]+)m)(?P<t>[^\x1b]*)\x1b\[0m\x1b\[(?P=p)m")
 SHOW_CURSOR = "\x1b[?25h"
 HIDE_CURSOR = "\x1b[?25l"
 
+#: One piece of terminal output: a CSI sequence (params, final), an OSC string, another escape, a
+#: run of printable text, or one control character.
+_TOKEN = re.compile(r"\x1b\[(?P<csi>[0-?]*)(?P<f>[ -/]*[@-~])|(?P<osc>\x1b\][^\x07\x1b]*(?:\x07|\x1b\\))"
+                    r"|(?P<text>[^\x00-\x1f\x7f]+)|\x1b[^\[\]]?|[\s\S]")
+#: Text whose width every terminal agrees on (ASCII, kana, kanji, full-width forms, CJK punctuation
+#: but not its combining marks): after it the cursor is known to be ``cell_len`` cells further on.
+#: After anything else (box drawing, ●, emoji: 1 or 2 cells depending on the terminal) it is not.
+_SURE_WIDTH = re.compile("[\x20-\x7e\u3000-\u3029\u3030-\u3098\u309b-\u30ff\u3400-\u4dbf"
+                         "\u4e00-\u9fff\uff01-\uff60]*")
+#: Private modes that never move the cursor: show / hide it, synchronized output.
+_STILL_MODES = {"?25", "?2026"}
 
-def drop_repeated_sgr(data: str) -> str:
-    """``data`` with every ``reset + the same SGR again`` removed (each pass joins neighbours; a run of
-    n cells takes about log2(n) passes)."""
-    for _ in range(64):                     # bounded: 2**64 cells is more than any screen
-        joined = _REPEAT.sub(lambda m: m.group(1) + m.group("t"), data)
-        if joined == data:
-            return data
-        data = joined
-    return data
+
+def _sgr_to(have, want) -> str:
+    """The SGR sequences that turn the colours ``have`` (a tuple of SGR parameter strings applied
+    since a reset; None: not known) into ``want``."""
+    if have is not None and want[:len(have)] == have:
+        return "".join(f"\x1b[{p}m" for p in want[len(have):])
+    if not want:
+        return "\x1b[0m"
+    return f"\x1b[0;{want[0]}m" + "".join(f"\x1b[{p}m" for p in want[1:])
+
+
+def lean(data: str, colours: Optional[Tuple[str, ...]] = None) -> Tuple[str, Optional[Tuple[str, ...]]]:
+    """``(data as fewer bytes with the same effect on the terminal, the colours in force after it)``.
+
+    * SGR (colours): a sequence that sets what is in force already is dropped. Colours are sent only
+      when text (or anything but a cursor move) is written, so Textual's ``SGR text reset SGR text``
+      per cell becomes ``SGR text text`` for cells that look the same, also across a cursor move.
+    * Cursor moves (``ESC[r;cH``): one to where the cursor already is (after text of a known width)
+      is dropped; the rest are sent in their shortest form (``ESC[rH`` for column 1, ``ESC[H``).
+
+    ``colours`` are the SGR parameters in force before ``data`` (what the previous call returned;
+    None: not known). The cursor is taken as not known at the start of every call (a resize may
+    have moved it); at the end the terminal has the colours ``data`` would have left it in."""
+    out = []
+    have = want = colours       # colours in force / asked for; None: not known
+    at = None                   # (row, column) of the cursor, 1-based; None: not known
+    for m in _TOKEN.finditer(data):
+        csi, text = m.group("csi"), m.group("text")
+        if csi is not None and m.group("f") == "m" and all(c in "0123456789;:" for c in csi):
+            params = csi.split(";", 1)
+            if params[0] in ("", "0"):              # a reset, maybe with new colours after it
+                want = () if len(params) == 1 or not params[1] else (params[1],)
+            elif want is None:                       # colours on top of unknown ones: send as they are
+                out.append(m.group(0))
+            elif not want or want[-1] != csi:        # the same SGR twice sets nothing new
+                want = want + (csi,)
+            continue
+        if csi is not None and m.group("f") == "H" and all(c in "0123456789;" for c in csi):
+            row, _, col = csi.partition(";")
+            target = (int(row or 1), int(col or 1))
+            if target != at:
+                out.append("\x1b[H" if target == (1, 1) else
+                           f"\x1b[{target[0]}H" if target[1] == 1 else f"\x1b[{target[0]};{target[1]}H")
+                at = target
+            continue
+        if csi is not None and m.group("f") in "hl" and csi in _STILL_MODES:
+            out.append(m.group(0))
+            continue
+        if m.group("osc") is not None:              # titles, links: neither colours nor cursor
+            out.append(m.group(0))
+            continue
+        if want is not None and want != have:       # text and erasing use the colours in force
+            out.append(_sgr_to(have, want))
+            have = want
+        out.append(m.group(0))
+        if text is not None and at is not None and _SURE_WIDTH.fullmatch(text):
+            at = (at[0], at[1] + cell_len(text))
+        else:
+            at = None
+            if csi is None and text is None and m.group(0)[0] == "\x1b":
+                have = want = None              # ESC 8, ESC c …: may have restored or reset colours
+    if want is not None and want != have:
+        out.append(_sgr_to(have, want))
+    return "".join(out), want
 
 
 _LEAN: Dict[type, type] = {}
 
 
 def lean_driver(base: Type) -> Type:
-    """``base`` (a Textual driver class) writing through ``drop_repeated_sgr``."""
+    """``base`` (a Textual driver class) writing through ``lean``."""
     if base not in _LEAN:
         def write(self, data: str) -> None:
-            base.write(self, drop_repeated_sgr(data))
+            # every byte of the app goes through here, so the colours one write leaves are the next one's
+            text, self._lean_colours = lean(data, getattr(self, "_lean_colours", None))
+            base.write(self, text)
 
         _LEAN[base] = type(f"Lean{base.__name__}", (base,), {"write": write, "__module__": __name__})
     return _LEAN[base]
