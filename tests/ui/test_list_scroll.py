@@ -4,17 +4,21 @@ go to the first / last row; the mouse wheel still scrolls; the cursor is always 
 selection is kept. On a real Office whose inbox holds 60 received files, at 80x24."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
+from rich.cells import cell_len
 from textual import events
 
+from fixed import CM, HOMECARE, T0, FixedServices
 from inboxhelp import inbox_open, received_office, settle
 from tui_client.catalog import t
 from tui_client.core import samples
 from tui_client.core.spec.filenames import build_filename
+from tui_client.office.models import InboxItem, InboxState, ListQuery, Page
 from tui_client.ui.app import TsunagiApp
 from tui_client.ui.screens.archive import ArchiveTab
-from tui_client.ui.screens.inbox import InboxTable
+from tui_client.ui.screens.inbox import InboxTab, InboxTable
 from tui_client.ui.screens.outbox import OutboxTab
 from tui_client.ui.services import Services
 from tui_client.ui.widgets.listtable import ListTable
@@ -42,6 +46,15 @@ def visible(table: ListTable) -> range:
 
 def on_screen(table: ListTable) -> bool:
     return table.cursor_row in visible(table)
+
+
+async def until(pilot, holds) -> None:
+    """Pause until ``holds()`` (the whole app has workers of its own that settle never waits out)."""
+    for _ in range(200):
+        if holds():
+            return
+        await pilot.pause()
+    raise AssertionError("the screen did not reach the expected state")
 
 
 def test_moving_past_the_last_visible_row_scrolls_half_a_page_at_once(office):
@@ -149,11 +162,43 @@ def test_the_outbox_and_archive_lists_are_list_tables(office):
     async def run(tab):
         app = TsunagiApp(Services(office), poll=False, first_tab=tab.SCOPE)
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(50):
-                if app.query(f"#{tab.SCOPE}-table"):
-                    break
-                await pilot.pause()
+            await until(pilot, lambda: bool(app.query(f"#{tab.SCOPE}-table")))
             assert isinstance(app.query_one(tab).query_one(f"#{tab.SCOPE}-table"), ListTable)
 
     for tab in (OutboxTab, ArchiveTab):
         asyncio.run(run(tab))
+
+
+LONG = tuple(InboxItem(seq=i, key=f"k{i}", name=f"UPJSK_202505_{HOMECARE.office}_11_{CM.office}_43_2025060109{i:04d}.CSV",
+                       kind="file", file_kind="UPJSK", month="202505", sender=HOMECARE, recipient=CM,
+                       received_at=T0 + timedelta(minutes=i), state=InboxState.NEW, content_sha256="", size=900)
+             for i in range(1000))
+
+
+class Thousand(FixedServices):
+    """1,000 items from a sender with a long name (つなぎ訪問介護ステーション（デモ）)."""
+
+    def inbox(self, query=ListQuery()):
+        return Page(LONG[query.offset:query.offset + query.limit], len(LONG), query.offset, query.limit)
+
+
+def test_the_detail_panes_first_line_never_wraps_so_the_list_keeps_its_height():
+    async def run():
+        app = TsunagiApp(Thousand(), poll=False, first_tab="inbox")
+        async with app.run_test(size=(80, 24)) as pilot:
+            tab = app.query_one(InboxTab)
+            await until(pilot, lambda: tab.loads >= 1)
+            table, detail = tab.query_one(InboxTable), tab.query_one("#inbox-detail")
+            height = table.size.height
+            for key in ["down"] * 40 + ["end"]:
+                await pilot.press(key)
+                first = str(detail.render()).split("\n")[0]
+                assert cell_len(first) <= detail.size.width and detail.size.height == 2, first
+                assert table.size.height == height
+            # the sender is cut, never the place, the kind or the month (with its 西暦)
+            assert first.startswith(f"100/1000　{HOMECARE.office}/11 つなぎ")
+            assert first.endswith("　実績　令和7年5月（2025年5月）")
+            await pilot.resize_terminal(140, 30)         # room enough: the whole name
+            await until(pilot, lambda: HOMECARE.name in str(detail.render()))
+
+    asyncio.run(run())
