@@ -28,26 +28,53 @@ ITEMS = tuple(InboxItem(seq=i, key=f"k{i}", name=f"UPJSK_202505_{HOMECARE.office
 _TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\x1b\[([0-9;]*)H|\x1b\[[0-9;?]*[A-Za-z]|(.)", re.S)
 
 
+#: attribute a code sets, and the codes that switch attributes off (a terminal's own reading)
+_SETS = {"1": "bold", "2": "dim", "3": "italic", "4": "underline", "5": "blink", "7": "reverse",
+         "8": "conceal", "9": "strike", **{str(c): "fg" for c in (*range(30, 38), *range(90, 98))},
+         **{str(c): "bg" for c in (*range(40, 48), *range(100, 108))}}
+_UNSETS = {"22": ("bold", "dim"), "23": ("italic",), "24": ("underline",), "25": ("blink",),
+           "27": ("reverse",), "28": ("conceal",), "29": ("strike",), "39": ("fg",), "49": ("bg",)}
+
+
+def sgr(state: dict, params: str) -> dict:
+    """The attributes in force after ``ESC[{params}m``."""
+    state, codes = dict(state), (params or "0").split(";")
+    while codes:
+        code = codes.pop(0)
+        if code in ("", "0"):
+            state = {}
+        elif code in ("38", "48"):
+            n = 1 if codes[0] == "5" else 3
+            state["fg" if code == "38" else "bg"] = ";".join(codes[:n + 1])
+            del codes[:n + 1]
+        elif code in _SETS:
+            state[_SETS[code]] = code
+        elif code in _UNSETS:
+            for a in _UNSETS[code]:
+                state.pop(a, None)
+        else:                                   # 73 (superscript) …: an attribute of its own
+            state[code] = code
+    return state
+
+
 def painted(data: str):
-    """What a terminal shows after ``data``: {(row, column): (character, SGR parameters in force)}.
-    Colours add up until a reset (``0`` alone or first); a cursor move goes to (row, column), 1 by
-    default; a character moves the cursor on by its width."""
-    cells, state, at = {}, (), (1, 1)
+    """What a terminal shows after ``data``: ({(row, column): (character, attributes)}, attributes
+    at the end). A cursor move goes to (row, column), 1 by default; a character moves the cursor
+    on by its width; "\n" goes down a row, to column 1 (as a pty sends it: CR LF)."""
+    cells, state, at = {}, {}, (1, 1)
     for m in _TOKEN.finditer(data):
-        sgr, move, char = m.group(1), m.group(2), m.group(3)
-        if sgr is not None:
-            first, _, rest = sgr.partition(";")
-            if first in ("", "0"):
-                state = ()
-                sgr = rest
-            state += tuple(sgr.split(";")) if sgr else ()
+        params, move, char = m.group(1), m.group(2), m.group(3)
+        if params is not None:
+            state = sgr(state, params)
         elif move is not None:
             row, _, col = move.partition(";")
             at = (int(row or 1), int(col or 1))
+        elif char == "\n":
+            at = (at[0] + 1, 1)
         elif char is not None:
-            cells[at] = (char, state)
+            cells[at] = (char, tuple(sorted(state.items())))
             at = (at[0], at[1] + cell_len(char))
-    return cells, state
+    return cells, tuple(sorted(state.items()))
 
 
 def lean_of(data: str, colours=()):
@@ -62,11 +89,11 @@ class Thousand(FixedServices):
 def test_same_colours_after_a_reset_are_dropped_and_nothing_else():
     cells = ("\x1b[38;5;253;48;5;234m ＊新着 \x1b[0m\x1b[38;5;253;48;5;234m 05/01\x1b[0m"
              "\x1b[1;38;5;195;48;5;32m 実績\x1b[0m")
-    assert lean_of(cells) == ("\x1b[38;5;253;48;5;234m ＊新着  05/01\x1b[0;1;38;5;195;48;5;32m 実績\x1b[0m")
+    assert lean_of(cells) == ("\x1b[38;5;253;48;5;234m ＊新着  05/01\x1b[1;38;5;195;48;5;32m 実績\x1b[0m")
     assert painted(lean_of(cells)) == painted(cells)
     # two sequences in force (bold, then red): after the reset only red: one reset, then red
     stacked = "\x1b[1m\x1b[31mab\x1b[0m\x1b[31mcd\x1b[0m"
-    assert lean_of(stacked) == "\x1b[1m\x1b[31mab\x1b[0;31mcd\x1b[0m"
+    assert lean_of(stacked) == "\x1b[1m\x1b[31mab\x1b[22mcd\x1b[0m"         # bold off, red stays
     assert painted(lean_of(stacked)) == painted(stacked)
     # the same colours after a cursor move: the move alone (in its short form)
     moved = "\x1b[31mab\x1b[0m\x1b[5;1H\x1b[31mcd\x1b[0m"
@@ -76,10 +103,49 @@ def test_same_colours_after_a_reset_are_dropped_and_nothing_else():
     assert lean_of("\x1b[44m\x1b[0m\x1b[2;3Hx") == "\x1b[2;3Hx"
 
 
+def test_colours_that_change_are_sent_attribute_by_attribute_when_that_is_shorter():
+    cases = {
+        # zebra rows: only the background changes
+        "\x1b[5;1H\x1b[38;5;253;48;5;234mab\x1b[0m\x1b[38;5;253;48;5;235mcd\x1b[0m":
+            "\x1b[5H\x1b[38;5;253;48;5;234mab\x1b[48;5;235mcd\x1b[0m",
+        # the detail pane: padding on the background, then text on it, then padding again
+        "\x1b[48;5;17m \x1b[0m\x1b[38;5;253;48;5;17mx\x1b[0m\x1b[48;5;17m \x1b[0m":
+            "\x1b[48;5;17m \x1b[38;5;253mx\x1b[39m \x1b[0m",
+        # 24-bit colours count as one attribute each
+        "\x1b[38;2;1;2;3;48;5;4ma\x1b[0m\x1b[38;2;1;2;3;48;5;5mb\x1b[0m":
+            "\x1b[38;2;1;2;3;48;5;4ma\x1b[48;5;5mb\x1b[0m",
+        # a code it does not know (73, superscript): a reset and all of the new colours
+        "\x1b[1;73ma\x1b[0m\x1b[1;31mb\x1b[0m": "\x1b[1;73ma\x1b[0;1;31mb\x1b[0m",
+        # a reset is shorter than switching four attributes off one by one
+        "\x1b[1;3;4;9ma\x1b[0m\x1b[31mb\x1b[0m": "\x1b[1;3;4;9ma\x1b[0;31mb\x1b[0m",
+    }
+    for data, want in cases.items():
+        assert lean_of(data) == want, data
+        assert painted(lean_of(data)) == painted(data), data
+
+
+def test_a_newline_right_before_a_move_to_a_lower_row_is_dropped():
+    # Textual ends each line of an update with "\n" and starts the next with a move
+    assert lean_of("\x1b[2;1H\x1b[44mab\x1b[0m\n\x1b[3;1H\x1b[44mcd\x1b[0m") == "\x1b[2H\x1b[44mab\x1b[3Hcd\x1b[0m"
+    kept = {
+        # back to the same row (or above): the "\n" may have scrolled; sent with its colours
+        "\x1b[5;1H\x1b[44mab\x1b[0m\n\x1b[5;1Hx": "\x1b[5H\x1b[44mab\x1b[0m\n\x1b[5Hx",
+        "\x1b[5;1H\x1b[44mab\n\x1b[0m\x1b[4;1Hx": "\x1b[5H\x1b[44mab\n\x1b[4H\x1b[0mx",
+        # text after it, or the end of the write
+        "\x1b[5;1H\x1b[44ma\x1b[0m\nb": "\x1b[5H\x1b[44ma\x1b[0m\nb",
+        "\x1b[5;1H\x1b[44ma\n\x1b[0m\x1b[31m": "\x1b[5H\x1b[44ma\n\x1b[0;31m",
+        # where the cursor is not known
+        "ab\n\x1b[3;1Hx": "ab\n\x1b[3Hx",
+    }
+    for data, want in kept.items():
+        assert lean_of(data) == want, data
+        assert painted(lean_of(data)) == painted(data), data
+
+
 def test_colours_not_known_at_the_start_are_reset_before_they_are_relied_on():
     data = "\x1b[31mab\x1b[0m\x1b[32mc\x1b[0m"
     assert lean(data) == ("\x1b[31mab\x1b[0;32mc\x1b[0m", ())         # (): the terminal was left reset
-    assert lean(data, ("31",)) == ("ab\x1b[0;32mc\x1b[0m", ())             # red was on already
+    assert lean(data, ("31",)) == ("ab\x1b[32mc\x1b[0m", ())               # red was on already
     # what one write leaves is where the next starts: no reset sent twice, colours kept on
     assert lean("\x1b[0m\x1b[33m", ()) == ("\x1b[33m", ("33",))
     assert lean("\x1b[0m\x1b[33mx", ("33",)) == ("x", ("33",))
