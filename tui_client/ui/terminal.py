@@ -33,10 +33,11 @@ HIDE_CURSOR = "\x1b[?25l"
 _TOKEN = re.compile(r"\x1b\[(?P<csi>[0-?]*)(?P<f>[ -/]*[@-~])|(?P<osc>\x1b\][^\x07\x1b]*(?:\x07|\x1b\\))"
                     r"|(?P<text>[^\x00-\x1f\x7f]+)|\x1b[^\[\]]?|[\s\S]")
 #: Text whose width every terminal agrees on (ASCII, kana, kanji, full-width forms, CJK punctuation
-#: but not its combining marks): after it the cursor is known to be ``cell_len`` cells further on.
-#: After anything else (box drawing, ●, emoji: 1 or 2 cells depending on the terminal) it is not.
-_SURE_WIDTH = re.compile("[\x20-\x7e\u3000-\u3029\u3030-\u3098\u309b-\u30ff\u3400-\u4dbf"
-                         "\u4e00-\u9fff\uff01-\uff60]*")
+#: but not its combining marks, the marks ✓ ✗ of the lists): after it the cursor is known to be
+#: ``cell_len`` cells further on. After anything else (box drawing, ●, …, emoji: 1 or 2 cells
+#: depending on the terminal) it is not.
+_SURE_WIDTH = re.compile("[\x20-\x7e\u2713\u2717\u3000-\u3029\u3030-\u3098\u309b-\u30ff"
+                         "\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60]*")
 #: Private modes that never move the cursor: show / hide it, synchronized output.
 _STILL_MODES = {"?25", "?2026"}
 
