@@ -33,7 +33,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PYCACHE = os.path.join(tempfile.gettempdir(), "tsunagi-bench-pycache")
 DOWN = b"\x1b[B"
 CTRL_Q = b"\x11"
-_MOVE_TO = re.compile(rb"\x1b\[(\d+);(\d+)H")
+UP = b"\x1b[A"
+#: A cursor move, the row in group 1: ``ESC[r;cH``, or the short forms ``ESC[rH`` and ``ESC[H``
+#: (row 1) that the app's lean driver sends.
+_MOVE_TO = re.compile(rb"\x1b\[(\d*)(?:;(\d+))?H")
+#: The move to the top-left cell that starts a full frame, long or short.
+_HOME = re.compile(rb"\x1b\[(?:1;1)?H")
 
 
 def child_env() -> dict:
@@ -82,7 +87,7 @@ def first_paint(fd: int, quiet: float = 3.0, limit: float = 60.0) -> Tuple[float
     read holding a cursor move to the top-left cell, which Textual writes to start a full frame."""
     out, painted = b"", 0.0
     for chunk in _reads(fd, quiet, limit):
-        if not painted and b"\x1b[1;1H" in out[-8:] + chunk:
+        if not painted and _HOME.search(out[-8:] + chunk):
             painted = time.time()
         out += chunk
     return painted, out
@@ -125,7 +130,7 @@ def cursor_move_bytes(fd: int, moves: int, key: bytes = DOWN, quiet: float = 0.5
         os.write(fd, key)
         got = drain(fd, quiet=quiet, limit=10)
         per_move.append(len(got))
-        scrolled.append(len({m.group(1) for m in _MOVE_TO.finditer(got)}) > 6)
+        scrolled.append(len({m.group(1) or b"1" for m in _MOVE_TO.finditer(got)}) > 6)
     return Moves(per_move, scrolled)
 
 

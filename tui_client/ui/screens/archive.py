@@ -22,6 +22,7 @@ from tui_client.ui import actions
 from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.format import finding_text, kind_label, month_label, state_label, time_label
 from tui_client.ui.screens.base import TabView
+from tui_client.ui.widgets.listtable import ListTable
 
 SCOPE = "archive"
 
@@ -106,7 +107,7 @@ class ArchiveTab(TabView):
                 yield Label(t("archive.col.state"), classes="archive-form-label")
                 yield Select([(t(s.label_key), s.value) for s in STATES], prompt=t("archive.form.state.prompt"),
                              id="archive-state", compact=True)
-        table = DataTable(id="archive-table", cursor_type="row", zebra_stripes=False)
+        table = ListTable(id="archive-table", cursor_type="row", zebra_stripes=False)
         table.add_columns(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
                                                               "evidence", "partner", "name")))
         yield table

@@ -27,6 +27,7 @@ from tui_client.core import wareki
 from tui_client.core.preview import bundle_gaps
 from tui_client.office.models import InboxItem, InboxState, ListQuery, Page
 from tui_client.ui.actions import Action, bindings_for, get, register
+from tui_client.ui.widgets.listtable import ListTable
 
 SCOPE = "inbox"
 PAGE = 100
@@ -150,15 +151,8 @@ def _bundle_key(item: InboxItem) -> tuple:
 
 # --- the tab -------------------------------------------------------------------------------------
 
-class InboxTable(DataTable):
-    """The list. Every key press turns DataTable's mouse-hover highlight off again and repaints the
-    hovered row, even when it was already off: a whole extra row written to the terminal per cursor
-    move. Repaint only when the highlight really changes."""
-
-    def _set_hover_cursor(self, active: bool) -> None:
-        if active == self._show_hover_cursor:
-            return
-        super()._set_hover_cursor(active)
+class InboxTable(ListTable):
+    """The list (jump scrolling, Home / End, no repaint of the hover row per key: ``ListTable``)."""
 
 
 #: (column key, label key, narrow width, wide width)
@@ -331,9 +325,21 @@ class InboxTab(Vertical):
             # another PC's reception right after this PC's time: it explains that time
             other = other_pc_words(item, bool(self.wide))
             other = f"　{other}" if other else ""
-            text = (f"{place}　{party_words(item.sender, True)}　{kind_words(item.file_kind)}"
-                    f"　{month_words(item.month)}\n{time_words(item.received_at)}{other}{check}{bundle}{subject}")
+            text = (f"{self._first_detail_line(place, item)}"
+                    f"\n{time_words(item.received_at)}{other}{check}{bundle}{subject}")
         self.query_one("#inbox-detail", Static).update(text)
+
+    def _first_detail_line(self, place: str, item: InboxItem) -> str:
+        """位置　sender　kind　month in one line of the detail pane: a long sender name is cut, never
+        wrapped (a second line would make the pane taller and the list shorter: a whole repaint)."""
+        detail = self.query_one("#inbox-detail", Static)
+        cells = detail.size.width or (self.app.size.width or 80) - 2      # before the first layout
+        after = f"　{kind_words(item.file_kind)}　{month_words(item.month)}"
+        sender = party_words(item.sender, True)
+        room = max(0, cells - cell_len(place) - 2 - cell_len(after))
+        if cell_len(sender) > room:
+            sender = set_cell_size(sender, room).rstrip()
+        return f"{place}　{sender}{after}"
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -15,13 +15,14 @@ from typing import Iterable, List, Sequence, Tuple
 
 from rich.cells import cell_len
 from textual import events
-from textual.widgets import DataTable
+
+from tui_client.ui.widgets.listtable import ListTable
 
 Row = Tuple[Sequence[str], str]
 
 
-class FileTable(DataTable):
-    """``DataTable`` over ``(cells, file name)`` rows; the name is the row key and the last column."""
+class FileTable(ListTable):
+    """``ListTable`` (jump scrolling) over ``(cells, file name)`` rows; the name is the row key and the last column."""
 
     def __init__(self, *labels: str, name_label: str, **kw) -> None:
         super().__init__(**kw)
