@@ -56,6 +56,7 @@ class _Uploader:
         self.stop = threading.Event()     # the line is down: the rest waits in the outbox
         self.abort = threading.Event()    # the caller is leaving on an exception
         self.failure: Optional[BaseException] = None
+        self._told = self._ended = False
         self._thread = threading.Thread(target=self._run, name="tsunagi-upload", daemon=True)
         self._thread.start()
 
@@ -102,16 +103,21 @@ class _Uploader:
 
     def finish(self):
         """Tell the uploader that nothing more comes, yield its remaining answers as they arrive,
-        and join it."""
-        self.ahead.put(None)
+        and join it. Called again (an exception left the first call), it goes on from where that
+        one stopped: the end is told once and waited for once."""
+        if not self._told:
+            self._told = True
+            self.ahead.put(None)
         try:
-            while True:
+            while not self._ended:
                 a = self.answers.get()
                 if a is _DONE:
-                    return
-                yield a
+                    self._ended = True
+                else:
+                    yield a
         finally:
-            self._thread.join()
+            if self._ended:
+                self._thread.join()
 
 
 def _chunks(total: int, first: int = 8, most: int = 50) -> List[Tuple[int, int]]:
