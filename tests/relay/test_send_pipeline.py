@@ -188,3 +188,26 @@ def test_a_checked_batch_is_reused_only_for_the_same_bytes(relay, tmp_path, monk
     report = cm.send(files, prepared=prepared)
     assert checks == [] and len(report.sent) == 6, report.findings   # reused: validated once
     cm.close()
+
+
+def test_the_ui_batch_validates_once_when_every_checked_file_goes(relay, tmp_path, monkeypatch):
+    from tui_client import filecheck
+    from tui_client.ui.services import Services
+
+    home = str(tmp_path / "pcs")
+    cm = _open("cm", relay, home)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, data in _files(6, seed=18):
+        (folder / name).write_bytes(data)
+    checks = []
+    real = filecheck.check_bytes
+    monkeypatch.setattr(filecheck, "check_bytes", lambda *a, **k: checks.append(1) or real(*a, **k))
+    services = Services(cm)
+    plan = services.prepare(str(folder))
+    assert len(plan.sendable) == 6 and checks == [1]
+    result = services.send(plan)
+    assert result.sent == 6 and not result.findings, result.findings
+    assert checks == [1]                                        # the plan's check was reused
+    assert {n for n, _ in cm.db.archive_list("sent")} == {p.name for p in folder.iterdir()}
+    cm.close()
