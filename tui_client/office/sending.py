@@ -353,7 +353,7 @@ class SendingPart:
                     pass
         if uploader.failure is not None:
             raise uploader.failure
-        out.cancelled = cancel.is_set()
+        out.cancelled = cancel.is_set() and done[0] < total      # stopped with something left
         results = [out]
         if not uploader.stop.is_set() and not cancel.is_set() and self.db.outbox_count("waiting"):
             # older items still waiting from earlier runs
