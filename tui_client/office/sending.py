@@ -179,6 +179,10 @@ class SendingPart:
             return "conflict", other
         return "", None
 
+    def queued(self, names: Sequence[str]) -> set:
+        """Which of these names wait in the outbox (送信待ち), looked up by name."""
+        return self.db.outbox_present(names, "waiting")
+
     def queue(self, name: str, content: bytes, *, kind: str = wire.KIND_FILE, batch=None,
               waiting: Optional[set] = None, report: Optional[SendReport] = None) -> List[Finding]:
         """Seal one item to its recipient's current certificates and put it in the outbox (the
@@ -296,7 +300,7 @@ class SendingPart:
                 progress("sent" if outcome.ok or outcome.already_sent else "failed", outcome.name,
                          done[0], total)
 
-        waiting = set(self.db.outbox_names())
+        waiting = self.db.outbox_present([n for n, _ in files])
         uploader = _Uploader(self.outbox_queue, self.client, cancel)
         leaving = True
         try:

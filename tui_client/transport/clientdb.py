@@ -354,6 +354,19 @@ class ClientDB:
         where, args = ("WHERE state = ?", [state]) if state else ("", [])
         return [r[0] for r in self._read(f"SELECT name FROM outbox {where} ORDER BY seq", args)]
 
+    def outbox_present(self, names: Sequence[str], state: Optional[str] = None) -> set:
+        """Which of these names are in the outbox (in ``state``, if given): looked up by name (the
+        UNIQUE index), not by listing the outbox."""
+        found: set = set()
+        names = list(dict.fromkeys(names))
+        for i in range(0, len(names), 500):          # within SQLite's host-parameter limit
+            part = names[i:i + 500]
+            where = " AND state = ?" if state else ""
+            found.update(r[0] for r in self._read(
+                f"SELECT name FROM outbox WHERE name IN ({','.join('?' * len(part))}){where}",
+                part + ([state] if state else [])))
+        return found
+
     def outbox_remove(self, names: Sequence[str]) -> int:
         with self.transaction() as c:
             gone = 0

@@ -476,7 +476,7 @@ class Services(ComposeServices):
         with self._lock:
             already = {n for n in contents
                        if self.office.sent_before(n, contents[n], digest=prepared.digests.get(n))[0] == "sent"}
-            already |= {i.name for i in self.office.outbox(ListQuery(limit=-1, state=OutboxState.WAITING.value)).items}
+            already |= self.office.queued(list(contents))
         per_file: Dict[str, List[FindingSummary]] = {}
         general: List[FindingSummary] = []
         for f in prepared.all_findings():
