@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from tui_client.core.findings import Finding, has_errors, make
 from tui_client.office.models import InboxItem
@@ -20,6 +20,14 @@ class Prepared:
     plan: object                        # core.route.RoutingPlan
     unreachable: List[Tuple[object, str]] = field(default_factory=list)
     findings: List[Finding] = field(default_factory=list)   # routing/sender problems
+    digests: Dict[str, str] = field(default_factory=dict)   # name -> SHA-256 of the bytes checked
+
+    def matches(self, files: Sequence[NamedFile], digests: Sequence[str]) -> bool:
+        """Whether this check was made of exactly these files (names in order, same bytes by
+        SHA-256), so that sending them may reuse it instead of checking again."""
+        return (len(files) == len(self.files) == len(digests) == len(self.digests)
+                and all(n == pn and self.digests.get(n) == d
+                        for (n, _), (pn, _), d in zip(files, self.files, digests)))
 
     def all_findings(self) -> List[Finding]:
         return self.check.all_findings() + self.findings

@@ -272,10 +272,11 @@ class ClientDB:
             return self._connect().execute(sql, tuple(args)).fetchall()
 
     # -- blobs
-    def _put_blob(self, c, data: Optional[bytes]) -> Optional[str]:
+    def _put_blob(self, c, data: Optional[bytes], key: Optional[str] = None) -> Optional[str]:
+        """Store a payload under its SHA-256 (``key`` when the caller computed it from these bytes)."""
         if data is None:
             return None
-        key = sha256(data)
+        key = key or sha256(data)
         c.execute("INSERT OR IGNORE INTO blobs(sha256, data) VALUES (?, ?)", (key, sqlite3.Binary(data)))
         return key
 
@@ -299,12 +300,15 @@ class ClientDB:
 
     # -- outbox and error shelf
     def outbox_put(self, name: str, record: Record, sealed: bytes, plain: Optional[bytes] = None,
-                   state: str = "waiting") -> bool:
-        """Queue an item; False (and nothing changed) when the name is already in the outbox."""
+                   state: str = "waiting", *, sealed_sha256: Optional[str] = None,
+                   plain_sha256: Optional[str] = None) -> bool:
+        """Queue an item; False (and nothing changed) when the name is already in the outbox.
+        ``sealed_sha256`` / ``plain_sha256``: the digests of these very bytes, when the caller has
+        them (a send hashes each payload once)."""
         with self.transaction() as c:
             if c.execute("SELECT 1 FROM outbox WHERE name = ?", (name,)).fetchone():
                 return False
-            s, p = self._put_blob(c, sealed), self._put_blob(c, plain)
+            s, p = self._put_blob(c, sealed, sealed_sha256), self._put_blob(c, plain, plain_sha256)
             c.execute("INSERT INTO outbox(name, state, sealed, plain, content_sha256, record)"
                       " VALUES (?, ?, ?, ?, ?, ?)",
                       (name, state, s, p, str(record.get("content_sha256") or ""), _dump(record)))
@@ -346,7 +350,22 @@ class ClientDB:
         return self._read(f"SELECT count(*) FROM outbox {where}", args)[0][0]
 
     def outbox_names(self, state: Optional[str] = None) -> List[str]:
-        return [n for n, _ in self.outbox_list(state)]
+        """The names in the outbox, oldest first (no records read)."""
+        where, args = ("WHERE state = ?", [state]) if state else ("", [])
+        return [r[0] for r in self._read(f"SELECT name FROM outbox {where} ORDER BY seq", args)]
+
+    def outbox_present(self, names: Sequence[str], state: Optional[str] = None) -> set:
+        """Which of these names are in the outbox (in ``state``, if given): looked up by name (the
+        UNIQUE index), not by listing the outbox."""
+        found: set = set()
+        names = list(dict.fromkeys(names))
+        for i in range(0, len(names), 500):          # within SQLite's host-parameter limit
+            part = names[i:i + 500]
+            where = " AND state = ?" if state else ""
+            found.update(r[0] for r in self._read(
+                f"SELECT name FROM outbox WHERE name IN ({','.join('?' * len(part))}){where}",
+                part + ([state] if state else [])))
+        return found
 
     def outbox_remove(self, names: Sequence[str]) -> int:
         with self.transaction() as c:

@@ -62,6 +62,33 @@ class FlushResult:
     already_sent: List[SendOutcome] = field(default_factory=list)
     cancelled: bool = False
 
+    def add(self, outcome: SendOutcome) -> None:
+        """File an outcome under its list."""
+        if outcome.ok:
+            self.sent.append(outcome)
+        elif outcome.already_sent:
+            self.already_sent.append(outcome)
+        elif outcome.shelved:
+            self.shelved.append(outcome)
+        else:
+            self.waiting.append(outcome)
+
+
+@dataclass
+class Uploaded:
+    """The relay's answer to one upload, before the outbox knows of it (``Outbox.upload_entry`` on
+    the uploading thread, ``Outbox.settle`` on the thread that owns the bookkeeping)."""
+    name: str
+    record: dict
+    result: Optional[wire.UploadResult] = None
+    error: Optional[TransportError] = None
+
+    @property
+    def stops(self) -> bool:
+        """A failure the next items would meet too (relay down, busy): retryable, or the line's."""
+        e = self.error
+        return e is not None and e.code != wire.NAME_CONFLICT and (e.code.startswith("E-NET-") or bool(e.retry))
+
 
 #: An uploaded item to record as sent: (name, record with the relay's id).
 _Confirmed = Tuple[str, dict]
@@ -74,20 +101,25 @@ class Outbox:
         self.db = db
 
     def enqueue(self, name: str, sealed: bytes, *, plaintext: bytes = b"", batch: Optional[Batch] = None,
-                check: bool = True, **facts) -> dict:
+                check: bool = True, plain_sha256: Optional[str] = None, **facts) -> dict:
         """Durably queue a sealed item (at once, or when ``batch`` commits). ``plaintext`` travels with
-        it and goes to the sent archive once the relay confirmed the item. Re-queuing a name already
-        waiting keeps the first one (its sealed bytes are the idempotency key the relay may have seen)."""
+        it and goes to the sent archive once the relay confirmed the item (``plain_sha256``: its
+        digest, when the caller has it). Re-queuing a name already waiting keeps the first one (its
+        sealed bytes are the idempotency key the relay may have seen)."""
         existing = self.db.outbox_record(name) if check else None
         if existing is not None:
             return existing
-        record = {"name": name, "digest": wire.digest(sealed), "size": len(sealed), "queued_at": _now(),
-                  "attempts": 0, "last_error": None, **facts}
         sealed, plaintext = bytes(sealed), bytes(plaintext)
+        digest = wire.digest(sealed)
+        record = {"name": name, "digest": digest, "size": len(sealed), "queued_at": _now(),
+                  "attempts": 0, "last_error": None, **facts}
+
+        def put() -> None:
+            self.db.outbox_put(name, record, sealed, plaintext, sealed_sha256=digest, plain_sha256=plain_sha256)
         if batch is not None:
-            batch.add(lambda: self.db.outbox_put(name, record, sealed, plaintext))
+            batch.add(put)
         else:
-            self.db.outbox_put(name, record, sealed, plaintext)
+            put()
         return record
 
     def pending(self) -> List[Tuple[str, dict]]:
@@ -122,9 +154,24 @@ class Outbox:
         if entry is None or entry[0].get("shelf") != "waiting":
             return SendOutcome(name), None
         rec, sealed, _ = entry
+        return self.settle(self.upload_entry(client, name, rec, sealed))
+
+    @staticmethod
+    def upload_entry(client: RelayClient, name: str, record: dict, sealed: bytes) -> Uploaded:
+        """Upload an outbox entry handed over in memory (its record and sealed bytes, committed to
+        the outbox before): the network only, no database, so another thread may run it while the
+        caller seals the next items. Its answer goes to ``settle``."""
         try:
-            result = client.upload(name, sealed, rec.get("digest") or wire.digest(sealed))
+            result = client.upload(name, sealed, record.get("digest") or wire.digest(sealed))
         except TransportError as exc:
+            return Uploaded(name, record, error=exc)
+        return Uploaded(name, record, result)
+
+    def settle(self, up: Uploaded) -> Tuple[SendOutcome, Optional[_Confirmed]]:
+        """What an upload's answer does to the outbox. Success: (outcome, what to confirm; see
+        ``confirm``). Failure: the entry is updated or moved to the error shelf here and now."""
+        name, rec, exc = up.name, up.record, up.error
+        if exc is not None:
             if exc.code == wire.NAME_CONFLICT and rec.get("content_sha256") and \
                     self.db.sent_with_content(name, str(rec["content_sha256"])) is not None:
                 # The relay holds this very file from an earlier send (sealed again, so another
@@ -143,10 +190,11 @@ class Outbox:
                 return SendOutcome(name, error=exc, shelved=True), None
             self.db.outbox_update(name, rec)
             return SendOutcome(name, error=exc), None
+        result = up.result
         rec.update(relay_id=result.id, sent_at=_now(), duplicate=result.duplicate, state=wire.WAITING)
         return SendOutcome(name, result.id, result.duplicate), (name, rec)
 
-    def _confirm(self, confirmed: List[_Confirmed]) -> None:
+    def confirm(self, confirmed: List[_Confirmed]) -> None:
         """Record the relay's ids in the sent archive and clear those outbox entries, in one
         transaction. A crash before it re-uploads them later, and the relay answers with the same
         ids: no duplicate."""
@@ -158,7 +206,7 @@ class Outbox:
     def send_one(self, client: RelayClient, name: str) -> SendOutcome:
         outcome, done = self._upload(client, name)
         if done is not None:
-            self._confirm([done])
+            self.confirm([done])
         return outcome
 
     def flush(self, client: RelayClient, *, progress: Optional[Callable[[SendOutcome], None]] = None,
@@ -180,21 +228,15 @@ class Outbox:
                 if done is not None:
                     confirmed.append(done)
                     if len(confirmed) >= confirm_every:
-                        self._confirm(confirmed)
+                        self.confirm(confirmed)
                 if progress:
                     progress(outcome)
-                if outcome.ok:
-                    out.sent.append(outcome)
-                elif outcome.already_sent:
-                    out.already_sent.append(outcome)
-                elif outcome.shelved:
-                    out.shelved.append(outcome)
-                else:
-                    out.waiting.append(outcome)
-                    if stop_on_network_error and outcome.error and outcome.error.code.startswith("E-NET-"):
-                        break
+                out.add(outcome)
+                if stop_on_network_error and not outcome.shelved and outcome.error and \
+                        outcome.error.code.startswith("E-NET-"):
+                    break
         finally:
-            self._confirm(confirmed)
+            self.confirm(confirmed)
         return out
 
 

@@ -474,8 +474,9 @@ class Services(ComposeServices):
         plan.prepared = prepared
         contents = dict(files)
         with self._lock:
-            already = {n for n in contents if self.office.sent_before(n, contents[n])[0] == "sent"}
-            already |= {i.name for i in self.office.outbox(ListQuery(limit=-1, state=OutboxState.WAITING.value)).items}
+            already = {n for n in contents
+                       if self.office.sent_before(n, contents[n], digest=prepared.digests.get(n))[0] == "sent"}
+            already |= self.office.queued(list(contents))
         per_file: Dict[str, List[FindingSummary]] = {}
         general: List[FindingSummary] = []
         for f in prepared.all_findings():
@@ -511,11 +512,19 @@ class Services(ComposeServices):
                  (f.recipient.office, f.bundle) not in blocked_bundles]
         if not names:
             return SendResult()
-        contents = dict(plan.prepared.files) if plan.prepared is not None else {}
+        prepared = plan.prepared
+        contents = dict(prepared.files) if prepared is not None else {}
         files = [(n, contents[n]) for n in names if n in contents]
+        if prepared is not None and not prepared.blocked and len(files) == len(prepared.files) \
+                and {n for n, _ in files} == {n for n, _ in prepared.files}:
+            # Every checked file goes: the check is reused, not made twice (Office.send compares the
+            # files' digests with the checked ones and checks again if they differ).
+            files = list(prepared.files)
+        else:
+            prepared = None     # a part of the batch: its bundle rules are checked on their own
         with self._lock:
             try:
-                report = self.office.send(files, progress=progress, cancel=cancel)
+                report = self.office.send(files, prepared=prepared, progress=progress, cancel=cancel)
             except Exception as exc:  # noqa: BLE001
                 return SendResult(findings=(_unexpected(exc),))
         return SendResult(len(report.sent) + len(report.duplicates) + len(report.already_sent),
