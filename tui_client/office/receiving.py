@@ -83,7 +83,7 @@ class ReceivingPart:
             report.findings.append(make("E-RECV-002", reason=getattr(exc, "strerror", None) or type(exc).__name__))
             return report
         names = [rec["name"] for rec in result.stored]
-        report.received += [item for item in (self.inbox_item(n) for n in names) if item is not None]
+        report.received += [item for item in self.inbox_items(names) if item is not None]
         if progress:
             for i, item in enumerate(report.received, 1):
                 progress("received", item.name, i, len(report.received))
@@ -218,7 +218,7 @@ class ReceivingPart:
     def save_received(self, keys: Sequence[str], folder) -> Tuple[List[Path], List[Finding]]:
         """Save several received items (names or relay ids) in ``folder``, in the order they were
         received, so the files of one bundle arrive in the care software together."""
-        items = [self.inbox_item(k) for k in keys]
+        items = self.inbox_items(keys)
         found = sorted((i for i in items if i is not None), key=lambda i: i.seq)
         missing = [k for k, i in zip(keys, items) if i is None]
         paths: List[Path] = []
