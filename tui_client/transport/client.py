@@ -19,13 +19,14 @@ is written encrypted (random one-time password) to a private temporary file, loa
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
 import tempfile
 import threading
 import time
-from typing import List, Optional, Sequence, Set
+from typing import List, Optional, Sequence, Set, Tuple, Union
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -243,6 +244,40 @@ def tls_context(ca_file: str, certificate_pem: bytes, key, chain_pem: bytes = b"
     return ctx
 
 
+def _ack_batches(entries: Sequence[Tuple[str, bytes]]) -> List[List[Tuple[str, bytes]]]:
+    """``entries`` in runs that fit one batch acknowledgement (items and JSON bytes, with room for
+    the ids and the quoting)."""
+    batches: List[List[Tuple[str, bytes]]] = []
+    size = wire.MAX_ACK_BATCH_BYTES
+    for item_id, receipt in entries:
+        cost = 4 * (len(receipt) + 2) // 3 + len(item_id) + 32
+        if not batches or len(batches[-1]) >= wire.MAX_ACK_BATCH_ITEMS or size + cost > wire.MAX_ACK_BATCH_BYTES - 64:
+            batches.append([])
+            size = 0
+        batches[-1].append((item_id, receipt))
+        size += cost
+    return batches
+
+
+def _ack_outcomes(answer, ids: Sequence[str]) -> List[Union[wire.ItemInfo, TransportError]]:
+    """Each item's result from a batch acknowledgement's answer, in ``ids``' order."""
+    items = answer.get("items") if isinstance(answer, dict) else None
+    if not isinstance(items, list) or len(items) != len(ids):
+        raise TransportError(NET_RESPONSE, "batch answer does not match the request")
+    out: List[Union[wire.ItemInfo, TransportError]] = []
+    for item_id, raw in zip(ids, items):
+        outcome = wire.AckOutcome.from_json(raw) if isinstance(raw, dict) else None
+        if outcome is None or outcome.id != item_id or (outcome.item is None and outcome.error is None):
+            raise TransportError(NET_RESPONSE, "batch answer does not match the request")
+        if outcome.error is not None:
+            e = outcome.error
+            status = wire.ERRORS[e.code].status
+            out.append(TransportError(e.code, e.detail, retry=e.retry, status=status, findings=e.findings))
+        else:
+            out.append(outcome.item)
+    return out
+
+
 class RelayClient:
     """One office's connection to the relay (thread-safe enough for one user: one session).
 
@@ -272,6 +307,7 @@ class RelayClient:
         self._cancel_event = threading.Event()
         self._calls_lock = threading.Lock()
         self._calls: Set[_Call] = set()
+        self._batch_ack = True  # False once the relay turned out not to have the batch route
 
     # -- retries: attributes callers may set after construction (the adapter's Retry follows them)
     def _retry_policy(self) -> Retry:
@@ -425,6 +461,37 @@ class RelayClient:
                              headers={"Content-Type": wire.CONTENT_TYPE_RECEIPT})
         return wire.ItemInfo.from_json(body)
 
+    def acknowledge_many(self, entries: Sequence[Tuple[str, bytes]]) -> List[Union[wire.ItemInfo, TransportError]]:
+        """Acknowledge several (item id, receipt) pairs: for each, the ItemInfo ``acknowledge``
+        returns or the TransportError it raises (unknown, withdrawn, bad receipt…). Sent in batches
+        of ``wire.MAX_ACK_BATCH_ITEMS`` (and bytes); a relay without the batch route (404/405) is
+        asked one item at a time, and remembered. A failure of the line or of a whole batch raises."""
+        out: List[Union[wire.ItemInfo, TransportError]] = []
+        for batch in _ack_batches(entries):
+            if not self._batch_ack:
+                out += [self._acknowledge_one(item_id, receipt) for item_id, receipt in batch]
+                continue
+            body = json.dumps(wire.AckBatch([wire.AckEntry.of(i, r) for i, r in batch]).to_json())
+            try:
+                answer = self._request("POST", wire.MAILBOX_ACK_BATCH, data=body,
+                                       headers={"Content-Type": "application/json"})
+            except TransportError as exc:
+                if exc.status not in (404, 405) or exc.code != NET_RESPONSE:
+                    raise
+                self._batch_ack = False  # an older relay: one by one from now on
+                out += [self._acknowledge_one(item_id, receipt) for item_id, receipt in batch]
+                continue
+            out += _ack_outcomes(answer, [item_id for item_id, _ in batch])
+        return out
+
+    def _acknowledge_one(self, item_id: str, receipt: bytes) -> Union[wire.ItemInfo, TransportError]:
+        try:
+            return self.acknowledge(item_id, receipt)
+        except TransportError as exc:
+            if exc.code.startswith("E-NET-"):
+                raise
+            return exc
+
     def sent(self, since: Optional[str] = None) -> List[wire.ItemInfo]:
         body = self._request("GET", wire.SENT, params={"since": since} if since else None)
         return [wire.ItemInfo.from_json(d) for d in body["items"]]
@@ -440,8 +507,6 @@ class RelayClient:
         return [wire.DirectoryEntry.from_json(d) for d in body["offices"]]
 
     def register_self(self, services: Sequence[str], name: str = "") -> wire.DirectoryEntry:
-        import json
-
         body = self._request("PUT", wire.DIRECTORY_SELF,
                              data=json.dumps(wire.SelfRegistration(list(services), name).to_json()),
                              headers={"Content-Type": "application/json"})

@@ -341,11 +341,15 @@ class Inbox:
         out.stored += [a.record for _, _, _, a in group if a is not None]
         done: List[str] = []
         go_on = True
-        for (key, info, _, _), exc in zip(group, _acknowledge_all(client, group)):
-            if exc is not None:
-                if exc.code not in (wire.GONE, wire.NOT_FOUND):
-                    out.errors.append((info.name, exc))
-                    if exc.code.startswith("E-NET-"):
+        try:
+            answers = client.acknowledge_many([(info.id, receipt) for _, info, receipt, _ in group])
+        except TransportError as exc:  # the line, or the whole batch: every item stays in the inbox
+            answers = [exc] * len(group)
+        for (key, info, _, _), answer in zip(group, answers):
+            if isinstance(answer, TransportError):
+                if answer.code not in (wire.GONE, wire.NOT_FOUND):
+                    out.errors.append((info.name, answer))
+                    if answer.code.startswith("E-NET-"):
                         go_on = False
                         break
                     continue
@@ -354,37 +358,3 @@ class Inbox:
         self.db.inbox_remove(done)
         group.clear()
         return go_on
-
-
-#: Acknowledgements of a stored group in flight at once. Each is a durable write on the relay, which
-#: commits whatever is waiting in one transaction: one at a time, 300 items cost 300 syncs there
-#: (~4 ms a round trip, the largest part of a receive in bench_receive.py); four at once let its
-#: writer commit them together. Within the client's connection pool (pool_size).
-ACK_PARALLEL = 4
-
-
-def _acknowledge_all(client: RelayClient, group) -> List[Optional[TransportError]]:
-    """Acknowledge every item of a stored group, ACK_PARALLEL at a time: each item's error or None,
-    in the group's order. An acknowledgement is idempotent (a second one of the same item is
-    answered GONE or NOT_FOUND and counts as done), so one that ran after another's line failure is
-    no harm: its inbox entry stays and the next receive acknowledges it again."""
-    line_down: List[TransportError] = []  # once the line fails, the rest are not tried (as before)
-
-    def one(entry) -> Optional[TransportError]:
-        _, info, receipt, _ = entry
-        if line_down:
-            return line_down[0]
-        try:
-            client.acknowledge(info.id, receipt)
-        except TransportError as exc:
-            if exc.code.startswith("E-NET-"):
-                line_down.append(exc)
-            return exc
-        return None
-
-    if len(group) < 2:
-        return [one(e) for e in group]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=ACK_PARALLEL, thread_name_prefix="tsunagi-ack") as pool:
-        return list(pool.map(one, group))
