@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Iterable, List, Optional, Tuple
 
 from tui_client.core import wire
 from tui_client.transport.client import RelayClient, TransportError
@@ -227,6 +227,26 @@ GROUP_BYTES = 64 * 1024 * 1024
 #: An inbox entry's state once its item is in the archive; its record then keeps the receipt.
 STORED = "stored"
 
+#: Groups of downloads committed to the inbox and waiting to be opened (``Inbox.receive``): the
+#: downloader thread is at most this far ahead of the opening.
+PIPELINE_GROUPS = 2
+
+#: An inbox entry as ``ClientDB.inbox_list`` gives it: (key, record, receipt or None).
+_Entry = Tuple[str, dict, Optional[bytes]]
+
+_DONE = object()  # the downloader has finished (in any way)
+
+
+class _Either:
+    """Set when either event is (the pipeline's own stop, the caller's cancel)."""
+
+    def __init__(self, first: threading.Event, second: Optional[threading.Event]):
+        self.first, self.second = first, second
+
+    def is_set(self) -> bool:
+        return self.first.is_set() or (self.second is not None and self.second.is_set())
+
+
 #: An item of a group being settled: (inbox key, info, receipt, what to archive or None when it was
 #: stored by an earlier run).
 _Settling = Tuple[str, wire.ItemInfo, bytes, Optional["Accepted"]]
@@ -239,6 +259,7 @@ class ReceiveResult:
     stored: List[dict] = field(default_factory=list)              # archive records now on disk
     unstored: List[Tuple[str, OSError]] = field(default_factory=list)   # the archive could not be written
     errors: List[Tuple[str, TransportError]] = field(default_factory=list)
+    fetch_error: Optional[BaseException] = None   # why downloading stopped early (Inbox.receive)
 
 
 class Inbox:
@@ -248,12 +269,20 @@ class Inbox:
     def __init__(self, db: ClientDB):
         self.db = db
 
+    def listed(self, client: RelayClient, service: Optional[str] = None) -> List[wire.ItemInfo]:
+        """What the relay lists for this office (items whose id or name could not be a file name
+        here are left out: a genuine relay never lists one)."""
+        return [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
+
     def fetch(self, client: RelayClient, service: Optional[str] = None,
-              cancel: Optional[threading.Event] = None) -> List[wire.ItemInfo]:
-        """Download every waiting item not yet on disk; returns what the relay listed. Downloads are
-        committed a group at a time (one flush per group, not per item); what was downloaded before
+              cancel: Optional[threading.Event] = None, *, listed: Optional[List[wire.ItemInfo]] = None,
+              committed: Optional[Callable[[List[wire.ItemInfo]], None]] = None) -> List[wire.ItemInfo]:
+        """Download every waiting item not yet on disk; returns what the relay listed (``listed``:
+        that list, already asked for). Downloads are committed a group at a time (one flush per
+        group, not per item), each group then handed to ``committed``; what was downloaded before
         a failure is committed before the failure is raised."""
-        listed = [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
+        if listed is None:
+            listed = self.listed(client, service)
         present = set(self.db.inbox_keys())
         group: List[Tuple[wire.ItemInfo, bytes]] = []
         size = 0
@@ -263,7 +292,10 @@ class Inbox:
                 with self.db.transaction():
                     for info, data in group:
                         self.db.inbox_put(info.id, {"info": info.to_json()}, data)
+                infos = [info for info, _ in group]
                 group.clear()
+                if committed is not None:
+                    committed(infos)
 
         try:
             for info in listed:
@@ -292,15 +324,17 @@ class Inbox:
         return listed
 
     def process(self, client: RelayClient, processor: Processor,
-                cancel: Optional[threading.Event] = None) -> ReceiveResult:
+                cancel: Optional[threading.Event] = None,
+                entries: Optional[Iterable[_Entry]] = None) -> ReceiveResult:
         """Open and check each downloaded item (``processor``); store the accepted ones in the archive,
         a group at a time in one transaction (with their receipts noted in the inbox); then
         acknowledge them; then remove them from the inbox. An item stored by an earlier run whose
-        acknowledgement did not get through is only acknowledged, not opened and stored again."""
+        acknowledgement did not get through is only acknowledged, not opened and stored again.
+        ``entries``: the inbox entries to go through (default: the whole inbox, oldest first)."""
         out = ReceiveResult()
         group: List[_Settling] = []
         size = 0
-        for key, rec, receipt in self.db.inbox_list():
+        for key, rec, receipt in (self.db.inbox_list() if entries is None else entries):
             if cancel is not None and cancel.is_set():
                 break
             if "info" not in rec:
@@ -320,6 +354,59 @@ class Inbox:
                     return out
                 size = 0
         self._settle(client, group, out)
+        return out
+
+    def receive(self, client: RelayClient, processor: Processor, listed: List[wire.ItemInfo],
+                cancel: Optional[threading.Event] = None) -> ReceiveResult:
+        """``fetch`` and ``process`` overlapped: one downloader thread fetches ``listed`` and commits
+        it to the inbox a group at a time, while this thread opens, stores and acknowledges what is
+        already on disk (what earlier runs left first, then each group as it is committed). At most
+        ``PIPELINE_GROUPS`` committed groups wait for this thread. Nothing is acknowledged before it
+        is in the archive, nothing is opened before it is in the inbox, and whatever stops one side
+        (a failure, ``cancel``) stops the other before this returns: what was downloaded and not
+        processed stays in the inbox for the next receive. The downloader's failure is in
+        ``fetch_error``; what it had committed is processed."""
+        import queue
+
+        stop = threading.Event()
+        either = _Either(stop, cancel)
+        handed: "queue.Queue" = queue.Queue(maxsize=PIPELINE_GROUPS)
+        failure: List[BaseException] = []
+        finished: List[bool] = []
+        earlier = self.db.inbox_list()
+        there = {key for key, _, _ in earlier}
+        listed = [info for info in listed if info.id not in there]  # never fetched again once processed
+
+        def download() -> None:
+            try:
+                self.fetch(client, cancel=either, listed=listed, committed=handed.put)
+            except BaseException as exc:  # handed to the caller's thread
+                failure.append(exc)
+            finally:
+                handed.put(_DONE)
+
+        def entries():
+            yield from earlier
+            while True:
+                infos = handed.get()      # the downloader always ends with _DONE: never waits for ever
+                if infos is _DONE:
+                    finished.append(True)
+                    return
+                for info in infos:
+                    yield info.id, {"info": info.to_json()}, None
+
+        downloader = threading.Thread(target=download, name="tsunagi-download", daemon=True)
+        downloader.start()
+        try:
+            out = self.process(client, processor, either, entries())
+        finally:
+            stop.set()
+            if not finished:
+                while handed.get() is not _DONE:   # let a put blocked on the full queue go on
+                    pass
+            downloader.join()
+        if failure:
+            out.fetch_error = failure[0]
         return out
 
     def _settle(self, client: RelayClient, group: List[_Settling], out: ReceiveResult) -> bool:
