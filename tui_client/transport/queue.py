@@ -330,30 +330,42 @@ class Inbox:
         a group at a time in one transaction (with their receipts noted in the inbox); then
         acknowledge them; then remove them from the inbox. An item stored by an earlier run whose
         acknowledgement did not get through is only acknowledged, not opened and stored again.
-        ``entries``: the inbox entries to go through (default: the whole inbox, oldest first)."""
+        ``entries``: the inbox entries to go through (default: the whole inbox, oldest first).
+
+        A stored group's acknowledgement (one batch, the relay checking each receipt) runs on one
+        helper thread while the next group is opened; its answer is taken before the next group's
+        acknowledgement is sent, and before this returns, however it returns."""
+        from concurrent.futures import ThreadPoolExecutor
+
         out = ReceiveResult()
         group: List[_Settling] = []
         size = 0
-        for key, rec, receipt in (self.db.inbox_list() if entries is None else entries):
-            if cancel is not None and cancel.is_set():
-                break
-            if "info" not in rec:
-                continue
-            info = wire.ItemInfo.from_json(rec["info"])
-            if rec.get("state") == STORED and receipt is not None:
-                group.append((key, info, receipt, None))
-                continue
-            accepted = processor(info, self.db.inbox_payload(key) or b"")
-            if accepted is None:
-                out.kept.append(info)
-                continue
-            size += len(accepted.content)
-            group.append((key, info, accepted.receipt, accepted))
-            if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
-                if not self._settle(client, group, out):
-                    return out
-                size = 0
-        self._settle(client, group, out)
+        acks = _Acknowledging(self, client, out)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tsunagi-ack") as acks.pool:
+            try:
+                for key, rec, receipt in (self.db.inbox_list() if entries is None else entries):
+                    if cancel is not None and cancel.is_set():
+                        break
+                    if "info" not in rec:
+                        continue
+                    info = wire.ItemInfo.from_json(rec["info"])
+                    if rec.get("state") == STORED and receipt is not None:
+                        group.append((key, info, receipt, None))
+                        continue
+                    accepted = processor(info, self.db.inbox_payload(key) or b"")
+                    if accepted is None:
+                        out.kept.append(info)
+                        continue
+                    size += len(accepted.content)
+                    group.append((key, info, accepted.receipt, accepted))
+                    if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
+                        if not (self._store(group, out) and acks.answered() and acks.send(group)):
+                            return out
+                        size = 0
+                if self._store(group, out) and acks.answered():
+                    acks.send(group)
+            finally:
+                acks.answered()
         return out
 
     def receive(self, client: RelayClient, processor: Processor, listed: List[wire.ItemInfo],
@@ -409,9 +421,9 @@ class Inbox:
             out.fetch_error = failure[0]
         return out
 
-    def _settle(self, client: RelayClient, group: List[_Settling], out: ReceiveResult) -> bool:
-        """Commit the group's archive records with their receipts; acknowledge each item; remove
-        the acknowledged ones from the inbox. False when processing should stop (disk or line failed)."""
+    def _store(self, group: List[_Settling], out: ReceiveResult) -> bool:
+        """Commit the group's archive records with their receipts (items stored by an earlier run
+        are already). False when the disk failed: the group's items stay in the inbox, unstored."""
         if not group:
             return True
         try:
@@ -426,13 +438,14 @@ class Inbox:
             group.clear()
             return False
         out.stored += [a.record for _, _, _, a in group if a is not None]
+        return True
+
+    def _acknowledged(self, group: List[Tuple[str, wire.ItemInfo]], answers, out: ReceiveResult) -> bool:
+        """Remove from the inbox the items the relay took the receipts of (or no longer has); note
+        the others' errors. False when the line failed (the rest is not tried)."""
         done: List[str] = []
         go_on = True
-        try:
-            answers = client.acknowledge_many([(info.id, receipt) for _, info, receipt, _ in group])
-        except TransportError as exc:  # the line, or the whole batch: every item stays in the inbox
-            answers = [exc] * len(group)
-        for (key, info, _, _), answer in zip(group, answers):
+        for (key, info), answer in zip(group, answers):
             if isinstance(answer, TransportError):
                 if answer.code not in (wire.GONE, wire.NOT_FOUND):
                     out.errors.append((info.name, answer))
@@ -443,5 +456,35 @@ class Inbox:
             done.append(key)
             out.acknowledged.append(info)
         self.db.inbox_remove(done)
-        group.clear()
         return go_on
+
+
+class _Acknowledging:
+    """The one stored group whose acknowledgement is in flight (``Inbox.process``)."""
+
+    def __init__(self, inbox: Inbox, client: RelayClient, out: ReceiveResult):
+        self.inbox, self.client, self.out = inbox, client, out
+        self.pool = None
+        self._pending = None  # (group's (key, info)s, future of the answers)
+        self._go_on = True
+
+    def send(self, group: List[_Settling]) -> bool:
+        """Acknowledge a stored group on the helper thread (the group list is emptied for the next)."""
+        if group:
+            entries = [(info.id, receipt) for _, info, receipt, _ in group]
+            self._pending = ([(key, info) for key, info, _, _ in group],
+                             self.pool.submit(self.client.acknowledge_many, entries))
+            group.clear()
+        return True
+
+    def answered(self) -> bool:
+        """Wait for the acknowledgement in flight and settle its items; False once the line failed."""
+        if self._pending is not None:
+            group, future = self._pending
+            self._pending = None
+            try:
+                answers = future.result()
+            except TransportError as exc:  # the line, or the whole batch: every item stays in the inbox
+                answers = [exc] * len(group)
+            self._go_on = self.inbox._acknowledged(group, answers, self.out) and self._go_on
+        return self._go_on
