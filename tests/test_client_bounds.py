@@ -128,6 +128,47 @@ def test_close_from_another_thread_does_not_hang(silent):
     assert box["error"].code == NET_CANCELLED
 
 
+def _watchdogs():
+    return [t for t in threading.enumerate() if t.name == "tsunagi-watchdog"]
+
+
+def test_one_watchdog_thread_bounds_every_call_and_stops_with_the_client(silent):
+    """No thread per request: one watchdog per client expires each call at its deadline, an
+    earlier deadline than the one it sleeps for wakes it, and closing the client ends it."""
+    before = set(_watchdogs())
+    client = make_client(f"https://127.0.0.1:{silent.port}", retries=0, connect_timeout=600,
+                         timeout=600, deadline=600)
+    slow, slow_box = in_thread(client.health)              # waits up to 600 s
+    assert silent.accepted.acquire(timeout=SAFETY)
+    client.deadline = 0.3
+    for _ in range(3):                                     # each ends at its own, earlier deadline
+        with pytest.raises(TransportError) as exc:
+            client.health()
+        assert exc.value.code == NET_TIMEOUT and exc.value.detail == "deadline"
+    assert slow.is_alive()                                 # the long call is still bounded by its own
+    mine = [t for t in _watchdogs() if t not in before]
+    assert len(mine) == 1 and client._watchdog.running
+    client.close()
+    slow.join(SAFETY)
+    assert not slow.is_alive() and slow_box["error"].code == NET_CANCELLED
+    assert not mine[0].is_alive() and not client._watchdog.running
+
+
+def test_an_idle_watchdog_leaves_and_the_next_call_starts_another(silent, monkeypatch):
+    from tui_client.transport import client as client_mod
+
+    monkeypatch.setattr(client_mod._Watchdog, "IDLE", 0.05)
+    before = set(_watchdogs())
+    client = make_client(f"https://127.0.0.1:{silent.port}", retries=0, deadline=0.2)
+    for _ in range(2):
+        with pytest.raises(TransportError):
+            client.health()
+        (mine,) = [t for t in _watchdogs() if t not in before]
+        mine.join(SAFETY)                                  # no call in flight: it leaves by itself
+        assert not mine.is_alive() and not client._watchdog.running
+    client.close()
+
+
 # --- retries: urllib3's Retry on the adapter ---------------------------------------------------------
 
 class BusyThenOk:

@@ -43,7 +43,7 @@ def test_acknowledge_and_the_upload_lookups_run_off_the_event_loop(tmp_path, tru
         return identity.check_receipt(receipt, info, certs)
 
     with InThreadRelay(storage, receipt_check=check) as relay:
-        _watched(storage, calls, ["incoming_info", "certificates", "acknowledge", "is_registered", "services",
+        _watched(storage, calls, ["incoming_info", "certificates", "acknowledge_many", "is_registered", "services",
                                   "put_items", "mailbox", "download"])
         cm, home = DemoOffice("cm", relay.url), DemoOffice("homecare", relay.url)
         try:
@@ -57,10 +57,11 @@ def test_acknowledge_and_the_upload_lookups_run_off_the_event_loop(tmp_path, tru
             assert opened is not None, findings
             rec = receipts.make_receipt(name, opened.content_digest, home.keystore)
             assert home.client.acknowledge(up.id, rec).state == "received"
+            assert home.client.acknowledge_many([(up.id, rec)])[0].state == "received"  # the batch route too
         finally:
             cm.close()
             home.close()
     seen = {n for n, _ in calls}
-    assert {"incoming_info", "certificates", "acknowledge", "check_receipt", "is_registered",
+    assert {"incoming_info", "certificates", "acknowledge_many", "check_receipt", "is_registered",
             "put_items"} <= seen, seen
     assert [n for n, in_loop in calls if in_loop] == []

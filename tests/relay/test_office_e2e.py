@@ -284,6 +284,7 @@ def test_items_stored_but_not_acknowledged_are_only_acknowledged_next_time(relay
     def line_down(*args, **kwargs):
         raise TransportError("E-NET-001", "connection failed", retry=True)
 
+    home_care.client.acknowledge_many = line_down                     # batch and one by one alike
     home_care.client.acknowledge = line_down
     first = home_care.receive()
     assert sorted(r.name for r in first.received) == sorted(n for n, _ in files)
@@ -293,7 +294,7 @@ def test_items_stored_but_not_acknowledged_are_only_acknowledged_next_time(relay
     assert all(receipt for _, _, receipt in noted)
     assert all(home_care.db.inbox_payload(k) is None for k, _, _ in noted)   # no sealed copy kept
 
-    del home_care.client.acknowledge                                  # the line is back
+    del home_care.client.acknowledge, home_care.client.acknowledge_many    # the line is back
     second = home_care.receive()
     assert second.received == [] and not second.findings and home_care.db.inbox_keys() == []
     status, _ = cm.sent_status()

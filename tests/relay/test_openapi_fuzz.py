@@ -78,6 +78,6 @@ def test_schemathesis_finds_no_server_error(relay, office_client, tmp_path):
     report = {"operations": operations, **counts, "examples_per_operation_and_mode": examples}
     print("\nschemathesis:", report)
     (relay.home / "schemathesis.json").write_text(json.dumps(report))
-    assert operations == 11
+    assert operations == 12
     assert counts["cases"] > operations * 10
     assert failures == [], failures[:5]

@@ -43,6 +43,10 @@ MAILBOX_ITEM = PREFIX + "/mailbox/{item_id}"
 #: POST a signed receipt (body) for one incoming item; the relay then deletes the content (with a
 #: device id: keeps it for the office's other PCs for the relay's ``keep_received_days``).
 MAILBOX_ACK = PREFIX + "/mailbox/{item_id}/ack"
+#: POST several signed receipts at once (``AckBatch`` as JSON): each answered as ``MAILBOX_ACK``
+#: would answer it (``AckResults``), the valid ones stored in one transaction. Relays before
+#: 2026-12 answer 404/405; clients then acknowledge one by one.
+MAILBOX_ACK_BATCH = PREFIX + "/mailbox/ack"
 #: GET the directory entry of an office: on the system? which services? which certificates?
 DIRECTORY_ENTRY = PREFIX + "/directory/{office}"
 #: GET several offices at once: ?offices=a,b,c
@@ -74,6 +78,9 @@ DEFAULT_MAX_ITEM_BYTES = 32 * 1024 * 1024
 #: cap it lower. Clients ask for less than their read timeout.
 MAX_MAILBOX_WAIT = 60
 DEFAULT_MAILBOX_WAIT = 25
+#: Limits of one batch acknowledgement (``MAILBOX_ACK_BATCH``): items, and bytes of its JSON body.
+MAX_ACK_BATCH_ITEMS = 100
+MAX_ACK_BATCH_BYTES = 2 * 1024 * 1024
 
 # --- states -----------------------------------------------------------------------------------
 WAITING = "waiting"          # stored, recipient has not downloaded it yet
@@ -111,6 +118,7 @@ ERRORS: Dict[str, ErrorCode] = {e.code: e for e in (
     ErrorCode("E-RELAY-014", 422, False),  # bad request parameters (service code, office list…)
     ErrorCode("E-RELAY-015", 409, False),  # cannot withdraw: already received
     ErrorCode("E-RELAY-016", 500, True),   # internal error
+    ErrorCode("E-RELAY-017", 413, False),  # batch acknowledgement: too many items or too large
 )}
 
 AUTH = "E-RELAY-001"
@@ -129,6 +137,7 @@ UNAVAILABLE = "E-RELAY-013"
 BAD_PARAMETER = "E-RELAY-014"
 ALREADY_RECEIVED = "E-RELAY-015"
 INTERNAL = "E-RELAY-016"
+BATCH_TOO_LARGE = "E-RELAY-017"
 
 
 def error_body(code: str, detail: str = "", findings: Tuple[str, ...] = (), field: Optional[str] = None) -> dict:
@@ -269,6 +278,55 @@ class ErrorDetail:
 @dataclass(frozen=True)
 class ErrorBody:
     error: ErrorDetail
+
+
+@dataclass(frozen=True)
+class AckEntry:
+    """One item of a batch acknowledgement: its id and its signed receipt (DER, base64)."""
+
+    id: str
+    receipt: str
+
+    @classmethod
+    def of(cls, item_id: str, receipt: bytes) -> "AckEntry":
+        return cls(item_id, base64.b64encode(receipt).decode("ascii"))
+
+
+@dataclass(frozen=True)
+class AckBatch:
+    """POST body of ``MAILBOX_ACK_BATCH``: at most ``MAX_ACK_BATCH_ITEMS`` items."""
+
+    items: List[AckEntry]
+
+    def to_json(self) -> dict:
+        return {"items": [{"id": e.id, "receipt": e.receipt} for e in self.items]}
+
+
+@dataclass(frozen=True)
+class AckOutcome:
+    """The answer for one item of a batch: ``item`` as the single acknowledgement answers it, or
+    ``error`` (the refusal it would get: unknown, another office's, withdrawn, bad receipt…)."""
+
+    id: str
+    item: Optional[ItemInfo] = None
+    error: Optional[ErrorDetail] = None
+
+    @classmethod
+    def from_json(cls, d: dict) -> "AckOutcome":
+        item = d.get("item")
+        err = d.get("error")
+        error = None
+        if isinstance(err, dict) and err.get("code") in ERRORS:
+            error = ErrorDetail(str(err["code"]), str(err.get("detail") or ""), bool(err.get("retry")),
+                                [str(x) for x in err.get("findings") or []], err.get("field"))
+        return cls(str(d.get("id")), ItemInfo.from_json(item) if isinstance(item, dict) else None, error)
+
+
+@dataclass(frozen=True)
+class AckResults:
+    """Answer of ``MAILBOX_ACK_BATCH``: one outcome per item, in the request's order."""
+
+    items: List[AckOutcome]
 
 
 # --- message payload (inside the seal; the relay never reads it) ------------------------------

@@ -7,7 +7,7 @@ All lists are pages (``ListQuery.offset``/``limit``) ordered by the store's ``se
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from tui_client.core import wire
 from tui_client.core.findings import Finding, make
@@ -93,13 +93,25 @@ class ArchivePart:
     # -- one item
     def inbox_item(self, key: str) -> Optional[InboxItem]:
         """A received item by name or relay id."""
-        rec = self.db.archive_record("received", key)
-        if rec is None:
-            rows, _ = self.db.archive_search(direction="received", limit=1, relay_id=key)
-            if not rows:
-                return None
-            key, rec = rows[0][1], rows[0][2]
-        return self.with_supersede([self._inbox_model(key, rec, str(rec.get("archive_state") or "new"))])[0]
+        return self.inbox_items([key])[0]
+
+    def inbox_items(self, keys: Sequence[str]) -> List[Optional[InboxItem]]:
+        """Several received items by name or relay id (None for one not there), in ``keys``' order.
+        Which newer version replaced each is looked up once per version key for all of them: per
+        item, a receive of n files of one month read and parsed the partner's archive n times."""
+        found: List[Optional[InboxItem]] = []
+        for key in keys:
+            rec = self.db.archive_record("received", key)
+            name = key
+            if rec is None:
+                rows, _ = self.db.archive_search(direction="received", limit=1, relay_id=key)
+                if not rows:
+                    found.append(None)
+                    continue
+                name, rec = rows[0][1], rows[0][2]
+            found.append(self._inbox_model(name, rec, str(rec.get("archive_state") or "new")))
+        marked = iter(self.with_supersede([i for i in found if i is not None]))
+        return [None if i is None else next(marked) for i in found]
 
     # -- lists
     def inbox(self, query: ListQuery = ListQuery()) -> Page[InboxItem]:

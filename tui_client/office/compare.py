@@ -33,7 +33,10 @@ def _parsed(name: str):
 
 
 def version_key(name: str) -> Optional[VersionKey]:
-    p = _parsed(name)
+    return _key_of(_parsed(name))
+
+
+def _key_of(p) -> Optional[VersionKey]:
     if p is None or p.prefix not in VERSIONED_KINDS or not p.month or p.month == "000000":
         return None
     return (p.prefix, p.month, p.sender, p.sender_service, p.recipient, p.recipient_service)
@@ -48,8 +51,9 @@ class ComparePart:
         rows, _ = self.db.archive_search(direction=direction, partner=partner, month=month, kind=kind, limit=-1)
         out = []
         for _, name, rec, _ in rows:
-            if version_key(name) == key:
-                out.append((name, int(rec.get("seq") or 0), _parsed(name).serial))
+            p = _parsed(name)  # once per row: the archive of a busy partner is thousands of names
+            if _key_of(p) == key:
+                out.append((name, int(rec.get("seq") or 0), p.serial))
         return sorted(out, key=lambda v: (v[2], v[1]))
 
     def with_supersede(self, items: Sequence[InboxItem]) -> Tuple[InboxItem, ...]:

@@ -65,25 +65,29 @@ class ReceivingPart:
         cancel = self._cancel_event(cancel)
         self._ensure_registered()
         try:
-            self.inbox_queue.fetch(self.client, service, cancel=cancel)
+            listed = self.inbox_queue.listed(self.client, service)
         except TransportError as exc:
             report.findings.append(self._net(exc))
-            # items already on disk are still processed below
-        except (OSError, self._db_error) as exc:   # the inbox cannot be written: the items stay on the relay
-            report.findings.append(make("E-RECV-002", reason=getattr(exc, "strerror", None) or type(exc).__name__))
-            return report
-        self._learn_names(info["info"].get("sender") for _, info, _ in self.db.inbox_list() if "info" in info)
-        try:
-            result = self.inbox_queue.process(self.client, lambda info, data: self._open_and_check(info, data, report),
-                                        cancel=cancel)
+            listed = []              # items already on disk are still processed below
+        self._learn_names([i.sender for i in listed] +
+                          [info["info"].get("sender") for _, info, _ in self.db.inbox_list() if "info" in info])
+        try:   # downloads overlap the opening of what is already on disk (transport.queue.Inbox.receive)
+            result = self.inbox_queue.receive(self.client, lambda info, data: self._open_and_check(info, data, report),
+                                              listed, cancel=cancel)
         except TransportError as exc:
             report.findings.append(self._net(exc))
             return report
         except (OSError, self._db_error) as exc:
-            report.findings.append(make("E-RECV-002", reason=getattr(exc, "strerror", None) or type(exc).__name__))
+            report.findings.append(self._unstored(exc))
             return report
+        if isinstance(result.fetch_error, TransportError):
+            report.findings.append(self._net(result.fetch_error))
+        elif isinstance(result.fetch_error, (OSError, self._db_error)):  # the inbox cannot be written: the
+            report.findings.append(self._unstored(result.fetch_error))    # items stay on the relay
+        elif result.fetch_error is not None:
+            raise result.fetch_error
         names = [rec["name"] for rec in result.stored]
-        report.received += [item for item in (self.inbox_item(n) for n in names) if item is not None]
+        report.received += [item for item in self.inbox_items(names) if item is not None]
         if progress:
             for i, item in enumerate(report.received, 1):
                 progress("received", item.name, i, len(report.received))
@@ -94,6 +98,10 @@ class ReceivingPart:
         report.kept = [i.name for i in result.kept]
         report.cancelled = bool(cancel.is_set())
         return report
+
+    @staticmethod
+    def _unstored(exc: BaseException) -> Finding:
+        return make("E-RECV-002", reason=getattr(exc, "strerror", None) or type(exc).__name__)
 
     def _learn_names(self, offices) -> None:
         """Ask the directory once for the names of senders this PC does not know yet (shown with
@@ -218,7 +226,7 @@ class ReceivingPart:
     def save_received(self, keys: Sequence[str], folder) -> Tuple[List[Path], List[Finding]]:
         """Save several received items (names or relay ids) in ``folder``, in the order they were
         received, so the files of one bundle arrive in the care software together."""
-        items = [self.inbox_item(k) for k in keys]
+        items = self.inbox_items(keys)
         found = sorted((i for i in items if i is not None), key=lambda i: i.seq)
         missing = [k for k, i in zip(keys, items) if i is None]
         paths: List[Path] = []

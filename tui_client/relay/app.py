@@ -252,6 +252,46 @@ async def _accept(writer, directory, office, name, declared, length, chunks, max
     return (200 if duplicate else 201), _upload_answer(item_id, duplicate)
 
 
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused (BATCH_TOO_LARGE) as soon as it is announced or read past ``limit``."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise Refusal(wire.BATCH_TOO_LARGE, f"body: at most {limit} bytes", "body")
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refusal(wire.BATCH_TOO_LARGE, f"body: at most {limit} bytes", "body")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _ack_entries(body: bytes) -> List[tuple]:
+    """(item id, receipt bytes or None when not base64) of a batch acknowledgement's JSON body;
+    a body of another shape is refused as a whole (BAD_PARAMETER), too many items BATCH_TOO_LARGE."""
+    import base64
+    import binascii
+
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise Refusal(wire.BAD_PARAMETER, "body is not JSON", "body")
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("receipt"), str) for e in items):
+        raise Refusal(wire.BAD_PARAMETER, 'body must be {"items": [{"id", "receipt"}, …]}', "items")
+    if len(items) > wire.MAX_ACK_BATCH_ITEMS:
+        raise Refusal(wire.BATCH_TOO_LARGE, f"at most {wire.MAX_ACK_BATCH_ITEMS} items", "items")
+    out = []
+    for e in items:
+        try:
+            receipt = base64.b64decode(e["receipt"], validate=True)
+        except (binascii.Error, ValueError):
+            receipt = None
+        out.append((e["id"], receipt))
+    return out
+
+
 def _too_large(limit: int) -> Refusal:
     return Refusal(wire.TOO_LARGE, f"limit {limit} bytes", "body")
 
@@ -450,10 +490,14 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
         return Response(content, media_type=wire.CONTENT_TYPE_SEALED,
                         headers={wire.H_DIGEST: info.digest, "X-Tsunagi-Name": info.name})
 
-    def _acknowledge(office: str, item_id: str, receipt: bytes, device: Optional[str]) -> wire.ItemInfo:
-        """Check the receipt and store it (on a thread: storage and a CMS signature check). A PC
-        that names itself (``device``) is checked even when another PC received the item first:
-        its delivery is recorded only on a valid receipt of its own."""
+    def _check_receipt(office: str, item_id: str, receipt: bytes, device: Optional[str],
+                       certificates: Callable[[], Sequence[bytes]]) -> Optional[wire.ItemInfo]:
+        """What a receipt for ``item_id`` needs before it is stored: the item's info when there is
+        nothing to store (already received, no device named), None when it is to be stored; raises
+        Refusal. A PC that names itself (``device``) is checked even when another PC received the
+        item first: its delivery is recorded only on a valid receipt of its own."""
+        if not _ID.match(item_id):
+            raise Refusal(wire.NOT_FOUND, "no such item", "item_id")
         try:
             info = storage.incoming_info(item_id, office)
         except NotFound:
@@ -464,15 +508,43 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
             raise Refusal(wire.GONE, "withdrawn by the sender")
         if len(receipt) > MAX_RECEIPT:
             raise Refusal(wire.BAD_RECEIPT, "receipt too large", "body")
-        problem = check_receipt(receipt, info, storage.certificates(office))
+        problem = check_receipt(receipt, info, certificates())
         if problem:
             raise Refusal(wire.BAD_RECEIPT, problem, "body")
-        try:
-            info = storage.acknowledge(item_id, office, receipt, device, keep_received_days)
-        except (NotFound, Gone):
-            raise Refusal(wire.GONE, "withdrawn by the sender")
-        log.info("received id=%s name=%s by=%s device=%s", item_id, info.name, office, device or "-")
-        return info
+        return None
+
+    def _acknowledge_many(office: str, entries: Sequence[tuple], device: Optional[str]) -> list:
+        """Check each (item id, receipt) and store the valid receipts in one transaction (on a
+        thread: storage and CMS signature checks): for each, the ItemInfo or the Refusal the single
+        acknowledgement answers. A receipt given as None (not decodable) is a bad receipt."""
+        results: list = [None] * len(entries)
+        todo: List[int] = []
+        certs: list = []
+
+        def certificates() -> Sequence[bytes]:
+            if not certs:
+                certs.append(storage.certificates(office))
+            return certs[0]
+
+        for i, (item_id, receipt) in enumerate(entries):
+            try:
+                if receipt is None:
+                    raise Refusal(wire.BAD_RECEIPT, "receipt is not base64", "receipt")
+                results[i] = _check_receipt(office, item_id, receipt, device, certificates)
+            except Refusal as r:
+                results[i] = r
+                continue
+            if results[i] is None:
+                todo.append(i)
+        if todo:
+            stored = storage.acknowledge_many(office, [entries[i] for i in todo], device, keep_received_days)
+            for i, result in zip(todo, stored):
+                if isinstance(result, (NotFound, Gone)):
+                    results[i] = Refusal(wire.GONE, "withdrawn by the sender")
+                    continue
+                results[i] = result
+                log.info("received id=%s name=%s by=%s device=%s", result.id, result.name, office, device or "-")
+        return results
 
     @app.post(wire.MAILBOX_ACK, response_model=wire.ItemInfo,
               summary="Acknowledge an item with a signed receipt",
@@ -488,7 +560,34 @@ def create_app(storage: Storage, *, max_item_bytes: int = wire.DEFAULT_MAX_ITEM_
                                 wire.UNAVAILABLE))
     async def acknowledge(request: Request, office: Office, item_id: ItemId, device: Device):
         receipt = await request.body()
-        return await run_in_threadpool(_acknowledge, office, item_id, receipt, device)
+        result = (await run_in_threadpool(_acknowledge_many, office, [(item_id, receipt)], device))[0]
+        if isinstance(result, Refusal):
+            raise result
+        return result
+
+    @app.post(wire.MAILBOX_ACK_BATCH, response_model=wire.AckResults,
+              summary="Acknowledge several items at once, each with its signed receipt",
+              description=(
+                  f"At most {wire.MAX_ACK_BATCH_ITEMS} items and {wire.MAX_ACK_BATCH_BYTES // (1024 * 1024)} MiB "
+                  "of JSON; `receipt` is the DER receipt in base64. Each item is checked and answered as "
+                  "`POST /v1/mailbox/{item_id}/ack` answers it (`item`, or the refusal as `error`: no such "
+                  "item, another office's, withdrawn, receipt not valid); the valid receipts are stored in "
+                  "one transaction before the answer. An item already acknowledged is answered as the "
+                  "first time. A relay without this route answers 404 or 405: acknowledge one by one."),
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                  "type": "object", "required": ["items"], "properties": {"items": {
+                      "type": "array", "maxItems": wire.MAX_ACK_BATCH_ITEMS, "items": {
+                          "type": "object", "required": ["id", "receipt"], "properties": {
+                              "id": {"type": "string"},
+                              "receipt": {"type": "string", "format": "byte"}}}}}}}}}},
+              responses=_errors(wire.AUTH, wire.BAD_PARAMETER, wire.BATCH_TOO_LARGE, wire.UNAVAILABLE))
+    async def acknowledge_batch(request: Request, office: Office, device: Device):
+        entries = _ack_entries(await _capped_body(request, wire.MAX_ACK_BATCH_BYTES))
+        results = await run_in_threadpool(_acknowledge_many, office, entries, device)
+        return wire.AckResults([
+            wire.AckOutcome(item_id, error=wire.ErrorDetail(**r.answer()[1]["error"]))
+            if isinstance(r, Refusal) else wire.AckOutcome(item_id, item=r)
+            for (item_id, _), r in zip(entries, results)])
 
     @app.get(wire.SENT, response_model=wire.ItemList, summary="The caller's outgoing items and their state",
              responses=_errors(wire.AUTH, wire.UNAVAILABLE))

@@ -349,28 +349,45 @@ class Storage:
         delivery is recorded, whoever acknowledged first, and the content stays ``keep_days`` after
         the first acknowledgement for the office's other PCs (0: deleted now); contents kept longer
         than that are emptied here too (``purge_received``). ``when``: the time (tests)."""
+        result = self.acknowledge_many(office, [(item_id, receipt)], device, keep_days, when)[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def acknowledge_many(self, office: str, entries: Sequence[Tuple[str, bytes]], device: Optional[str] = None,
+                         keep_days: int = DEFAULT_KEEP_RECEIVED_DAYS,
+                         when: Optional[datetime] = None) -> List[Union[wire.ItemInfo, NotFound, Gone]]:
+        """``acknowledge`` for several (item id, verified receipt) pairs in one transaction (one
+        commit, one sync): for each, the ItemInfo ``acknowledge`` returns or the NotFound / Gone it
+        would raise. Either all of them are stored or, on StorageError, none is."""
         t = _stamp(when)
         drop = not device or keep_days <= 0
 
         def work(run) -> list:
-            _, count = run(
-                f"UPDATE items SET {_NO_CONTENT + ', ' if drop else ''}receipt = ?, received_at = ? "
-                "WHERE id = ? AND recipient = ? AND received_at IS NULL AND withdrawn_at IS NULL",
-                (receipt, t, item_id, office))
-            rows, _ = run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND recipient = ?", (item_id, office))
-            if not rows:
-                raise NotFound(item_id)
-            info = _info(rows[0])
-            if count == 0 and info.state == wire.WITHDRAWN:
-                raise Gone(item_id)
-            if device:
-                run("INSERT INTO deliveries (item_id, device, delivered_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (item_id, device) DO NOTHING", (item_id, device, t))
-                if not drop:  # in the same commit: nothing to sync when nothing is due
-                    run(_PURGE, (_cutoff(keep_days, when),))
-            return [info]
+            out: list = []
+            for item_id, receipt in entries:
+                _, count = run(
+                    f"UPDATE items SET {_NO_CONTENT + ', ' if drop else ''}receipt = ?, received_at = ? "
+                    "WHERE id = ? AND recipient = ? AND received_at IS NULL AND withdrawn_at IS NULL",
+                    (receipt, t, item_id, office))
+                rows, _ = run(f"SELECT {_INFO_COLUMNS} FROM items WHERE id = ? AND recipient = ?",
+                              (item_id, office))
+                if not rows:
+                    out.append(NotFound(item_id))
+                    continue
+                info = _info(rows[0])
+                if count == 0 and info.state == wire.WITHDRAWN:
+                    out.append(Gone(item_id))
+                    continue
+                if device:
+                    run("INSERT INTO deliveries (item_id, device, delivered_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT (item_id, device) DO NOTHING", (item_id, device, t))
+                out.append(info)
+            if device and not drop and any(not isinstance(r, Exception) for r in out):
+                run(_PURGE, (_cutoff(keep_days, when),))  # in the same commit: nothing to sync when nothing is due
+            return out
 
-        return self._transaction(work)[0]
+        return self._transaction(work)
 
     def purge_received(self, keep_days: int = DEFAULT_KEEP_RECEIVED_DAYS,
                        when: Optional[datetime] = None) -> int:

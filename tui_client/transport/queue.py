@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Iterable, List, Optional, Tuple
 
 from tui_client.core import wire
 from tui_client.transport.client import RelayClient, TransportError
@@ -269,6 +269,26 @@ GROUP_BYTES = 64 * 1024 * 1024
 #: An inbox entry's state once its item is in the archive; its record then keeps the receipt.
 STORED = "stored"
 
+#: Groups of downloads committed to the inbox and waiting to be opened (``Inbox.receive``): the
+#: downloader thread is at most this far ahead of the opening.
+PIPELINE_GROUPS = 2
+
+#: An inbox entry as ``ClientDB.inbox_list`` gives it: (key, record, receipt or None).
+_Entry = Tuple[str, dict, Optional[bytes]]
+
+_DONE = object()  # the downloader has finished (in any way)
+
+
+class _Either:
+    """Set when either event is (the pipeline's own stop, the caller's cancel)."""
+
+    def __init__(self, first: threading.Event, second: Optional[threading.Event]):
+        self.first, self.second = first, second
+
+    def is_set(self) -> bool:
+        return self.first.is_set() or (self.second is not None and self.second.is_set())
+
+
 #: An item of a group being settled: (inbox key, info, receipt, what to archive or None when it was
 #: stored by an earlier run).
 _Settling = Tuple[str, wire.ItemInfo, bytes, Optional["Accepted"]]
@@ -281,6 +301,7 @@ class ReceiveResult:
     stored: List[dict] = field(default_factory=list)              # archive records now on disk
     unstored: List[Tuple[str, OSError]] = field(default_factory=list)   # the archive could not be written
     errors: List[Tuple[str, TransportError]] = field(default_factory=list)
+    fetch_error: Optional[BaseException] = None   # why downloading stopped early (Inbox.receive)
 
 
 class Inbox:
@@ -290,12 +311,20 @@ class Inbox:
     def __init__(self, db: ClientDB):
         self.db = db
 
+    def listed(self, client: RelayClient, service: Optional[str] = None) -> List[wire.ItemInfo]:
+        """What the relay lists for this office (items whose id or name could not be a file name
+        here are left out: a genuine relay never lists one)."""
+        return [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
+
     def fetch(self, client: RelayClient, service: Optional[str] = None,
-              cancel: Optional[threading.Event] = None) -> List[wire.ItemInfo]:
-        """Download every waiting item not yet on disk; returns what the relay listed. Downloads are
-        committed a group at a time (one flush per group, not per item); what was downloaded before
+              cancel: Optional[threading.Event] = None, *, listed: Optional[List[wire.ItemInfo]] = None,
+              committed: Optional[Callable[[List[wire.ItemInfo]], None]] = None) -> List[wire.ItemInfo]:
+        """Download every waiting item not yet on disk; returns what the relay listed (``listed``:
+        that list, already asked for). Downloads are committed a group at a time (one flush per
+        group, not per item), each group then handed to ``committed``; what was downloaded before
         a failure is committed before the failure is raised."""
-        listed = [i for i in client.mailbox(service) if _safe_key(i.id) and _safe_key(i.name)]
+        if listed is None:
+            listed = self.listed(client, service)
         present = set(self.db.inbox_keys())
         group: List[Tuple[wire.ItemInfo, bytes]] = []
         size = 0
@@ -305,7 +334,10 @@ class Inbox:
                 with self.db.transaction():
                     for info, data in group:
                         self.db.inbox_put(info.id, {"info": info.to_json()}, data)
+                infos = [info for info, _ in group]
                 group.clear()
+                if committed is not None:
+                    committed(infos)
 
         try:
             for info in listed:
@@ -334,39 +366,106 @@ class Inbox:
         return listed
 
     def process(self, client: RelayClient, processor: Processor,
-                cancel: Optional[threading.Event] = None) -> ReceiveResult:
+                cancel: Optional[threading.Event] = None,
+                entries: Optional[Iterable[_Entry]] = None) -> ReceiveResult:
         """Open and check each downloaded item (``processor``); store the accepted ones in the archive,
         a group at a time in one transaction (with their receipts noted in the inbox); then
         acknowledge them; then remove them from the inbox. An item stored by an earlier run whose
-        acknowledgement did not get through is only acknowledged, not opened and stored again."""
+        acknowledgement did not get through is only acknowledged, not opened and stored again.
+        ``entries``: the inbox entries to go through (default: the whole inbox, oldest first).
+
+        A stored group's acknowledgement (one batch, the relay checking each receipt) runs on one
+        helper thread while the next group is opened; its answer is taken before the next group's
+        acknowledgement is sent, and before this returns, however it returns."""
+        from concurrent.futures import ThreadPoolExecutor
+
         out = ReceiveResult()
         group: List[_Settling] = []
         size = 0
-        for key, rec, receipt in self.db.inbox_list():
-            if cancel is not None and cancel.is_set():
-                break
-            if "info" not in rec:
-                continue
-            info = wire.ItemInfo.from_json(rec["info"])
-            if rec.get("state") == STORED and receipt is not None:
-                group.append((key, info, receipt, None))
-                continue
-            accepted = processor(info, self.db.inbox_payload(key) or b"")
-            if accepted is None:
-                out.kept.append(info)
-                continue
-            size += len(accepted.content)
-            group.append((key, info, accepted.receipt, accepted))
-            if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
-                if not self._settle(client, group, out):
-                    return out
-                size = 0
-        self._settle(client, group, out)
+        acks = _Acknowledging(self, client, out)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tsunagi-ack") as acks.pool:
+            try:
+                for key, rec, receipt in (self.db.inbox_list() if entries is None else entries):
+                    if cancel is not None and cancel.is_set():
+                        break
+                    if "info" not in rec:
+                        continue
+                    info = wire.ItemInfo.from_json(rec["info"])
+                    if rec.get("state") == STORED and receipt is not None:
+                        group.append((key, info, receipt, None))
+                        continue
+                    accepted = processor(info, self.db.inbox_payload(key) or b"")
+                    if accepted is None:
+                        out.kept.append(info)
+                        continue
+                    size += len(accepted.content)
+                    group.append((key, info, accepted.receipt, accepted))
+                    if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
+                        if not (self._store(group, out) and acks.answered() and acks.send(group)):
+                            return out
+                        size = 0
+                if self._store(group, out) and acks.answered():
+                    acks.send(group)
+            finally:
+                acks.answered()
         return out
 
-    def _settle(self, client: RelayClient, group: List[_Settling], out: ReceiveResult) -> bool:
-        """Commit the group's archive records with their receipts; acknowledge each item; remove
-        the acknowledged ones from the inbox. False when processing should stop (disk or line failed)."""
+    def receive(self, client: RelayClient, processor: Processor, listed: List[wire.ItemInfo],
+                cancel: Optional[threading.Event] = None) -> ReceiveResult:
+        """``fetch`` and ``process`` overlapped: one downloader thread fetches ``listed`` and commits
+        it to the inbox a group at a time, while this thread opens, stores and acknowledges what is
+        already on disk (what earlier runs left first, then each group as it is committed). At most
+        ``PIPELINE_GROUPS`` committed groups wait for this thread. Nothing is acknowledged before it
+        is in the archive, nothing is opened before it is in the inbox, and whatever stops one side
+        (a failure, ``cancel``) stops the other before this returns: what was downloaded and not
+        processed stays in the inbox for the next receive. The downloader's failure is in
+        ``fetch_error``; what it had committed is processed."""
+        import queue
+
+        stop = threading.Event()
+        either = _Either(stop, cancel)
+        handed: "queue.Queue" = queue.Queue(maxsize=PIPELINE_GROUPS)
+        failure: List[BaseException] = []
+        finished: List[bool] = []
+        earlier = self.db.inbox_list()
+        there = {key for key, _, _ in earlier}
+        listed = [info for info in listed if info.id not in there]  # never fetched again once processed
+
+        def download() -> None:
+            try:
+                self.fetch(client, cancel=either, listed=listed, committed=handed.put)
+            except BaseException as exc:  # handed to the caller's thread
+                failure.append(exc)
+            finally:
+                handed.put(_DONE)
+
+        def entries():
+            yield from earlier
+            while True:
+                infos = handed.get()      # the downloader always ends with _DONE: never waits for ever
+                if infos is _DONE:
+                    finished.append(True)
+                    return
+                for info in infos:
+                    yield info.id, {"info": info.to_json()}, None
+
+        downloader = threading.Thread(target=download, name="tsunagi-download", daemon=True)
+        downloader.start()
+        try:
+            out = self.process(client, processor, either, entries())
+        finally:
+            stop.set()
+            if not finished:
+                while handed.get() is not _DONE:   # let a put blocked on the full queue go on
+                    pass
+            downloader.join()
+        if failure:
+            out.fetch_error = failure[0]
+        return out
+
+    def _store(self, group: List[_Settling], out: ReceiveResult) -> bool:
+        """Commit the group's archive records with their receipts (items stored by an earlier run
+        are already). False when the disk failed: the group's items stay in the inbox, unstored."""
         if not group:
             return True
         try:
@@ -381,52 +480,53 @@ class Inbox:
             group.clear()
             return False
         out.stored += [a.record for _, _, _, a in group if a is not None]
+        return True
+
+    def _acknowledged(self, group: List[Tuple[str, wire.ItemInfo]], answers, out: ReceiveResult) -> bool:
+        """Remove from the inbox the items the relay took the receipts of (or no longer has); note
+        the others' errors. False when the line failed (the rest is not tried)."""
         done: List[str] = []
         go_on = True
-        for (key, info, _, _), exc in zip(group, _acknowledge_all(client, group)):
-            if exc is not None:
-                if exc.code not in (wire.GONE, wire.NOT_FOUND):
-                    out.errors.append((info.name, exc))
-                    if exc.code.startswith("E-NET-"):
+        for (key, info), answer in zip(group, answers):
+            if isinstance(answer, TransportError):
+                if answer.code not in (wire.GONE, wire.NOT_FOUND):
+                    out.errors.append((info.name, answer))
+                    if answer.code.startswith("E-NET-"):
                         go_on = False
                         break
                     continue
             done.append(key)
             out.acknowledged.append(info)
         self.db.inbox_remove(done)
-        group.clear()
         return go_on
 
 
-#: Acknowledgements of a stored group in flight at once. Each is a durable write on the relay, which
-#: commits whatever is waiting in one transaction: one at a time, 300 items cost 300 syncs there
-#: (~4 ms a round trip, the largest part of a receive in bench_receive.py); four at once let its
-#: writer commit them together. Within the client's connection pool (pool_size).
-ACK_PARALLEL = 4
+class _Acknowledging:
+    """The one stored group whose acknowledgement is in flight (``Inbox.process``)."""
 
+    def __init__(self, inbox: Inbox, client: RelayClient, out: ReceiveResult):
+        self.inbox, self.client, self.out = inbox, client, out
+        self.pool = None
+        self._pending = None  # (group's (key, info)s, future of the answers)
+        self._go_on = True
 
-def _acknowledge_all(client: RelayClient, group) -> List[Optional[TransportError]]:
-    """Acknowledge every item of a stored group, ACK_PARALLEL at a time: each item's error or None,
-    in the group's order. An acknowledgement is idempotent (a second one of the same item is
-    answered GONE or NOT_FOUND and counts as done), so one that ran after another's line failure is
-    no harm: its inbox entry stays and the next receive acknowledges it again."""
-    line_down: List[TransportError] = []  # once the line fails, the rest are not tried (as before)
+    def send(self, group: List[_Settling]) -> bool:
+        """Acknowledge a stored group on the helper thread (the group list is emptied for the next)."""
+        if group:
+            entries = [(info.id, receipt) for _, info, receipt, _ in group]
+            self._pending = ([(key, info) for key, info, _, _ in group],
+                             self.pool.submit(self.client.acknowledge_many, entries))
+            group.clear()
+        return True
 
-    def one(entry) -> Optional[TransportError]:
-        _, info, receipt, _ = entry
-        if line_down:
-            return line_down[0]
-        try:
-            client.acknowledge(info.id, receipt)
-        except TransportError as exc:
-            if exc.code.startswith("E-NET-"):
-                line_down.append(exc)
-            return exc
-        return None
-
-    if len(group) < 2:
-        return [one(e) for e in group]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=ACK_PARALLEL, thread_name_prefix="tsunagi-ack") as pool:
-        return list(pool.map(one, group))
+    def answered(self) -> bool:
+        """Wait for the acknowledgement in flight and settle its items; False once the line failed."""
+        if self._pending is not None:
+            group, future = self._pending
+            self._pending = None
+            try:
+                answers = future.result()
+            except TransportError as exc:  # the line, or the whole batch: every item stays in the inbox
+                answers = [exc] * len(group)
+            self._go_on = self.inbox._acknowledged(group, answers, self.out) and self._go_on
+        return self._go_on
