@@ -21,13 +21,15 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.geometry import Offset
 from textual.reactive import reactive
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, Footer, Static
 
 from tui_client.catalog import t
 from tui_client.ui import actions, guided, messages, terminal  # noqa: F401 - guided registers its key
 from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
+from tui_client.ui.widgets.tabbar import TabBar
 
 
 def _tab_widget(tab: str):
@@ -152,10 +154,14 @@ class TsunagiApp(App):
     # -- layout
     def compose(self) -> ComposeResult:
         yield Static(self._status_text(), id="status-line")
-        with TabbedContent(initial=f"pane-{self._first_tab}", id="tabs"):
+        labels = []
+        for tab in actions.TABS:
+            action = actions.get(f"tab.{tab}")
+            labels.append((tab, f"{t('tab.' + tab)} {action.key.upper()}", action.action))
+        yield TabBar(labels, active=self._first_tab, id="tabs")
+        with ContentSwitcher(initial=f"pane-{self._first_tab}", id="panes"):
             for tab in actions.TABS:
-                key = actions.get(f"tab.{tab}").key.upper()
-                with TabPane(f"{t('tab.' + tab)} {key}", id=f"pane-{tab}"):
+                with Vertical(id=f"pane-{tab}", classes="tab-pane"):
                     # Only the first tab is built before the first frame; the others (and the
                     # modules they import) when first shown.
                     if tab == self._first_tab:
@@ -230,7 +236,7 @@ class TsunagiApp(App):
 
     def active_tab(self) -> str:
         try:
-            return (self.query_one("#tabs", TabbedContent).active or "pane-home").removeprefix("pane-")
+            return self.screen_stack[0].query_one("#tabs", TabBar).active or "home"
         except Exception:  # noqa: BLE001 - a modal screen is on top
             return "home"
 
@@ -245,8 +251,8 @@ class TsunagiApp(App):
             return          # a modal is open: it has the keyboard
         if tab != self.active_tab() and self._asked_before_leaving(lambda: self.action_show_tab(tab)):
             return
-        tabs = self.query_one("#tabs", TabbedContent)
-        tabs.active = f"pane-{tab}"
+        self.query_one("#tabs", TabBar).active = tab
+        self.query_one("#panes", ContentSwitcher).current = f"pane-{tab}"
         if self._ensure_tab(tab):
             return
         for w in self.tab_widgets():
@@ -271,7 +277,7 @@ class TsunagiApp(App):
     def _ensure_tab(self, tab: str) -> bool:
         """Build a tab's widget on first show; True when it was just mounted (it reloads then)."""
         try:
-            pane = self.query_one(f"#pane-{tab}", TabPane)
+            pane = self.query_one(f"#pane-{tab}", Vertical)
         except Exception:  # noqa: BLE001 - not composed (a modal on top during start)
             return False
         if pane.children:
@@ -281,14 +287,6 @@ class TsunagiApp(App):
         self.call_after_refresh(widget.reload)
         self.call_after_refresh(widget.focus_first)
         return True
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        tab = (event.pane.id or "").removeprefix("pane-")
-        if self._ensure_tab(tab):
-            return
-        for w in self.tab_widgets():
-            if w.SCOPE == tab:
-                w.reload()
 
     def deliver(self, message_factory: Callable[[], object]) -> None:
         """Give every tab its own copy of an app message (messages are consumed by their target)."""
