@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from textual import events, work
 from textual.app import App, ComposeResult
@@ -26,7 +26,9 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from tui_client.catalog import t
 from tui_client.ui import actions, guided, messages, terminal  # noqa: F401 - guided registers its key
-from tui_client.ui.services import Services
+
+if TYPE_CHECKING:
+    from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
 from tui_client.ui.widgets.tabbar import TabBar
@@ -80,12 +82,12 @@ class TsunagiApp(App):
 
     relay_ok: reactive[Optional[bool]] = reactive(None)
 
-    def __init__(self, services: Optional[Services] = None, *, opener: Optional[Callable] = None,
+    def __init__(self, services: Optional["Services"] = None, *, opener: Optional[Callable] = None,
                  settings: Optional[AppSettings] = None, home: Optional[str] = None,
                  poll: bool = True, clock: Optional[Callable[[], datetime]] = None,
                  background=None, first_tab: str = "home", unlock: str = "", offer_guided: bool = False) -> None:
         super().__init__()
-        self.services = services or Services(None)
+        self._services = services         # None: no office yet (Services made when first asked)
         self._opener = opener
         self.settings = settings or AppSettings()
         self.settings_problems = []
@@ -148,8 +150,22 @@ class TsunagiApp(App):
 
     # -- the office
     @property
+    def services(self) -> "Services":
+        """The adapter over the office; made on first use, so its module (and ``office.models``)
+        loads after the first frame, in the worker that opens the office."""
+        if self._services is None:
+            from tui_client.ui.services import Services
+
+            self._services = Services(None)
+        return self._services
+
+    @services.setter
+    def services(self, value: "Services") -> None:
+        self._services = value
+
+    @property
     def office(self):
-        return self.services.office
+        return getattr(self._services, "office", None)
 
     # -- layout
     def compose(self) -> ComposeResult:
@@ -202,6 +218,8 @@ class TsunagiApp(App):
             return
         if self.office is not None:
             self.office.close()
+        from tui_client.ui.services import Services
+
         self.services = Services(office)
         if self._poll_timer is not None:
             self._poll_timer.stop()
@@ -295,10 +313,10 @@ class TsunagiApp(App):
 
     # -- status line
     def _status_text(self) -> str:
-        me = self.services.identity()
-        if not me.office and self._opening:
+        me = self.services.identity() if self.office is not None else None
+        if (me is None or not me.office) and self._opening:
             who = t("status.opening")           # the first frame: the keystore opens in a worker
-        elif not me.office:
+        elif me is None or not me.office:
             who = t("status.no_office")
         else:
             who = t("status.office", office=me.office, name=me.name)
@@ -490,18 +508,20 @@ def office_app(home: Optional[str] = None) -> TsunagiApp:
     """The app for the office set up on this PC (the keystore password is asked on screen), or the
     set-up check when there is none. Reading ``office.json`` is cheap; the keystore opens later."""
     from tui_client.ui import settings as settings_mod
-    from tui_client.ui.services import configured_office
+    from tui_client.office.settings import load_settings
 
     app_settings, problems = settings_mod.load(home)
-    office_settings, _ = configured_office(home)
+    office_settings, _ = load_settings(None, home)        # office.json only: no keystore, no façade
     first = app_settings.guided is None and not problems   # never asked yet: the very first start
     if office_settings is None:
         app = TsunagiApp(settings=app_settings, home=home, offer_guided=first)
     elif office_settings.demo_id:
-        from tui_client.ui.services import open_office
+        def opener():                   # in the worker, after the first frame
+            from tui_client.ui.services import open_office
 
-        app = TsunagiApp(settings=app_settings, home=home, offer_guided=first,
-                         opener=lambda: open_office(office_settings.office, None, home))
+            return open_office(office_settings.office, None, home)
+
+        app = TsunagiApp(settings=app_settings, home=home, offer_guided=first, opener=opener)
     else:
         app = TsunagiApp(settings=app_settings, home=home, unlock=office_settings.office, offer_guided=first)
     app.settings_problems = problems

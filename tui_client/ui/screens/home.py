@@ -16,7 +16,6 @@ from textual.widgets.option_list import Option
 from tui_client.catalog import t
 from tui_client.ui import messages
 from tui_client.ui.actions import Action, bindings_for, register
-from tui_client.ui.format import finding_text, kind_label, party_label
 from tui_client.ui.screens.base import TabView
 
 register(
@@ -36,6 +35,8 @@ class Line:
 
 def attention(s) -> List[Line]:
     """The home lines for a ``services.HomeSummary``, most urgent first."""
+    from tui_client.ui.format import finding_text, kind_label, party_label   # not for the first frame
+
     lines: List[Line] = []
     cert = s.certificate
     if cert is not None:
