@@ -22,7 +22,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Offset
 from textual.reactive import reactive
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from tui_client.catalog import t
 from tui_client.ui import actions, guided, messages, terminal  # noqa: F401 - guided registers its key
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
+from tui_client.ui.widgets.keybar import KeyBar
 from tui_client.ui.widgets.tabbar import TabBar
 
 
@@ -182,7 +183,7 @@ class TsunagiApp(App):
                     # modules they import) when first shown.
                     if tab == self._first_tab:
                         yield _tab_widget(tab)
-        yield Footer(show_command_palette=False)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         for p in self.settings_problems:
