@@ -302,9 +302,14 @@ class TsunagiApp(App):
         if pane.children:
             return False
         widget = _tab_widget(tab)
-        pane.mount(widget)
-        self.call_after_refresh(widget.reload)
-        self.call_after_refresh(widget.focus_first)
+        mounted = pane.mount(widget)
+
+        async def shown() -> None:      # once its children are composed (a click is quicker than a key)
+            await mounted
+            self.call_after_refresh(widget.reload)
+            self.call_after_refresh(widget.focus_first)
+
+        self.call_later(shown)
         return True
 
     def deliver(self, message_factory: Callable[[], object]) -> None:

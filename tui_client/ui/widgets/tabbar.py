@@ -67,10 +67,10 @@ class TabBar(Widget):
             line.append(self.item(label, on), style="reverse bold" if on else "")
         return line
 
-    def on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         tab = self.tab_at(event.x)
         for name, _, action in self._tabs:
             if name == tab:
                 event.stop()
-                self.app.call_later(self.app.run_action, action)
+                await self.app.run_action(action)      # as a key binding runs it
                 return
