@@ -36,6 +36,7 @@ async def test_keys_switch_panes_and_mark_the_active_tab(tmp_path):
         bar, panes = app.query_one("#tabs", TabBar), app.query_one("#panes", ContentSwitcher)
         assert app.active_tab() == "home" and panes.current == "pane-home"
         assert _active_label(bar) == "[ホーム F1]"
+        assert app.focused is app.query_one("#home-list")         # mounted with its first lines
         await pilot.press("f3")
         await settle(pilot)
         assert app.active_tab() == "outbox" and panes.current == "pane-outbox"
