@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING, Callable, Optional
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.geometry import Offset
-from textual.reactive import reactive
 from textual.containers import Vertical
+from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, Static
 
 from tui_client.catalog import t
 from tui_client.ui import actions, guided, messages, terminal  # noqa: F401 - guided registers its key
-
-if TYPE_CHECKING:
-    from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
 from tui_client.ui.widgets.keybar import KeyBar
 from tui_client.ui.widgets.tabbar import TabBar
+
+if TYPE_CHECKING:       # loaded after the first frame (ui.services imports office.models)
+    from tui_client.ui.services import Services
 
 
 def _tab_widget(tab: str):
