@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.geometry import Offset
 from textual.containers import Vertical
+from textual.geometry import Offset
 from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, Static
 
