@@ -15,19 +15,24 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from textual import events, work
 from textual.app import App, ComposeResult
+from textual.containers import Vertical
 from textual.geometry import Offset
 from textual.reactive import reactive
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Static
 
 from tui_client.catalog import t
 from tui_client.ui import actions, guided, messages, terminal  # noqa: F401 - guided registers its key
-from tui_client.ui.services import Services
 from tui_client.ui.settings import THEMES, AppSettings
 from tui_client.ui.theme import CONTRAST, CONTRAST_CLASS
+from tui_client.ui.widgets.keybar import KeyBar
+from tui_client.ui.widgets.tabbar import TabBar
+
+if TYPE_CHECKING:       # loaded after the first frame (ui.services imports office.models)
+    from tui_client.ui.services import Services
 
 
 def _tab_widget(tab: str):
@@ -78,12 +83,12 @@ class TsunagiApp(App):
 
     relay_ok: reactive[Optional[bool]] = reactive(None)
 
-    def __init__(self, services: Optional[Services] = None, *, opener: Optional[Callable] = None,
+    def __init__(self, services: Optional["Services"] = None, *, opener: Optional[Callable] = None,
                  settings: Optional[AppSettings] = None, home: Optional[str] = None,
                  poll: bool = True, clock: Optional[Callable[[], datetime]] = None,
                  background=None, first_tab: str = "home", unlock: str = "", offer_guided: bool = False) -> None:
         super().__init__()
-        self.services = services or Services(None)
+        self._services = services         # None: no office yet (Services made when first asked)
         self._opener = opener
         self.settings = settings or AppSettings()
         self.settings_problems = []
@@ -155,21 +160,39 @@ class TsunagiApp(App):
 
     # -- the office
     @property
+    def services(self) -> "Services":
+        """The adapter over the office; made on first use, so its module (and ``office.models``)
+        loads after the first frame, in the worker that opens the office."""
+        if self._services is None:
+            from tui_client.ui.services import Services
+
+            self._services = Services(None)
+        return self._services
+
+    @services.setter
+    def services(self, value: "Services") -> None:
+        self._services = value
+
+    @property
     def office(self):
-        return self.services.office
+        return getattr(self._services, "office", None)
 
     # -- layout
     def compose(self) -> ComposeResult:
         yield Static(self._status_text(), id="status-line")
-        with TabbedContent(initial=f"pane-{self._first_tab}", id="tabs"):
+        labels = []
+        for tab in actions.TABS:
+            action = actions.get(f"tab.{tab}")
+            labels.append((tab, f"{t('tab.' + tab)} {action.key.upper()}", action.action))
+        yield TabBar(labels, active=self._first_tab, id="tabs")
+        with ContentSwitcher(initial=f"pane-{self._first_tab}", id="panes"):
             for tab in actions.TABS:
-                key = actions.get(f"tab.{tab}").key.upper()
-                with TabPane(f"{t('tab.' + tab)} {key}", id=f"pane-{tab}"):
+                with Vertical(id=f"pane-{tab}", classes="tab-pane"):
                     # Only the first tab is built before the first frame; the others (and the
                     # modules they import) when first shown.
                     if tab == self._first_tab:
                         yield _tab_widget(tab)
-        yield Footer(show_command_palette=False)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         for p in self.settings_problems:
@@ -205,6 +228,8 @@ class TsunagiApp(App):
             return
         if self.office is not None:
             self.office.close()
+        from tui_client.ui.services import Services
+
         self.services = Services(office)
         if self._poll_timer is not None:
             self._poll_timer.stop()
@@ -239,7 +264,7 @@ class TsunagiApp(App):
 
     def active_tab(self) -> str:
         try:
-            return (self.query_one("#tabs", TabbedContent).active or "pane-home").removeprefix("pane-")
+            return self.screen_stack[0].query_one("#tabs", TabBar).active or "home"
         except Exception:  # noqa: BLE001 - a modal screen is on top
             return "home"
 
@@ -254,8 +279,8 @@ class TsunagiApp(App):
             return          # a modal is open: it has the keyboard
         if tab != self.active_tab() and self._asked_before_leaving(lambda: self.action_show_tab(tab)):
             return
-        tabs = self.query_one("#tabs", TabbedContent)
-        tabs.active = f"pane-{tab}"
+        self.query_one("#tabs", TabBar).active = tab
+        self.query_one("#panes", ContentSwitcher).current = f"pane-{tab}"
         if self._ensure_tab(tab):
             return
         for w in self.tab_widgets():
@@ -280,24 +305,21 @@ class TsunagiApp(App):
     def _ensure_tab(self, tab: str) -> bool:
         """Build a tab's widget on first show; True when it was just mounted (it reloads then)."""
         try:
-            pane = self.query_one(f"#pane-{tab}", TabPane)
+            pane = self.query_one(f"#pane-{tab}", Vertical)
         except Exception:  # noqa: BLE001 - not composed (a modal on top during start)
             return False
         if pane.children:
             return False
         widget = _tab_widget(tab)
-        pane.mount(widget)
-        self.call_after_refresh(widget.reload)
-        self.call_after_refresh(widget.focus_first)
-        return True
+        mounted = pane.mount(widget)
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        tab = (event.pane.id or "").removeprefix("pane-")
-        if self._ensure_tab(tab):
-            return
-        for w in self.tab_widgets():
-            if w.SCOPE == tab:
-                w.reload()
+        async def shown() -> None:      # once its children are composed (a click is quicker than a key)
+            await mounted
+            self.call_after_refresh(widget.reload)
+            self.call_after_refresh(widget.focus_first)
+
+        self.call_later(shown)
+        return True
 
     def deliver(self, message_factory: Callable[[], object]) -> None:
         """Give every tab its own copy of an app message (messages are consumed by their target)."""
@@ -306,10 +328,10 @@ class TsunagiApp(App):
 
     # -- status line
     def _status_text(self) -> str:
-        me = self.services.identity()
-        if not me.office and self._opening:
+        me = self.services.identity() if self.office is not None else None
+        if (me is None or not me.office) and self._opening:
             who = t("status.opening")           # the first frame: the keystore opens in a worker
-        elif not me.office:
+        elif me is None or not me.office:
             who = t("status.no_office")
         else:
             who = t("status.office", office=me.office, name=me.name)
@@ -501,18 +523,20 @@ def office_app(home: Optional[str] = None) -> TsunagiApp:
     """The app for the office set up on this PC (the keystore password is asked on screen), or the
     set-up check when there is none. Reading ``office.json`` is cheap; the keystore opens later."""
     from tui_client.ui import settings as settings_mod
-    from tui_client.ui.services import configured_office
+    from tui_client.office.settings import load_settings
 
     app_settings, problems = settings_mod.load(home)
-    office_settings, _ = configured_office(home)
+    office_settings, _ = load_settings(None, home)        # office.json only: no keystore, no façade
     first = app_settings.guided is None and not problems   # never asked yet: the very first start
     if office_settings is None:
         app = TsunagiApp(settings=app_settings, home=home, offer_guided=first)
     elif office_settings.demo_id:
-        from tui_client.ui.services import open_office
+        def opener():                   # in the worker, after the first frame
+            from tui_client.ui.services import open_office
 
-        app = TsunagiApp(settings=app_settings, home=home, offer_guided=first,
-                         opener=lambda: open_office(office_settings.office, None, home))
+            return open_office(office_settings.office, None, home)
+
+        app = TsunagiApp(settings=app_settings, home=home, offer_guided=first, opener=opener)
     else:
         app = TsunagiApp(settings=app_settings, home=home, unlock=office_settings.office, offer_guided=first)
     app.settings_problems = problems

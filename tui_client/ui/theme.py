@@ -5,9 +5,10 @@ from it (footer, tabs, cursor, selection).
 ``CONTRAST_PAIRS`` lists those pairs as Textual CSS colour expressions (``$foreground``,
 ``$foreground 50%``, ``auto 87%``); ``pair_ratios`` resolves them the way Textual paints them (a
 translucent colour is laid over the background under it; ``auto`` is the contrasting black or white)
-and a test keeps every ratio at 7 or more. When a widget's own stylesheet uses a faint colour
-(inactive tabs are ``$foreground 50%``), ``app.tcss`` overrides it under the App class
-``-high-contrast``, and the pair here names the colour we paint instead.
+and a test keeps every ratio at 7 or more. When a widget's own stylesheet uses a faint colour,
+``app.tcss`` overrides it under the App class ``-high-contrast``, and the pair here names the colour
+we paint instead. The tab bar (ui/widgets/tabbar.py) is ``$foreground`` on ``$background``, the active
+label reversed.
 
 Pure: Textual's ``Theme`` and ``Color`` only; no widget, no app.
 """
@@ -66,9 +67,8 @@ CONTRAST_PAIRS: Tuple[Tuple[str, str, str], ...] = tuple(
         ("footer description", "$footer-description-foreground", "$footer-background"),
         ("footer key hover", "$footer-key-foreground", "$block-hover-background"),
         ("button", "$button-foreground", "$surface"),
-        ("tab (active)", "$foreground", "$background"),
-        ("tab (inactive, app.tcss)", "$foreground", "$background"),
-        ("tab (focused, underline colour as text)", "$block-cursor-background", "$background"),
+        ("tab bar (inactive label)", "$foreground", "$background"),
+        ("tab bar (active label, reverse video)", "$background", "$foreground"),
         ("cursor (focused list)", "$block-cursor-foreground", "$block-cursor-background"),
         ("cursor (blurred list)", "$block-cursor-blurred-foreground", "$block-cursor-blurred-background"),
         ("input cursor", "$input-cursor-foreground", "$input-cursor-background"),

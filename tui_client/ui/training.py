@@ -68,7 +68,7 @@ class TrainingApp(TsunagiApp):
     def on_mount(self) -> None:
         super().on_mount()
         panel = StepPanel(id="training-panel")
-        self.mount(panel, before=self.query_one(Footer))
+        self.mount(panel, before=self.query_one("#keys"))
         panel.show(self.run)
         self.set_interval(POLL_SECONDS, self._ask)
 

@@ -16,7 +16,6 @@ from textual.widgets.option_list import Option
 from tui_client.catalog import t
 from tui_client.ui import messages
 from tui_client.ui.actions import Action, bindings_for, register
-from tui_client.ui.format import finding_text, kind_label, party_label
 from tui_client.ui.screens.base import TabView
 
 register(
@@ -36,6 +35,8 @@ class Line:
 
 def attention(s) -> List[Line]:
     """The home lines for a ``services.HomeSummary``, most urgent first."""
+    from tui_client.ui.format import finding_text, kind_label, party_label   # not for the first frame
+
     lines: List[Line] = []
     cert = s.certificate
     if cert is not None:
@@ -92,9 +93,14 @@ class HomeTab(TabView):
         self.lines: List[Line] = []
 
     def compose(self):
+        # The list comes with the first lines (after the office opens): an empty OptionList on the
+        # first frame cost a twentieth of the start's instructions (issue 15).
         yield Static(t("home.title"), classes="tab-title")
-        yield OptionList(id="home-list")
         yield Static("", id="home-fix", classes="detail")
+
+    def _list(self) -> Optional[OptionList]:
+        found = self.query("#home-list")
+        return found.first(OptionList) if found else None
 
     def reload(self) -> None:
         if self.app.office is None:
@@ -110,11 +116,19 @@ class HomeTab(TabView):
 
     def _show(self, lines: List[Line]) -> None:
         self.lines = lines
-        ol = self.query_one("#home-list", OptionList)
+        options = [Option(f"{line.mark} {line.text}" + ("  →" if line.target else ""), id=str(i))
+                   for i, line in enumerate(lines)]
+        ol = self._list()
+        if ol is None:
+            ol = OptionList(*options, id="home-list")
+            self.mount(ol, before=self.query_one("#home-fix"))
+            if self.app.focused is None and all(n.display for n in self.ancestors_with_self
+                                                if hasattr(n, "display")):
+                ol.focus()          # the app focused the tab before its list was there
+            return
         highlighted = ol.highlighted
         ol.clear_options()
-        ol.add_options([Option(f"{line.mark} {line.text}" + ("  →" if line.target else ""), id=str(i))
-                        for i, line in enumerate(lines)])
+        ol.add_options(options)
         if lines:
             ol.highlighted = min(highlighted or 0, len(lines) - 1)
         self._show_fix()
@@ -123,9 +137,9 @@ class HomeTab(TabView):
         self._show_fix()
 
     def _show_fix(self) -> None:
-        ol = self.query_one("#home-list", OptionList)
+        ol = self._list()
         text = ""
-        if ol.highlighted is not None and ol.highlighted < len(self.lines):
+        if ol is not None and ol.highlighted is not None and ol.highlighted < len(self.lines):
             line = self.lines[ol.highlighted]
             if line.fix:
                 text = t("home.fix", fix=line.fix)
@@ -136,8 +150,8 @@ class HomeTab(TabView):
         self._go(event.option_index)
 
     def action_open_selected(self) -> None:
-        ol = self.query_one("#home-list", OptionList)
-        if ol.highlighted is not None:
+        ol = self._list()
+        if ol is not None and ol.highlighted is not None:
             self._go(ol.highlighted)
 
     def _go(self, index: int) -> None:
