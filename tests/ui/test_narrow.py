@@ -14,6 +14,7 @@ from tui_client.catalog import t
 from tui_client.ui import actions
 from tui_client.ui.app import TsunagiApp
 from tui_client.ui.settings import AppSettings
+from tui_client.ui.widgets.keybar import KeyBar
 
 pytestmark = pytest.mark.anyio
 
@@ -91,13 +92,13 @@ async def test_footer_shows_the_screens_keys_and_quit_and_palette_within_80_colu
     async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
         await pilot.press(actions.get(f"tab.{tab}").key)
         await settle(pilot)
-        keys = list(app.screen.query(FooterKey))
-        shown = {k.description for k in keys}
+        bar = app.screen.query_one(KeyBar)                          # the main screen's one-line key line
+        shown = {description for _, _, description in bar.keys()}
         scope = app.query_one(f"#tab-{tab}").SCOPE
         # enter is the focused table's own (hidden) key that opens the row: not a footer hint
         wanted = {a.label for a in actions.actions_for(scope) if a.footer and a.key != "enter"}
         assert wanted | {t("action.quit"), t("action.palette")} == shown
-        assert all(k.region.width > 0 and _fits(k) for k in keys), [(k.description, k.region) for k in keys]
+        assert bar.spans()[-1][1] <= WIDTH and _fits(bar), bar.spans()
 
 
 async def test_settings_edit_the_archive_retention_through_the_config_module(tmp_path):
