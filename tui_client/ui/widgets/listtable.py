@@ -62,18 +62,16 @@ class ListTable(DataTable):
 
     def action_scroll_home(self) -> None:
         """Home: the first row."""
-        if self.cursor_type != "row":
-            super().action_scroll_home()
-            return
-        self._set_hover_cursor(False)
-        if self.row_count:
-            self.move_cursor(row=0)
+        self._to_end(last=False)
 
     def action_scroll_end(self) -> None:
         """End: the last row."""
+        self._to_end(last=True)
+
+    def _to_end(self, last: bool) -> None:
         if self.cursor_type != "row":
-            super().action_scroll_end()
+            (super().action_scroll_end if last else super().action_scroll_home)()
             return
         self._set_hover_cursor(False)
         if self.row_count:
-            self.move_cursor(row=self.row_count - 1)
+            self.move_cursor(row=self.row_count - 1 if last else 0)
