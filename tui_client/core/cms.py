@@ -482,6 +482,8 @@ def _decrypt_gcm(buf, content: _Node, cek: bytes, key_size: int, params, aad: by
 def _rid_matches(rid, cert: x509.Certificate) -> bool:
     if rid.name == "issuer_and_serial_number":
         value = rid.chosen
+        if value.dump() == _issuer_and_serial(cert):   # the DER we write, as read: no decoding
+            return True
         return (value["serial_number"].native == cert.serial_number
                 and value["issuer"].dump() == cert.issuer.public_bytes())
     if rid.name == "subject_key_identifier":
