@@ -307,10 +307,16 @@ def _expect(node: _Node, tag: int) -> _Node:
 
 
 def _oid_of(buf, node: _Node) -> str:
+    _expect(node, 0x06)
+    return _dotted(_whole(buf, node))
+
+
+@functools.lru_cache(maxsize=256)
+def _dotted(der: bytes) -> str:
+    """The dotted form of an object identifier's DER (the same few in every file: decoded once each)."""
     from asn1crypto import core
 
-    _expect(node, 0x06)
-    return core.ObjectIdentifier.load(_whole(buf, node)).dotted
+    return core.ObjectIdentifier.load(der).dotted
 
 
 def _whole(buf, node: _Node) -> bytes:
@@ -519,6 +525,7 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
     in place (no copy of a large file).
     """
     from asn1crypto import cms as acms
+    from asn1crypto import core as acore
 
     try:
         with memoryview(data).cast("B") as buf:
@@ -566,7 +573,7 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
                 sha256 = hashlib.sha256(buf[content[0]:content[1]] if isinstance(content, tuple)
                                         else content).digest()
             attrs = si["signed_attrs"]
-            if attrs.native is None or len(attrs) == 0:
+            if isinstance(attrs, acore.Void) or len(attrs) == 0:   # absent (not decoded to find out)
                 raise CmsError("unsupported", "no signed attributes")
             found = {}
             for a in attrs:
