@@ -226,3 +226,19 @@ def test_verify_chain_uses_the_new_api_where_there_is_one(keys, monkeypatch):
     chain.verify_chain(ee, roots, inters, AT)
     assert calls == ["policies" if chain.has_extension_policies() else "fallback"]
     assert chain.verify_chain(ee, [], inters, AT) is None and len(calls) == 1   # no roots: nothing trusted
+
+
+def test_a_chain_verified_once_is_reused_only_inside_its_certificates_windows(keys):
+    # certs._verify_chain keeps a verified chain (a receive checks one sender's chain per item):
+    # a time after the root's end must be verified again, and refused.
+    from tui_client.core import certs
+
+    ca = root(keys, days=(-30, 100))                      # the root ends before the leaf
+    ee = leaf(keys)
+    store = certs.TrustStore((ca,))
+    certs._CHAINS.clear()
+    assert certs._verify_chain(ee, store, AT, []) == [ee, ca]
+    assert certs._CHAINS                                   # kept
+    assert certs._verify_chain(ee, store, AT + dt.timedelta(days=50), []) == [ee, ca]   # reused
+    assert certs._verify_chain(ee, store, AT + dt.timedelta(days=200), []) is None     # root expired
+    certs._CHAINS.clear()

@@ -318,6 +318,25 @@ def _crl_signed_by(crl, issuer: Certificate) -> bool:
         return False
 
 
+#: Answers of ``_crl_signed_by`` for the trust store's CRLs, which every received item's signer is
+#: checked against: (id of the CRL, issuer) -> (the CRL, kept so its id stays its own; the answer).
+#: A CRL object never changes, nor does its signature's validity. Bounded (emptied when full).
+_CRL_SIGNED: dict = {}
+_CRL_SIGNED_MAX = 64
+
+
+def _crl_signed_by_cached(crl, issuer: Certificate) -> bool:
+    key = (id(crl), issuer)
+    hit = _CRL_SIGNED.get(key)
+    if hit is not None and hit[0] is crl:
+        return hit[1]
+    ok = _crl_signed_by(crl, issuer)
+    if len(_CRL_SIGNED) >= _CRL_SIGNED_MAX:
+        _CRL_SIGNED.clear()
+    _CRL_SIGNED[key] = (crl, ok)
+    return ok
+
+
 @functools.lru_cache(maxsize=512)  # a certificate never changes; sealing asks per file
 def _key_ok(cert: Certificate) -> bool:
     try:
@@ -350,10 +369,28 @@ def time_findings(cert: Certificate, at: Optional[_dt.datetime] = None, name: st
     return []
 
 
+#: Chains verified already: (leaf, intermediates, roots) -> the verified chain. The verifier uses
+#: the time only against the validity windows, so a chain verified once holds at any time inside all
+#: of its certificates' windows: a receive verifies the chain of a sender once, not once per item
+#: (each item's signature is still checked). Refusals are never kept. Bounded (emptied when full).
+_CHAINS: dict = {}
+_CHAINS_MAX = 64
+
+
 def _verify_chain(cert: Certificate, trust: TrustStore, at: _dt.datetime,
                   intermediates: Sequence[Certificate]) -> Optional[List[Certificate]]:
     """The verified chain (leaf first) or None: RFC 5280 path validation (see core/chain.py)."""
-    return _chain.verify_chain(cert, trust.roots, list(intermediates) + list(trust.intermediates), at)
+    others = tuple(intermediates) + tuple(trust.intermediates)
+    key = (cert, others, tuple(trust.roots))
+    chain = _CHAINS.get(key)
+    if chain is not None and all(_not_before(c) <= at <= _not_after(c) for c in chain):
+        return list(chain)
+    chain = _chain.verify_chain(cert, trust.roots, list(others), at)
+    if chain is not None:
+        if len(_CHAINS) >= _CHAINS_MAX:
+            _CHAINS.clear()
+        _CHAINS[key] = tuple(chain)
+    return chain
 
 
 def check_certificate(cert: Certificate, trust: Optional[TrustStore] = None,
@@ -401,7 +438,7 @@ def _revocation_findings(cert: Certificate, chain: List[Certificate], trust: Tru
     findings: List[Finding] = []
     issuer = chain[1] if len(chain) > 1 else None
     for crl in trust.crls:
-        if crl.issuer != cert.issuer or issuer is None or not _crl_signed_by(crl, issuer):
+        if crl.issuer != cert.issuer or issuer is None or not _crl_signed_by_cached(crl, issuer):
             continue
         revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
         if revoked is not None:

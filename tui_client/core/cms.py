@@ -307,10 +307,16 @@ def _expect(node: _Node, tag: int) -> _Node:
 
 
 def _oid_of(buf, node: _Node) -> str:
+    _expect(node, 0x06)
+    return _dotted(_whole(buf, node))
+
+
+@functools.lru_cache(maxsize=256)
+def _dotted(der: bytes) -> str:
+    """The dotted form of an object identifier's DER (the same few in every file: decoded once each)."""
     from asn1crypto import core
 
-    _expect(node, 0x06)
-    return core.ObjectIdentifier.load(_whole(buf, node)).dotted
+    return core.ObjectIdentifier.load(der).dotted
 
 
 def _whole(buf, node: _Node) -> bytes:
@@ -482,6 +488,8 @@ def _decrypt_gcm(buf, content: _Node, cek: bytes, key_size: int, params, aad: by
 def _rid_matches(rid, cert: x509.Certificate) -> bool:
     if rid.name == "issuer_and_serial_number":
         value = rid.chosen
+        if value.dump() == _issuer_and_serial(cert):   # the DER we write, as read: no decoding
+            return True
         return (value["serial_number"].native == cert.serial_number
                 and value["issuer"].dump() == cert.issuer.public_bytes())
     if rid.name == "subject_key_identifier":
@@ -517,6 +525,7 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
     in place (no copy of a large file).
     """
     from asn1crypto import cms as acms
+    from asn1crypto import core as acore
 
     try:
         with memoryview(data).cast("B") as buf:
@@ -564,7 +573,7 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
                 sha256 = hashlib.sha256(buf[content[0]:content[1]] if isinstance(content, tuple)
                                         else content).digest()
             attrs = si["signed_attrs"]
-            if attrs.native is None or len(attrs) == 0:
+            if isinstance(attrs, acore.Void) or len(attrs) == 0:   # absent (not decoded to find out)
                 raise CmsError("unsupported", "no signed attributes")
             found = {}
             for a in attrs:

@@ -31,16 +31,19 @@ def people(name: str, data: bytes) -> List[Tuple[str, str]]:
     except (LookupError, TypeError):
         return []
     out: dict = {}
-    by_width = {layout.width: layout for layout in reversed(layouts)}
+    # per row width: the columns (0-based, or None) of the number and of the name, found once per file
+    columns = {layout.width: (next((f.no - 1 for f in layout.fields if f.type == "insured"), None),
+                              next((f.no - 1 for f in layout.fields if f.name in _NAME_FIELDS), None))
+               for layout in reversed(layouts)}
     try:
         for i, row in enumerate(csv.reader(io.StringIO(text, newline=""))):
             if i >= MAX_RECORDS:
                 break
-            layout = by_width.get(len(row))
-            if layout is None:
+            found = columns.get(len(row))
+            if found is None:
                 continue
-            number = next((row[f.no - 1].strip() for f in layout.fields if f.type == "insured"), "")
-            person = next((row[f.no - 1].strip() for f in layout.fields if f.name in _NAME_FIELDS), "")
+            number = row[found[0]].strip() if found[0] is not None else ""
+            person = row[found[1]].strip() if found[1] is not None else ""
             if number and (number not in out or (person and not out[number])):
                 out[number] = person
     except csv.Error:

@@ -103,7 +103,8 @@ def _unreadable(cert) -> str:
 def verify_receipt(data, filename: str, expected_digest, trust: _certs.TrustStore, *,
                    expected_office: Optional[str] = None, seen: Container[str] = (),
                    sent_at: Optional[_dt.datetime] = None,
-                   at: Optional[_dt.datetime] = None) -> Tuple[Optional[Receipt], List[Finding]]:
+                   at: Optional[_dt.datetime] = None,
+                   signed: Optional[_cms.Signed] = None) -> Tuple[Optional[Receipt], List[Finding]]:
     """Check a receipt against the file it should cover.
 
     Findings: E-RCPT-001 not a receipt (damaged), E-RCPT-002 for another file, E-RCPT-003 the
@@ -111,7 +112,9 @@ def verify_receipt(data, filename: str, expected_digest, trust: _certs.TrustStor
     E-RCPT-006 signature broken, E-RCPT-007 unknown signer, E-RCPT-008 signer's certificate not
     valid when it signed, E-RCPT-009 a certificate in it whose subject is malformed (unreadable, no
     commonName or two: ``value`` says which), and the signer's chain problems (E-CERT-…,
-    role=signer). Never raises on the receipt's bytes or the certificates in it.
+    role=signer). Never raises on the receipt's bytes or the certificates in it. ``signed``: what
+    ``cms.verify(data)`` gave for these very bytes, when the caller has verified them already
+    (its digest and signature are then not checked a second time; the rest is).
     """
     at = _certs.as_utc(at)
     try:
@@ -124,7 +127,8 @@ def verify_receipt(data, filename: str, expected_digest, trust: _certs.TrustStor
         parsed, _ = parse_filename(filename)
         expected_office = parsed.recipient if parsed is not None else None
     try:
-        signed = _cms.verify(bytes(data))
+        if signed is None:
+            signed = _cms.verify(bytes(data))
     except _cms.CmsError as exc:
         return None, [make(_CODES[exc.reason], filename, value=exc.detail)]
     try:

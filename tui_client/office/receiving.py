@@ -71,9 +71,17 @@ class ReceivingPart:
             listed = []              # items already on disk are still processed below
         self._learn_names([i.sender for i in listed] +
                           [info["info"].get("sender") for _, info, _ in self.db.inbox_list() if "info" in info])
+        names: dict = {}   # the senders' names, read from the directory's copy once per receive
+
+        def open_one(info: wire.ItemInfo, data: bytes):
+            accepted = self._open_and_check(info, data, report)
+            if accepted is not None:
+                if info.sender not in names:
+                    names[info.sender] = self.partner_name(info.sender)
+                accepted.record["partner_name"] = names[info.sender]
+            return accepted
         try:   # downloads overlap the opening of what is already on disk (transport.queue.Inbox.receive)
-            result = self.inbox_queue.receive(self.client, lambda info, data: self._open_and_check(info, data, report),
-                                              listed, cancel=cancel)
+            result = self.inbox_queue.receive(self.client, open_one, listed, cancel=cancel)
         except TransportError as exc:
             report.findings.append(self._net(exc))
             return report
@@ -156,7 +164,7 @@ class ReceivingPart:
                   "sender_service": info.sender_service, "recipient": info.recipient,
                   "recipient_service": info.recipient_service, "received_at": _now(),
                   "signer_office": opened.signer_office, "content_sha256": opened.content_digest,
-                  "size": len(content), "findings": [], "partner_name": self.partner_name(info.sender),
+                  "size": len(content), "findings": [], "partner_name": "",   # set by receive
                   "other_pc_received_at": _other_pc_time(info)}
         users = ""
         if info.kind == wire.KIND_FILE:

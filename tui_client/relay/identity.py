@@ -92,7 +92,7 @@ def check_receipt(receipt: bytes, info, recipient_certs: Sequence[bytes]) -> Opt
     if trust is None:
         return "relay has no trust store configured"
     rec, findings = receipts.verify_receipt(receipt, info.name, claimed, trust,
-                                            expected_office=info.recipient)
+                                            expected_office=info.recipient, signed=signed)
     if rec is None:
         return "receipt refused: " + ",".join(sorted({f.code for f in findings if f.blocks_sending}))
     return None

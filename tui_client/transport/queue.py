@@ -273,6 +273,11 @@ STORED = "stored"
 #: downloader thread is at most this far ahead of the opening.
 PIPELINE_GROUPS = 2
 
+#: The first group of downloads is committed (and handed to the opening) after this many items,
+#: the later ones after ``GROUP_ITEMS``: the opening, the slower side, starts after a few downloads
+#: instead of waiting for a whole group (one more flush of the inbox per receive).
+FIRST_FETCH_ITEMS = 8
+
 #: An inbox entry as ``ClientDB.inbox_list`` gives it: (key, record, receipt or None).
 _Entry = Tuple[str, dict, Optional[bytes]]
 
@@ -328,6 +333,7 @@ class Inbox:
         present = set(self.db.inbox_keys())
         group: List[Tuple[wire.ItemInfo, bytes]] = []
         size = 0
+        limit = [FIRST_FETCH_ITEMS if committed is not None else GROUP_ITEMS]
 
         def commit():
             if group:
@@ -336,6 +342,7 @@ class Inbox:
                         self.db.inbox_put(info.id, {"info": info.to_json()}, data)
                 infos = [info for info, _ in group]
                 group.clear()
+                limit[0] = GROUP_ITEMS
                 if committed is not None:
                     committed(infos)
 
@@ -353,7 +360,7 @@ class Inbox:
                     raise
                 group.append((info, data))
                 size += len(data)
-                if len(group) >= GROUP_ITEMS or size >= GROUP_BYTES:
+                if len(group) >= limit[0] or size >= GROUP_BYTES:
                     commit()
                     size = 0
         except BaseException:
