@@ -337,8 +337,8 @@ class InboxTab(Vertical):
         after = f"　{kind_words(item.file_kind)}　{month_words(item.month)}"
         sender = party_words(item.sender, True)
         room = max(0, cells - cell_len(place) - 2 - cell_len(after))
-        if cell_len(sender) > room:
-            sender = set_cell_size(sender, room).rstrip()
+        if cell_len(sender) > room:      # cut, with a mark that it was; no bracket left open at the cut
+            sender = set_cell_size(sender, max(0, room - 1)).rstrip().rstrip("（(　") + "…" if room else ""
         return f"{place}　{sender}{after}"
 
     @on(DataTable.RowHighlighted)
