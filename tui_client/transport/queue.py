@@ -211,16 +211,15 @@ class Outbox:
 
     def flush(self, client: RelayClient, *, progress: Optional[Callable[[SendOutcome], None]] = None,
               stop_on_network_error: bool = True, confirm_every: int = 50,
-              names: Optional[List[str]] = None, cancel: Optional[threading.Event] = None) -> FlushResult:
+              cancel: Optional[threading.Event] = None) -> FlushResult:
         """Upload everything waiting, oldest first, recording confirmations every ``confirm_every``
         items. When the network is down, stop early and leave the rest waiting (each would fail the
-        same way). ``names``: only these (in this order), e.g. a chunk just queued. ``cancel``: when
+        same way). ``cancel``: when
         set, stop before the next item (what is done stays done; the rest waits)."""
         out = FlushResult()
         confirmed: List[_Confirmed] = []
-        todo = names if names is not None else [n for n, _ in self.pending()]
         try:
-            for name in todo:
+            for name, _ in self.pending():
                 if cancel is not None and cancel.is_set():
                     out.cancelled = True
                     break
