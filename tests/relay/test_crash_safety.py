@@ -53,14 +53,31 @@ def test_sigkill_relay_and_clients_lose_and_duplicate_nothing(relay, tmp_path):
     kills = {"relay": 0, "sender": 0, "receiver": 0}
     sender = _spawn("sender", home, count)
     receiver = _spawn("receiver", home, count)
-    # A fixed number of kills, not kills for a stretch of wall-clock time: on a loaded machine a
-    # restarted process takes longer to get going, and kills at a steady clock rate could then starve
-    # the drivers for ever. After the last kill the drivers run undisturbed to the end (bounded).
+    # A fixed number of kills at fixed points of the work (items received so far), not at moments of
+    # the clock: on a fast machine clock-paced kills ran out of work before enough of them landed
+    # (the drivers finished first), on a loaded one they could starve the drivers for ever. The first
+    # kill is the sender's, the others drawn by the seed; all land while the items still come in (the
+    # last at 4/5 of them). After the last kill the drivers run undisturbed to the end (bounded).
     chaos = int(os.environ.get("TSUNAGI_CRASH_KILLS", "60"))
+    due = [count * 4 * (k + 1) // (5 * chaos) for k in range(chaos)]
+    victims = ["sender"] + [rng.choice(["relay", "relay", "sender", "receiver"]) for _ in range(chaos - 1)]
+    received_log = home / "received.log"
+
+    def progress() -> int:
+        try:
+            return len(received_log.read_text().split())
+        except OSError:
+            return 0
+
     try:
-        while sum(kills.values()) < chaos and (sender.poll() is None or receiver.poll() is None):
-            time.sleep(rng.uniform(0.05, 0.5))
-            victim = rng.choice(["relay", "relay", "sender", "receiver"])
+        deadline = time.monotonic() + 1200          # only a guard against a hung driver
+        k = 0
+        while k < chaos and time.monotonic() < deadline and (sender.poll() is None or receiver.poll() is None):
+            if progress() < due[k]:
+                time.sleep(0.02)
+                continue
+            victim = victims[k]
+            k += 1
             if victim == "relay":
                 relay.kill()
                 kills["relay"] += 1
