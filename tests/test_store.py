@@ -268,3 +268,36 @@ def test_a_new_receipt_replaces_the_kept_one_and_the_old_blob_goes(tmp_path):
     assert db.archive_delete([seq]) == 1 and db.archive_delete([seq]) == 0
     assert db._read("SELECT count(*) FROM blobs")[0][0] == 0 and db.archive_search()[1] == 0
     db.close()
+
+
+def test_releasing_a_blob_reads_no_table_whole(tmp_path):
+    """Every column that refers to a blob has an index: deleting a blob no one uses asks each of
+    them (our NOT EXISTS and SQLite's own foreign-key check). Without the indexes each receive
+    and send read the whole archive once per item, and slowed as the archive grew."""
+    import sqlite3
+
+    from tui_client.transport import clientdb
+
+    path = tmp_path / "office.sqlite3"
+    old = sqlite3.connect(str(path))
+    old.executescript(clientdb._SCHEMA)          # a database from before the indexes
+    old.close()
+    db = open_db(path)
+    refs = [(t, row[3]) for t in ("outbox", "inbox", "archive", "draft_blobs")
+            for row in db._read(f"PRAGMA foreign_key_list({t})") if row[2] == "blobs"]
+    assert {("archive", "content"), ("archive", "envelope"), ("archive", "receipt_key"),
+            ("outbox", "sealed"), ("outbox", "plain"), ("inbox", "sealed"), ("draft_blobs", "sha256")} <= set(refs)
+    plan = []
+    with db.transaction() as c:
+        c.execute("INSERT INTO blobs(sha256, data) VALUES ('k', x'00')")
+        plan = [r[3] for r in c.execute("EXPLAIN QUERY PLAN DELETE FROM blobs WHERE sha256 = 'k'")]
+        plan += [r[3] for r in c.execute("EXPLAIN QUERY PLAN SELECT 1 FROM blobs WHERE sha256 = ?1"
+                                          " AND NOT EXISTS (SELECT 1 FROM outbox WHERE sealed = ?1 OR plain = ?1)"
+                                          " AND NOT EXISTS (SELECT 1 FROM inbox WHERE sealed = ?1)"
+                                          " AND NOT EXISTS (SELECT 1 FROM archive WHERE content = ?1)", ("k",))]
+        db._release(c, ["k"])
+    assert plan and not [p for p in plan if p.startswith("SCAN")], plan
+    for table, column in refs:                    # the foreign-key checks of the DELETE, one per column
+        assert any(p.startswith("SEARCH " + table) and f"({column}=?)" in p for p in plan), (table, column, plan)
+    assert db._read("SELECT count(*) FROM blobs")[0][0] == 0
+    db.close()

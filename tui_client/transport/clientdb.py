@@ -128,6 +128,13 @@ _EVIDENCE_INDEXES = """
 CREATE INDEX IF NOT EXISTS archive_envelope ON archive(envelope);
 CREATE INDEX IF NOT EXISTS archive_receipt_key ON archive(receipt_key);
 CREATE INDEX IF NOT EXISTS archive_time ON archive(time);
+-- Every column that refers to a blob is indexed: deleting a blob no one uses any more asks each of
+-- them (``_release``, and the foreign-key check of the DELETE itself), which without an index reads
+-- the whole table, so a receive or send slowed as the archive grew (a year's archive, every item).
+CREATE INDEX IF NOT EXISTS archive_content ON archive(content);
+CREATE INDEX IF NOT EXISTS outbox_sealed ON outbox(sealed);
+CREATE INDEX IF NOT EXISTS outbox_plain ON outbox(plain);
+CREATE INDEX IF NOT EXISTS inbox_sealed ON inbox(sealed);
 """
 #: has a receipt, in SQL (either column)
 _HAS_RECEIPT = "(a.receipt IS NOT NULL OR a.receipt_key IS NOT NULL)"
