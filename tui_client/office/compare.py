@@ -10,6 +10,7 @@ creation time in the name, the order the spec tells receivers to import in), the
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -25,7 +26,10 @@ VERSIONED_KINDS = ("UPPLAN", "UPSIKYU", "UPHOSOKU", "UPJSK")
 VersionKey = Tuple[str, str, str, Optional[str], str, Optional[str]]
 
 
+@lru_cache(maxsize=4096)
 def _parsed(name: str):
+    """The parsed name (or None), kept for the names seen lately: each receive asks again for
+    every version of its files in the archive. ParsedName is frozen, so sharing it is safe."""
     from tui_client.core.spec.filenames import parse_filename
 
     parsed, _ = parse_filename(name)
@@ -48,12 +52,11 @@ class ComparePart:
         """(name, seq, serial) of every archived version, oldest first."""
         kind, month, sender, _, recipient, _ = key
         partner = sender if direction == "received" else recipient
-        rows, _ = self.db.archive_search(direction=direction, partner=partner, month=month, kind=kind, limit=-1)
         out = []
-        for _, name, rec, _ in rows:
-            p = _parsed(name)  # once per row: the archive of a busy partner is thousands of names
+        for name, seq in self.db.archive_names(direction, partner, month, kind):
+            p = _parsed(name)
             if _key_of(p) == key:
-                out.append((name, int(rec.get("seq") or 0), p.serial))
+                out.append((name, seq, p.serial))
         return sorted(out, key=lambda v: (v[2], v[1]))
 
     def with_supersede(self, items: Sequence[InboxItem]) -> Tuple[InboxItem, ...]:

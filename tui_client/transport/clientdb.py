@@ -544,6 +544,13 @@ class ClientDB:
                           " WHERE a.direction = ? ORDER BY a.seq", (direction,))
         return [(n, dict(_load(r), seq=s, archive_state=st, has_receipt=bool(hr))) for n, s, st, r, hr in rows]
 
+    def archive_names(self, direction: str, partner: str, month: str, kind: str) -> List[Tuple[str, int]]:
+        """(name, seq) of every archived file of one partner, month and kind, by ``seq``: the
+        versions of a file, without reading records (a busy partner's month is hundreds of rows)."""
+        return [(n, s) for n, s in self._read(
+            "SELECT name, seq FROM archive WHERE direction = ? AND partner = ? AND month = ? AND file_kind = ?"
+            " ORDER BY seq", (direction, partner, month, kind))]
+
     def archive_count(self, direction: Optional[str] = None) -> int:
         if direction is None:
             return self._read("SELECT count(*) FROM archive")[0][0]
