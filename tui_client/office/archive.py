@@ -100,8 +100,9 @@ class ArchivePart:
         Which newer version replaced each is looked up once per version key for all of them: per
         item, a receive of n files of one month read and parsed the partner's archive n times."""
         found: List[Optional[InboxItem]] = []
+        by_name = self.db.archive_records("received", keys)
         for key in keys:
-            rec = self.db.archive_record("received", key)
+            rec = by_name.get(key)
             name = key
             if rec is None:
                 rows, _ = self.db.archive_search(direction="received", limit=1, relay_id=key)

@@ -10,7 +10,6 @@ creation time in the name, the order the spec tells receivers to import in), the
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -26,10 +25,7 @@ VERSIONED_KINDS = ("UPPLAN", "UPSIKYU", "UPHOSOKU", "UPJSK")
 VersionKey = Tuple[str, str, str, Optional[str], str, Optional[str]]
 
 
-@lru_cache(maxsize=4096)
 def _parsed(name: str):
-    """The parsed name (or None), kept for the names seen lately: each receive asks again for
-    every version of its files in the archive. ParsedName is frozen, so sharing it is safe."""
     from tui_client.core.spec.filenames import parse_filename
 
     parsed, _ = parse_filename(name)

@@ -529,6 +529,18 @@ class ClientDB:
             return None
         return dict(_load(rows[0][2]), seq=rows[0][0], archive_state=rows[0][1])
 
+    def archive_records(self, direction: str, names: Sequence[str]) -> Dict[str, Record]:
+        """``archive_record`` of several names at once (those not archived are left out)."""
+        found: Dict[str, Record] = {}
+        names = list(dict.fromkeys(names))
+        for i in range(0, len(names), 500):       # well under SQLite's limit of bound parameters
+            part = names[i:i + 500]
+            for n, seq, st, rec in self._read(
+                    f"SELECT name, seq, state, record FROM archive WHERE direction = ?"
+                    f" AND name IN ({','.join('?' * len(part))})", [direction, *part]):
+                found[n] = dict(_load(rec), seq=seq, archive_state=st)
+        return found
+
     def archive_content(self, direction: str, name: str) -> Optional[bytes]:
         rows = self._read("SELECT b.data FROM archive a JOIN blobs b ON b.sha256 = a.content"
                           " WHERE a.direction = ? AND a.name = ?", (direction, name))

@@ -12,6 +12,7 @@ raises on user input: a bad name comes back as findings.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,8 +112,27 @@ def expected_pattern(kind: FileKind, form: str = "V4") -> str:
 def parse_filename(name: str) -> Tuple[Optional[ParsedName], List[Finding]]:
     """Read a file name (a path is allowed; only its last part counts).
 
-    Returns the parsed name (None when the name cannot be used) and the findings.
+    Returns the parsed name (None when the name cannot be used) and the findings (a new list).
+    The names seen lately are kept read: a receive asks for each name several times (validation,
+    the archive's columns, the versions of a file), and an office's names repeat month after month.
     """
+    if len(name) > _CACHED_NAME_LENGTH:
+        return _parse_filename(name)
+    parsed, findings = _parse_cached(name)
+    return parsed, list(findings)
+
+
+#: Names longer than any real one are read each time (and never kept).
+_CACHED_NAME_LENGTH = 255
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(name: str) -> Tuple[Optional[ParsedName], Tuple[Finding, ...]]:
+    parsed, findings = _parse_filename(name)   # ParsedName and Finding are frozen: safe to share
+    return parsed, tuple(findings)
+
+
+def _parse_filename(name: str) -> Tuple[Optional[ParsedName], List[Finding]]:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     findings: List[Finding] = []
 
