@@ -390,16 +390,19 @@ def decrypt(data, recipients: Sequence[Tuple[object, x509.Certificate]]) -> byte
         if ri_node.tag != _SEQ:  # key agreement, KEK, password recipients: not ours
             continue
         try:
-            ktri = acms.KeyTransRecipientInfo.load(_whole(buf, ri_node))
-            rid = ktri["rid"]
+            ktri = _key_transport(buf, ri_node)
+            if ktri is None:     # not in the usual form: asn1crypto reads it
+                full = acms.KeyTransRecipientInfo.load(_whole(buf, ri_node))
+                ktri = (_sid_of(full["rid"]), full["key_encryption_algorithm"]["algorithm"].native,
+                        full["encrypted_key"].native)
+            sid, alg, encrypted_key = ktri
             for key, cert in recipients:
-                if not _rid_matches(rid, cert):
+                if not _sid_matches(sid, cert):
                     continue
-                alg = ktri["key_encryption_algorithm"]["algorithm"].native
                 if alg != "rsaes_pkcs1v15":
                     raise CmsError("unsupported", alg)
                 try:
-                    cek = key.decrypt(ktri["encrypted_key"].native, padding.PKCS1v15())
+                    cek = key.decrypt(encrypted_key, padding.PKCS1v15())
                 except ValueError:
                     raise CmsError("tampered", "key transport") from None
                 break
@@ -416,10 +419,14 @@ def decrypt(data, recipients: Sequence[Tuple[object, x509.Certificate]]) -> byte
     if len(parts) < 3:
         raise CmsError("damaged", "encrypted content info")
     try:
-        alg = algos.EncryptionAlgorithm.load(_whole(buf, parts[1]))
-        alg_name = alg["algorithm"].native
-        iv = alg["parameters"].native if alg_name in _AES_CBC else None
-        gcm = alg["parameters"].native if alg_name in _AES_GCM else None
+        alg_name, iv, gcm = _content_cipher(buf, parts[1]) or (None, None, None)
+        if alg_name is None:     # not AES-CBC with its IV: asn1crypto reads it
+            alg = algos.EncryptionAlgorithm.load(_whole(buf, parts[1]))
+            alg_name = alg["algorithm"].native
+            iv = alg["parameters"].native if alg_name in _AES_CBC else None
+            gcm = alg["parameters"].native if alg_name in _AES_GCM else None
+    except CmsError:
+        raise
     except Exception as exc:
         raise CmsError("damaged", type(exc).__name__) from None
     if authenticated:
@@ -485,16 +492,198 @@ def _decrypt_gcm(buf, content: _Node, cek: bytes, key_size: int, params, aad: by
     return out
 
 
-def _rid_matches(rid, cert: x509.Certificate) -> bool:
+#: A recipient's or signer's identifier, read: ("issuer_and_serial", its DER, the issuer's DER,
+#: the serial number) or ("ski", the subject key identifier); ("", ...) for any other choice.
+_Sid = Tuple
+
+
+def _sid_of(rid) -> _Sid:
+    """The identifier from asn1crypto's RecipientIdentifier / SignerIdentifier."""
     if rid.name == "issuer_and_serial_number":
         value = rid.chosen
-        if value.dump() == _issuer_and_serial(cert):   # the DER we write, as read: no decoding
-            return True
-        return (value["serial_number"].native == cert.serial_number
-                and value["issuer"].dump() == cert.issuer.public_bytes())
+        return ("issuer_and_serial", value.dump(), value["issuer"].dump(), value["serial_number"].native)
     if rid.name == "subject_key_identifier":
-        return rid.chosen.native == _ski(cert)
+        return ("ski", rid.chosen.native)
+    return ("",)
+
+
+def _sid_matches(sid: _Sid, cert: x509.Certificate) -> bool:
+    if sid[0] == "issuer_and_serial":
+        if sid[1] == _issuer_and_serial(cert):   # the DER we write, as read: no decoding
+            return True
+        return sid[3] == cert.serial_number and sid[2] == cert.issuer.public_bytes()
+    if sid[0] == "ski":
+        return sid[1] == _ski(cert)
     return False
+
+
+# --- the usual forms, read without asn1crypto ------------------------------------------------------
+# Each reader below takes the one form that tsunagi and openssl write (DER, the algorithms we use)
+# and returns None for anything else, which asn1crypto then reads: decoding a SignerInfo or a
+# recipient info with asn1crypto cost more than the RSA operation on it. They refuse nothing
+# themselves; what they read is checked by the same code as what asn1crypto reads.
+
+_INTEGER, _OID_TAG, _CTX0_SKI = 0x02, 0x06, 0x80
+_SIGNATURE_ALGORITHMS = {
+    OID_RSA: "rsassa_pkcs1v15", "1.2.840.113549.1.1.11": "sha256_rsa", "1.2.840.113549.1.1.12": "sha384_rsa",
+    "1.2.840.113549.1.1.13": "sha512_rsa", "1.2.840.10045.4.3.2": "sha256_ecdsa",
+    "1.2.840.10045.4.3.3": "sha384_ecdsa", "1.2.840.10045.4.3.4": "sha512_ecdsa"}
+_DIGEST_ALGORITHMS = {OID_SHA256: "sha256", "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512"}
+_CBC_ALGORITHMS = {"2.16.840.1.101.3.4.1.2": "aes128_cbc", "2.16.840.1.101.3.4.1.22": "aes192_cbc",
+                   OID_AES256_CBC: "aes256_cbc"}
+
+
+def _definite(node: _Node) -> bool:
+    return node.end == node.next          # not an indefinite length (BER)
+
+
+def _algorithm(buf, node: _Node, names: dict) -> Optional[str]:
+    """AlgorithmIdentifier with no parameters or NULL, of one of ``names``: its name."""
+    if node.tag != _SEQ or not _definite(node):
+        return None
+    parts = _children(buf, node)
+    if not parts or parts[0].tag != _OID_TAG or len(parts) > 2:
+        return None
+    if len(parts) == 2 and _whole(buf, parts[1]) != _NULL:
+        return None
+    return names.get(_dotted(_whole(buf, parts[0])))
+
+
+def _sid_read(buf, node: _Node) -> Optional[_Sid]:
+    if node.tag == _SEQ and _definite(node):
+        parts = _children(buf, node)
+        if len(parts) == 2 and parts[0].tag == _SEQ and parts[1].tag == _INTEGER and _definite(parts[0]) \
+                and parts[1].start < parts[1].end:
+            serial = int.from_bytes(bytes(buf[parts[1].start:parts[1].end]), "big", signed=True)
+            return ("issuer_and_serial", _whole(buf, node), _whole(buf, parts[0]), serial)
+    elif node.tag == _CTX0_SKI:
+        return ("ski", bytes(buf[node.start:node.end]))
+    return None
+
+
+def _key_transport(buf, node: _Node) -> Optional[Tuple[_Sid, str, bytes]]:
+    """KeyTransRecipientInfo (version, rid, RSA PKCS#1 v1.5, encrypted key): (rid, "rsaes_pkcs1v15",
+    encrypted key)."""
+    if not _definite(node):
+        return None
+    parts = _children(buf, node)
+    if len(parts) != 4 or parts[0].tag != _INTEGER or parts[3].tag != _OCTETS:
+        return None
+    sid = _sid_read(buf, parts[1])
+    if sid is None or _algorithm(buf, parts[2], {OID_RSA: "rsaes_pkcs1v15"}) is None:
+        return None
+    return sid, "rsaes_pkcs1v15", bytes(buf[parts[3].start:parts[3].end])
+
+
+def _content_cipher(buf, node: _Node) -> Optional[Tuple[str, bytes, None]]:
+    """The content's AES-CBC algorithm with its IV: (name, iv, None)."""
+    if node.tag != _SEQ or not _definite(node):
+        return None
+    parts = _children(buf, node)
+    if len(parts) != 2 or parts[0].tag != _OID_TAG or parts[1].tag != _OCTETS:
+        return None
+    name = _CBC_ALGORITHMS.get(_dotted(_whole(buf, parts[0])))
+    return None if name is None else (name, bytes(buf[parts[1].start:parts[1].end]), None)
+
+
+@dataclass
+class _SignerFacts:
+    """What verification needs from a SignerInfo. ``attributes``: the signed attributes by type
+    (dotted OID) with their values, None when there are none; ``attributes_der``: their DER as
+    signed (with the SET tag)."""
+    sid: _Sid
+    digest: str
+    attributes: Optional[dict]
+    attributes_der: bytes
+    algorithm: str
+    signature: bytes
+
+
+def _signer_read(buf, node: _Node) -> Optional[_SignerFacts]:
+    """SignerInfo with signed attributes, each of contentType / messageDigest / signingTime once
+    with one value (signingTime as UTCTime or GeneralizedTime in whole seconds, Z)."""
+    if not _definite(node):
+        return None
+    parts = _children(buf, node)
+    if len(parts) < 6 or parts[0].tag != _INTEGER or parts[3].tag != _CTX0 or parts[5].tag != _OCTETS:
+        return None
+    if len(parts) > 7 or (len(parts) == 7 and parts[6].tag != 0xA1):
+        return None
+    sid, digest = _sid_read(buf, parts[1]), _algorithm(buf, parts[2], _DIGEST_ALGORITHMS)
+    algorithm = _algorithm(buf, parts[4], _SIGNATURE_ALGORITHMS)
+    if sid is None or digest is None or algorithm is None or not _definite(parts[3]):
+        return None
+    found: dict = {}
+    for attr in _children(buf, parts[3]):
+        kids = _children(buf, attr) if attr.tag == _SEQ and _definite(attr) else []
+        if len(kids) != 2 or kids[0].tag != _OID_TAG or kids[1].tag != _SET:
+            return None
+        kind = _dotted(_whole(buf, kids[0]))
+        if kind in found:
+            return None
+        values = _children(buf, kids[1])
+        if kind in (OID_CONTENT_TYPE, OID_MESSAGE_DIGEST, OID_SIGNING_TIME):
+            value = _attribute_value(buf, kind, values)
+            if value is None:
+                return None
+            found[kind] = value
+        else:
+            found[kind] = None                 # not read (asn1crypto does not either)
+    if not found:
+        return None
+    attrs_der = bytearray(_whole(buf, parts[3]))
+    attrs_der[0] = _SET
+    return _SignerFacts(sid, digest, found, bytes(attrs_der), algorithm,
+                        bytes(buf[parts[5].start:parts[5].end]))
+
+
+def _attribute_value(buf, kind: str, values: List[_Node]):
+    if len(values) != 1:
+        return None
+    v = values[0]
+    if kind == OID_CONTENT_TYPE:
+        return "data" if v.tag == _OID_TAG and _dotted(_whole(buf, v)) == OID_DATA else None
+    if kind == OID_MESSAGE_DIGEST:
+        return bytes(buf[v.start:v.end]) if v.tag == _OCTETS else None
+    text = bytes(buf[v.start:v.end])
+    if not text.endswith(b"Z") or not text[:-1].isdigit():
+        return None
+    if v.tag == 0x17 and len(text) == 13:            # UTCTime YYMMDDHHMMSSZ (RFC 5280: 50-99 is 19xx)
+        year = int(text[:2])
+        text = (b"19" if year >= 50 else b"20") + text
+    elif v.tag != 0x18 or len(text) != 15:           # GeneralizedTime YYYYMMDDHHMMSSZ
+        return None
+    try:
+        return _dt.datetime.strptime(text.decode("ascii"), "%Y%m%d%H%M%SZ").replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def _signer_asn1(der: bytes) -> _SignerFacts:
+    """The same facts, read by asn1crypto (any form it reads)."""
+    from asn1crypto import cms as acms
+    from asn1crypto import core as acore
+
+    si = acms.SignerInfo.load(der)
+    digest = si["digest_algorithm"]["algorithm"].native
+    attrs = si["signed_attrs"]
+    found, attrs_der = None, b""
+    if not isinstance(attrs, acore.Void) and len(attrs) > 0:   # absent (not decoded to find out)
+        found = {}
+        for a in attrs:
+            values = a["values"]
+            kind = a["type"].dotted
+            if kind == OID_CONTENT_TYPE:
+                found[kind] = values[0].native
+            elif kind in (OID_MESSAGE_DIGEST, OID_SIGNING_TIME):
+                found[kind] = values[0].native
+            else:
+                found[kind] = None
+        raw = bytearray(attrs.dump())
+        raw[0] = _SET
+        attrs_der = bytes(raw)
+    return _SignerFacts(_sid_of(si["sid"]), digest, found, attrs_der,
+                        si["signature_algorithm"]["algorithm"].native, si["signature"].native)
 
 
 def _ski(cert: x509.Certificate) -> Optional[bytes]:
@@ -524,9 +713,6 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
     With ``consume=True`` and a bytearray ``data``, the returned content is ``data`` itself, trimmed
     in place (no copy of a large file).
     """
-    from asn1crypto import cms as acms
-    from asn1crypto import core as acore
-
     try:
         with memoryview(data).cast("B") as buf:
             ctype, sd = _content_info(buf, len(buf))
@@ -557,8 +743,8 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
             sis = _children(buf, signer_infos)
             if len(sis) != 1:
                 raise CmsError("damaged", f"{len(sis)} signers")
-            si = acms.SignerInfo.load(_whole(buf, sis[0]))
-            digest_name = si["digest_algorithm"]["algorithm"].native
+            si = _signer_read(buf, sis[0]) or _signer_asn1(_whole(buf, sis[0]))
+            digest_name = si.digest
             if digest_name not in _DIGESTS:
                 raise CmsError("unsupported", str(digest_name))
             hash_cls = _DIGESTS[digest_name]
@@ -572,27 +758,19 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
             if sha256 is None:
                 sha256 = hashlib.sha256(buf[content[0]:content[1]] if isinstance(content, tuple)
                                         else content).digest()
-            attrs = si["signed_attrs"]
-            if isinstance(attrs, acore.Void) or len(attrs) == 0:   # absent (not decoded to find out)
+            found = si.attributes
+            if not found:
                 raise CmsError("unsupported", "no signed attributes")
-            found = {}
-            for a in attrs:
-                found[a["type"].native] = a["values"]
-            md = found.get("message_digest")
-            if md is None or md[0].native != computed:
+            if found.get(OID_MESSAGE_DIGEST) != computed:
                 raise CmsError("tampered", "message digest")
-            ct = found.get("content_type")
-            if ct is None or ct[0].native != "data":
+            if found.get(OID_CONTENT_TYPE) != "data":
                 raise CmsError("tampered", "content type attribute")
-            st = found.get("signing_time")
-            signed_at = st[0].native if st is not None else None
-            attrs_der = bytearray(attrs.dump())
-            attrs_der[0] = _SET
-            signer = _find_signer(si["sid"], certs + list(extra_certs))
-            sig_alg = si["signature_algorithm"]["algorithm"].native
+            signed_at = found.get(OID_SIGNING_TIME)
+            signer = _find_signer(si.sid, certs + list(extra_certs))
+            sig_alg = si.algorithm
             if sig_alg not in ("rsassa_pkcs1v15", f"{digest_name}_rsa", "ecdsa", f"{digest_name}_ecdsa"):
                 raise CmsError("unsupported", str(sig_alg))
-            if not _signature_ok(signer, si["signature"].native, bytes(attrs_der), hash_cls()):
+            if not _signature_ok(signer, si.signature, si.attributes_der, hash_cls()):
                 raise CmsError("bad_signature")
     except CmsError:
         raise
@@ -610,9 +788,9 @@ def verify(data, extra_certs: Iterable[x509.Certificate] = (), *, consume: bool 
     return Signed(body, signer, signed_at, certs, sha256)
 
 
-def _find_signer(sid, certs: Sequence[x509.Certificate]) -> x509.Certificate:
+def _find_signer(sid: _Sid, certs: Sequence[x509.Certificate]) -> x509.Certificate:
     for cert in certs:
-        if _rid_matches(sid, cert):
+        if _sid_matches(sid, cert):
             return cert
     raise CmsError("unknown_signer")
 
