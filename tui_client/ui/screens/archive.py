@@ -22,7 +22,7 @@ from tui_client.ui import actions
 from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.format import finding_text, kind_label, month_label, state_label, time_label
 from tui_client.ui.screens.base import TabView
-from tui_client.ui.widgets.listtable import ListTable
+from tui_client.ui.widgets.filetable import FileTable
 
 SCOPE = "archive"
 
@@ -107,10 +107,10 @@ class ArchiveTab(TabView):
                 yield Label(t("archive.col.state"), classes="archive-form-label")
                 yield Select([(t(s.label_key), s.value) for s in STATES], prompt=t("archive.form.state.prompt"),
                              id="archive-state", compact=True)
-        table = ListTable(id="archive-table", cursor_type="row", zebra_stripes=False)
-        table.add_columns(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
-                                                              "evidence", "partner", "name")))
-        yield table
+        # the file name is on the detail line below; the table shows it too where it fits whole
+        yield FileTable(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
+                                                         "evidence", "partner")),
+                        name_label=t("archive.col.name"), id="archive-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="archive-detail", classes="detail")
 
     def on_mount(self) -> None:
@@ -173,13 +173,12 @@ class ArchiveTab(TabView):
         if query is not None and query != self.query_:
             return        # an earlier search answered after a newer one was asked: not shown
         self.page = page
-        table = self.query_one("#archive-table", DataTable)
+        table = self.query_one("#archive-table", FileTable)
         row = table.cursor_row
-        table.clear()
-        for r in page.items:
-            table.add_row(time_label(r.time), t(f"archive.direction.{r.direction.value}"), _state_words(r),
+        table.set_rows((((time_label(r.time), t(f"archive.direction.{r.direction.value}"), _state_words(r),
                           kind_label(r.file_kind), month_label(r.month, western=False), evidence_words(r),
-                          r.partner.name or r.partner.office, r.name, key=str(r.seq))
+                          r.partner.name or r.partner.office), r.name) for r in page.items),
+                       keys=[str(r.seq) for r in page.items])
         if page.total:
             pages = (page.total + self.page_size - 1) // self.page_size
             title = t("archive.tab.count", total=page.total, first=page.offset + 1,

@@ -31,6 +31,13 @@ class SettingsScreen(ModalScreen):
     SCOPE = "settings"
     BINDINGS = bindings_for(SCOPE)
 
+    # One line per field (compact inputs, a blank line between): with bordered inputs the seven
+    # fields took 21 lines and the dialog scrolled at 80x24, hiding the buttons.
+    DEFAULT_CSS = """
+    #settings-box .field { margin-bottom: 1; }
+    #settings-box .field .label { padding: 0 1 0 0; }
+    """
+
     def compose(self):
         current = self.app.settings
         office = self.app.office
@@ -41,15 +48,15 @@ class SettingsScreen(ModalScreen):
                 with Horizontal(classes="field"):
                     yield Static(t(f"settings.{key}"), classes="label")
                     yield Input(str(getattr(office.settings, key)) if office else "", id=f"settings-{key}",
-                                disabled=office is None)
+                                disabled=office is None, compact=True)
             for key in FIELDS:
                 with Horizontal(classes="field"):
                     yield Static(t(f"settings.{key}"), classes="label")
-                    yield Input(str(getattr(current, key)), id=f"settings-{key}")
+                    yield Input(str(getattr(current, key)), id=f"settings-{key}", compact=True)
             with Horizontal(classes="field"):
                 yield Static(t("settings.theme"), classes="label")
                 yield Select([(t("theme." + th), th) for th in settings_mod.THEMES], value=current.theme,
-                             allow_blank=False, id="settings-theme")
+                             allow_blank=False, id="settings-theme", compact=True)
             yield Static("", id="settings-problems", classes="problem")
             with Horizontal(classes="buttons"):
                 yield Button(t("settings.save"), id="settings-save", variant="primary")

@@ -11,7 +11,7 @@ Never reads files or the office: rows are given to it as values.
 
 from __future__ import annotations
 
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from rich.cells import cell_len
 from textual import events
@@ -29,12 +29,15 @@ class FileTable(ListTable):
         self._labels = tuple(labels)
         self._name_label = name_label
         self._file_rows: List[Row] = []
+        self._keys: List[str] = []
         self.name_shown = False
         self.add_columns(*self._labels)
 
-    def set_rows(self, rows: Iterable[Row]) -> None:
-        """Replace every row (the cursor goes back to the top, as ``clear`` does)."""
+    def set_rows(self, rows: Iterable[Row], keys: Optional[Sequence[str]] = None) -> None:
+        """Replace every row (the cursor goes back to the top, as ``clear`` does). Each row's key is
+        its file name, or the matching one of ``keys`` (where one name can stand on two rows)."""
         self._file_rows = [(tuple(cells), name) for cells, name in rows]
+        self._keys = list(keys) if keys is not None else [name for _, name in self._file_rows]
         self._fill(self._name_fits())
 
     def name_at(self, row: int) -> str:
@@ -57,8 +60,8 @@ class FileTable(ListTable):
         self.name_shown = show_name
         self.clear(columns=True)
         self.add_columns(*self._labels, *((self._name_label,) if show_name else ()))
-        for cells, name in self._file_rows:
-            self.add_row(*cells, *((name,) if show_name else ()), key=name)
+        for (cells, name), key in zip(self._file_rows, self._keys):
+            self.add_row(*cells, *((name,) if show_name else ()), key=key)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._file_rows and self._name_fits() != self.name_shown:
