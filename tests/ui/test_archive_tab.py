@@ -125,13 +125,13 @@ async def test_search_by_user_and_by_month_and_page(office):
 
         await _search(pilot, month="202506")
         await settle(pilot, lambda: tab.page.total == 3)
-        assert all("202506" in row[-1] for row in _rows(app))
+        assert all("202506" in r.name for r in tab.page.items)     # names: on the detail line at 120 columns
         assert all(row[4] == "令和7年6月" for row in _rows(app))
         await _search(pilot, month="", user=people[1].insured)
         await settle(pilot, lambda: tab.query_.user == people[1].insured and tab.page.total == 6)
         await _search(pilot, user=people[1].name, month="202505")
         await settle(pilot, lambda: tab.query_.month == "202505" and tab.page.total == 1)
-        assert _rows(app)[0][-1].startswith("UPHOSOKU_202505")
+        assert tab.page.items[0].name.startswith("UPHOSOKU_202505")
         await _search(pilot, user="", month="202513")                  # not a month: said, not searched
         assert tab.query_.month == "202505"
 
@@ -276,3 +276,50 @@ async def test_at_80x24_the_table_has_the_keyboard_and_every_footer_key_fits(off
         assert all(k.region.width and k.region.right <= 80 for k in keys), [(k.description, k.region) for k in keys]
         title = str(app.query_one("#archive-title").render())
         assert t("archive.tab.page_keys", next="n", prev="p") in title        # 7 records, 4 a page
+
+
+async def test_at_80_columns_the_table_fits_and_the_detail_names_file_and_partner_whole(office):
+    """Failed before: with the file name and a partner's name the table was wider than 80 columns
+    and scrolled sideways. Now the name goes to the detail line below, the partner is cut with …
+    where it must be and is on the detail line whole; a wide terminal shows both columns whole."""
+    from rich.cells import cell_len
+    from textual.widgets import Static
+
+    from tui_client.core import wire
+
+    long_name = "つなぎ居宅介護支援事業所　ひだまりの丘　北山出張所（テスト）"   # 56 cells
+    office._remember({CM: wire.DirectoryEntry(CM, True, name=long_name)})
+    app = ArchiveApp(office, page_size=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tab = app.query_one(ArchiveTab)
+        await settle(pilot, lambda: tab.page.total == 7)
+        table = app.query_one("#archive-table", DataTable)
+
+        def fits() -> bool:
+            return table.virtual_size.width <= table.scrollable_content_region.width
+
+        assert fits() and not table.name_shown
+        table.focus()
+        await pilot.press("down")
+        await settle(pilot, lambda: table.cursor_row == 1)
+        record = tab.selected()
+        partner = record.partner.name or record.partner.office
+        detail = str(app.query_one("#archive-detail", Static).render())
+        assert record.name in detail and partner in detail
+        assert partner == long_name
+        shown = str(table.get_row_at(1)[6])
+        assert shown.endswith("…") and partner.startswith(shown[:-1]) and cell_len(shown) < cell_len(partner)
+
+        rows = [(r.partner.name or r.partner.office, r.name) for r in tab.page.items]
+        wide = 2 + sum(max(cell_len(str(table.get_row_at(i)[c])) for i in range(table.row_count)) + 2
+                       for c in range(6)) + max(cell_len(p) for p, _ in rows) + 2 + max(cell_len(n) for _, n in rows) + 2
+        await pilot.resize_terminal(wide - 3, 40)        # a vertical scrollbar's room (2) kept: not yet
+        await settle(pilot, lambda: table.get_row_at(1)[6] == partner)   # the partner whole, no name
+        assert not table.name_shown and fits()
+        await pilot.resize_terminal(wide + 2, 40)
+        await settle(pilot, lambda: table.name_shown)
+        assert fits() and table.get_row_at(1)[6] == partner and table.get_row_at(1)[-1] == record.name
+        assert table.cursor_row == 1
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot, lambda: not table.name_shown)
+        assert fits() and table.cursor_row == 1

@@ -84,7 +84,7 @@ TEXT = {
     "archive.evidence.receipt": "封筒―受領✓",
     "archive.evidence.none": "封筒―受領―",
     "archive.evidence.imported": "取込",
-    "archive.detail": "{name}\n利用者: {users}",
+    "archive.detail": "{name}\n相手: {partner}\n利用者: {users}",
     "archive.detail.imported": "国の連携ソフトから取り込んだ記録です（封筒・受領確認はありません）。",
     "archive.detail.receipt": "受領確認: {time}",
     # keys

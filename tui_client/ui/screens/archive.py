@@ -80,7 +80,7 @@ class ArchiveTab(TabView):
     ArchiveTab .archive-form-row Input { width: 1fr; }
     ArchiveTab #archive-month { width: 10; }
     ArchiveTab .archive-form-row Select { width: 1fr; }
-    ArchiveTab #archive-detail { height: 2; padding: 0 1; }
+    ArchiveTab #archive-detail { height: auto; max-height: 5; padding: 0 1; }
     """
 
     def __init__(self, page_size: int = PAGE, **kw) -> None:
@@ -110,7 +110,8 @@ class ArchiveTab(TabView):
         # the file name is on the detail line below; the table shows it too where it fits whole
         yield FileTable(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
                                                          "evidence", "partner")),
-                        name_label=t("archive.col.name"), id="archive-table", cursor_type="row", zebra_stripes=False)
+                        name_label=t("archive.col.name"), elastic=6, id="archive-table", cursor_type="row",
+                        zebra_stripes=False)
         yield Static("", id="archive-detail", classes="detail")
 
     def on_mount(self) -> None:
@@ -204,7 +205,8 @@ class ArchiveTab(TabView):
         r = self.selected()
         text = ""
         if r is not None:
-            text = t("archive.detail", name=r.name, users=" ".join(r.users) or "―")
+            text = t("archive.detail", name=r.name, users=" ".join(r.users) or "―",
+                     partner=r.partner.name or r.partner.office)
             if r.imported:
                 text += "　" + t("archive.detail.imported")
             elif r.receipt_at is not None:

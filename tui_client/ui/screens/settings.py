@@ -31,16 +31,11 @@ class SettingsScreen(ModalScreen):
     SCOPE = "settings"
     BINDINGS = bindings_for(SCOPE)
 
-    # One line per field (compact inputs, a blank line between): with bordered inputs the seven
-    # fields took 21 lines and the dialog scrolled at 80x24, hiding the buttons.
-    DEFAULT_CSS = """
-    #settings-box .field { margin-bottom: 1; }
-    #settings-box .field .label { padding: 0 1 0 0; }
-    """
-
     def compose(self):
         current = self.app.settings
         office = self.app.office
+        # one line per field, compact inputs (app.tcss #settings-box): with bordered inputs the seven
+        # fields took 21 lines and the dialog scrolled at 80x24, its buttons out of sight
         with VerticalScroll(id="settings-box", classes="dialog"):
             yield Static(t("settings.title"), classes="dialog-title")
             # the office's own settings (office.json): editable only once an office is open
@@ -59,10 +54,16 @@ class SettingsScreen(ModalScreen):
                              allow_blank=False, id="settings-theme", compact=True)
             yield Static("", id="settings-problems", classes="problem")
             with Horizontal(classes="buttons"):
-                yield Button(t("settings.save"), id="settings-save", variant="primary")
-                yield Button(t("settings.cancel"), id="settings-cancel")
+                yield Button(t("settings.save"), id="settings-save", variant="primary", compact=True)
+                yield Button(t("settings.cancel"), id="settings-cancel", compact=True)
         # the dialog's own keys (the screen below keeps its footer, with keys that do not work here)
         yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Typing goes to the first field that can be edited (the box itself took the focus)."""
+        first = next((i for i in self.query(Input) if not i.disabled), None)
+        if first is not None:
+            first.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "settings-save":

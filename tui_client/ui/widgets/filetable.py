@@ -24,12 +24,17 @@ Row = Tuple[Sequence[str], str]
 class FileTable(ListTable):
     """``ListTable`` (jump scrolling) over ``(cells, file name)`` rows; the name is the row key and the last column."""
 
-    def __init__(self, *labels: str, name_label: str, **kw) -> None:
+    def __init__(self, *labels: str, name_label: str, elastic: Optional[int] = None, **kw) -> None:
+        """``elastic``: the column (an index into ``labels``) whose values are cut with … to the
+        width left when even without the name the columns are wider than the table (a partner's
+        name); the screen shows that value whole on its detail line."""
         super().__init__(**kw)
         self._labels = tuple(labels)
+        self._elastic = elastic
         self._name_label = name_label
         self._file_rows: List[Row] = []
         self._keys: List[str] = []
+        self._cut: Optional[int] = None
         self.name_shown = False
         self.add_columns(*self._labels)
 
@@ -43,28 +48,70 @@ class FileTable(ListTable):
     def name_at(self, row: int) -> str:
         return self._file_rows[row][1] if 0 <= row < len(self._file_rows) else ""
 
+    def _room(self) -> int:
+        """The cells the columns may take: the width, less a vertical scrollbar's when the rows
+        (and the header) are more than the height."""
+        bar = self.styles.scrollbar_size_vertical if len(self._file_rows) + 1 > self.size.height else 0
+        return self.size.width - bar
+
+    def _column_width(self, i: int) -> int:
+        return 2 * self.cell_padding + max([cell_len(self._labels[i])]
+                                           + [cell_len(str(cells[i])) for cells, _ in self._file_rows])
+
     def _name_fits(self) -> bool:
         """Whether every column, the longest name included, fits the table's width without scrolling."""
-        width = self.size.width - self.styles.scrollbar_size_vertical
+        width = self._room()
         if not self._file_rows or width <= 0:
             return False
-        pad = 2 * self.cell_padding
-        others = sum(
-            pad + max([cell_len(label)] + [cell_len(str(cells[i])) for cells, _ in self._file_rows])
-            for i, label in enumerate(self._labels)
-        )
-        name = pad + max([cell_len(self._name_label)] + [cell_len(n) for _, n in self._file_rows])
+        others = sum(self._column_width(i) for i in range(len(self._labels)))
+        name = 2 * self.cell_padding + max([cell_len(self._name_label)] + [cell_len(n) for _, n in self._file_rows])
         return others + name <= width
+
+    def _cut_elastic(self) -> Optional[int]:
+        """The cells the elastic column may take when the columns without the name are too wide
+        (None: they fit, or there is no elastic column or no width yet)."""
+        i = self._elastic
+        if i is None or not self._file_rows or self._room() <= 0:
+            return None
+        others = sum(self._column_width(j) for j in range(len(self._labels)) if j != i)
+        room = self._room() - others - 2 * self.cell_padding
+        if others + self._column_width(i) <= self._room():
+            return None
+        return max(room, cell_len(self._labels[i]), _ELASTIC_MIN)
 
     def _fill(self, show_name: bool) -> None:
         self.name_shown = show_name
+        self._cut = None if show_name else self._cut_elastic()
         self.clear(columns=True)
         self.add_columns(*self._labels, *((self._name_label,) if show_name else ()))
         for (cells, name), key in zip(self._file_rows, self._keys):
+            if self._cut is not None:
+                cells = list(cells)
+                cells[self._elastic] = _cut(str(cells[self._elastic]), self._cut)
             self.add_row(*cells, *((name,) if show_name else ()), key=key)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._file_rows and self._name_fits() != self.name_shown:
+        if self._file_rows and (self._name_fits() != self.name_shown
+                                or (not self.name_shown and self._cut_elastic() != self._cut)):
             row = self.cursor_row
-            self._fill(not self.name_shown)
+            self._fill(self._name_fits())
             self.move_cursor(row=min(row, len(self._file_rows) - 1))
+
+
+#: The narrowest an elastic column is cut to: a partner without a known name shows its 10-digit
+#: office number, which cut is no use to anyone (the table scrolls sideways rather).
+_ELASTIC_MIN = 10
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells, ending with … when it was longer (wide characters
+    counted as two cells, never split)."""
+    if cell_len(text) <= width:
+        return text
+    out, used = "", 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        out, used = out + ch, used + w
+    return out + "…"
