@@ -23,6 +23,7 @@ from tui_client.ui.actions import Action, bindings_for, register
 from tui_client.ui.format import finding_text, kind_label, month_label, state_label, time_label
 from tui_client.ui.screens.base import TabView
 from tui_client.ui.widgets.filetable import FileTable
+from tui_client.ui.widgets.listtable import enter_opens
 
 SCOPE = "archive"
 
@@ -33,8 +34,10 @@ register(
     Action("archive.prev", "p", "action.archive.prev", scope=SCOPE, action="page(-1)", footer=False),
     Action("archive.export", "e", "action.archive.export", scope=SCOPE, action="export"),
     Action("archive.verify", "v", "action.archive.verify", scope=SCOPE, action="verify"),
-    Action("archive.import", "i", "action.archive.import", scope=SCOPE, action="import_folder"),
-    Action("archive.retention", "d", "action.archive.retention", scope=SCOPE, action="retention"),
+    # done once or twice a year: in the palette (^p), off the key line, which at 80 columns has room
+    # for Enter (開く), search, export and verify besides quit and the palette
+    Action("archive.import", "i", "action.archive.import", scope=SCOPE, action="import_folder", footer=False),
+    Action("archive.retention", "d", "action.archive.retention", scope=SCOPE, action="retention", footer=False),
 )
 
 PAGE = 20
@@ -65,6 +68,10 @@ def _first_error(findings) -> Optional[str]:
             what, fix = finding_text(f)
             return f"{what}\n{fix}"
     return None
+
+
+class ArchiveTable(FileTable):
+    BINDINGS = [enter_opens(t("inbox.key.open"))]     # Enter opens the preview (``ArchiveTab._open``)
 
 
 class ArchiveTab(TabView):
@@ -108,7 +115,7 @@ class ArchiveTab(TabView):
                 yield Select([(t(s.label_key), s.value) for s in STATES], prompt=t("archive.form.state.prompt"),
                              id="archive-state", compact=True)
         # the file name is on the detail line below; the table shows it too where it fits whole
-        yield FileTable(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
+        yield ArchiveTable(*(t(f"archive.col.{c}") for c in ("time", "direction", "state", "kind", "month",
                                                          "evidence", "partner")),
                         name_label=t("archive.col.name"), elastic=6, id="archive-table", cursor_type="row",
                         zebra_stripes=False)

@@ -27,7 +27,7 @@ from tui_client.core import wareki
 from tui_client.core.preview import bundle_gaps
 from tui_client.office.models import InboxItem, InboxState, ListQuery, Page
 from tui_client.ui.actions import Action, bindings_for, get, register
-from tui_client.ui.widgets.listtable import ListTable
+from tui_client.ui.widgets.listtable import ListTable, enter_opens
 
 SCOPE = "inbox"
 PAGE = 100
@@ -153,6 +153,8 @@ def _bundle_key(item: InboxItem) -> tuple:
 
 class InboxTable(ListTable):
     """The list (jump scrolling, Home / End, no repaint of the hover row per key: ``ListTable``)."""
+
+    BINDINGS = [enter_opens(t("inbox.key.open"))]
 
 
 #: (column key, label key, narrow width, wide width)

@@ -17,7 +17,15 @@ Rows are found by ``DataTable``'s own geometry (the header and fixed rows stay w
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
+
+
+def enter_opens(description: str) -> Binding:
+    """DataTable's own Enter (select the row, which the screen opens), shown on the key line as
+    ``description``. A table's Enter, hidden, otherwise hides the screen's shown Enter (開く) from
+    the key line: the focused widget's binding of a key is the only one the key line sees."""
+    return Binding("enter", "select_cursor", description)
 
 
 class ListTable(DataTable):
