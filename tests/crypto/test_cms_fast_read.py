@@ -5,14 +5,12 @@ checked here on what we seal, on openssl's files (fixtures and live variants), a
 times across both time types."""
 
 import datetime as dt
-import subprocess
 
 import pytest
 from asn1crypto import cms as acms
 from asn1crypto import core as acore
 from cryptohelp import FIXTURES, NAME, cert, ks, openssl, trust  # noqa: F401 (fixtures)
 
-from tui_client import sample_certs
 from tui_client.core import cms, seal
 
 
@@ -75,17 +73,10 @@ def test_openssl_fixtures_read_as_asn1crypto_reads_them(ks, fixture):  # noqa: F
     (["-noattr"], []),                   # no signed attributes: refused, by asn1crypto's reading
 ])
 def test_live_openssl_variants_read_as_asn1crypto_reads_them(openssl, ks, tmp_path, sign_opts, enc_opts):  # noqa: F811
-    from test_interop import _pem_key
+    from test_interop import openssl_sealed
 
-    key = _pem_key(ks("cm"), tmp_path / "cm.key")
-    (tmp_path / "plain").write_bytes(b"x,y\r\n" * 300)
-    subprocess.run([openssl, "cms", "-sign", "-binary", "-in", str(tmp_path / "plain"), "-signer",
-                    str(sample_certs.path("cm.cert.pem")), "-inkey", str(key), "-outform", "DER",
-                    "-nodetach", *sign_opts, "-out", str(tmp_path / "s.der")], check=True)
-    subprocess.run([openssl, "cms", "-encrypt", "-binary", "-inform", "DER", "-in", str(tmp_path / "s.der"),
-                    "-outform", "DER", *(enc_opts if "-aes192" in enc_opts else ["-aes256", *enc_opts]),
-                    "-out", str(tmp_path / "e.der"), str(sample_certs.path("homecare.cert.pem"))], check=True)
-    answered = _same_as_asn1crypto(*_parts((tmp_path / "e.der").read_bytes(), ks("homecare")))
+    sealed = openssl_sealed(openssl, ks, tmp_path, b"x,y\r\n" * 300, sign_opts, enc_opts)
+    answered = _same_as_asn1crypto(*_parts(sealed, ks("homecare")))
     if "-stream" not in sign_opts and "-noattr" not in sign_opts:
         assert "signer" in answered
     if "-noattr" in sign_opts:

@@ -126,8 +126,16 @@ def test_cryptography_decrypts_what_we_seal(ks, cert, trust):
     (["-md", "sha512"], ["-aes192"]),
 ])
 def test_live_openssl_variants_open(openssl, ks, trust, tmp_path, sign_opts, enc_opts):
-    key = _pem_key(ks("cm"), tmp_path / "cm.key")
     content = b"x,y\r\n" * 3000
+    sealed = openssl_sealed(openssl, ks, tmp_path, content, sign_opts, enc_opts)
+    opened, f = seal.open_sealed(sealed, NAME, ks("homecare"), trust)
+    assert f == [] and opened.content == content
+
+
+def openssl_sealed(openssl, ks, tmp_path, content: bytes, sign_opts, enc_opts) -> bytes:
+    """``content`` signed by the care manager and encrypted to home help by `openssl cms`, with
+    these options (AES-256 unless ``enc_opts`` names AES-192)."""
+    key = _pem_key(ks("cm"), tmp_path / "cm.key")
     (tmp_path / "plain").write_bytes(content)
     subprocess.run([openssl, "cms", "-sign", "-binary", "-in", str(tmp_path / "plain"), "-signer",
                     str(sample_certs.path("cm.cert.pem")), "-inkey", str(key), "-outform", "DER",
@@ -135,5 +143,4 @@ def test_live_openssl_variants_open(openssl, ks, trust, tmp_path, sign_opts, enc
     subprocess.run([openssl, "cms", "-encrypt", "-binary", "-inform", "DER", "-in", str(tmp_path / "s.der"),
                     "-outform", "DER", *(enc_opts if "-aes192" in enc_opts else ["-aes256", *enc_opts]),
                     "-out", str(tmp_path / "e.der"), str(sample_certs.path("homecare.cert.pem"))], check=True)
-    opened, f = seal.open_sealed((tmp_path / "e.der").read_bytes(), NAME, ks("homecare"), trust)
-    assert f == [] and opened.content == content
+    return (tmp_path / "e.der").read_bytes()
