@@ -3,7 +3,8 @@
 Why not only ``cryptography``'s PKCS7 builders: they have no public way to *verify* a signature, and
 they take and return whole byte strings, copying a 20 MB file several times (a Python process peaked
 at 3-4x openssl). Here the small parts (signed attributes, recipient infos, certificates) are encoded
-and decoded with ``asn1crypto``, the content itself is only hashed and encrypted chunk by chunk into
+by hand and decoded by a small DER reader in their usual forms, by ``asn1crypto`` in any other; the
+content itself is only hashed and encrypted chunk by chunk into
 one preallocated buffer, and every cryptographic operation is ``cryptography``'s public primitives
 (SHA-2, RSA PKCS#1 v1.5, AES-CBC). The output is plain DER that `openssl cms` reads and writes
 (tests/crypto/test_interop.py); reading also accepts BER (indefinite lengths, chunked strings).
