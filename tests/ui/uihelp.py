@@ -24,6 +24,14 @@ async def settle(pilot, rounds: int = 50) -> None:
         if not any(w.is_running for w in ours()):
             break
     await pilot.pause()
+    # a DataTable sizes its columns for the rows just added on its next idle, which on a loaded
+    # machine can come after the pause above: a snapshot then showed every column at its label's width
+    from textual.widgets import DataTable
+
+    for _ in range(rounds):
+        if not any(getattr(t, "_require_update_dimensions", False) for t in app.screen.query(DataTable)):
+            break
+        await pilot.pause()
 
 
 def table_column(table, index: int):

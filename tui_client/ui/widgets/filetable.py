@@ -49,10 +49,10 @@ class FileTable(ListTable):
         return self._file_rows[row][1] if 0 <= row < len(self._file_rows) else ""
 
     def _room(self) -> int:
-        """The cells the columns may take: the width, less a vertical scrollbar's when the rows
-        (and the header) are more than the height."""
-        bar = self.styles.scrollbar_size_vertical if len(self._file_rows) + 1 > self.size.height else 0
-        return self.size.width - bar
+        """The cells the columns may take: the width less a vertical scrollbar's, always, so that
+        the choice does not change with the height (a choice that followed the rows' overflow
+        filled the table a second time once the layout settled)."""
+        return self.size.width - self.styles.scrollbar_size_vertical
 
     def _column_width(self, i: int) -> int:
         return 2 * self.cell_padding + max([cell_len(self._labels[i])]
