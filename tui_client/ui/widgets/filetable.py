@@ -83,7 +83,16 @@ class FileTable(ListTable):
         self.name_shown = show_name
         self._cut = None if show_name else self._cut_elastic()
         self.clear(columns=True)
-        self.add_columns(*self._labels, *((self._name_label,) if show_name else ()))
+        # each column's width given, as measured above, not left to DataTable: it measures the
+        # rows on its next idle, and a frame drawn before that (a loaded machine, a snapshot) had
+        # every column at its label's width
+        pad = 2 * self.cell_padding
+        for i, label in enumerate(self._labels):
+            width = self._column_width(i) - pad
+            self.add_column(label, width=width if i != self._elastic or self._cut is None else min(width, self._cut))
+        if show_name:
+            self.add_column(self._name_label, width=max([cell_len(self._name_label)]
+                                                        + [cell_len(n) for _, n in self._file_rows]))
         for (cells, name), key in zip(self._file_rows, self._keys):
             if self._cut is not None:
                 cells = list(cells)
