@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from textual import events
 
 from tui_client.ui.widgets.listtable import ListTable
@@ -34,6 +34,8 @@ class FileTable(ListTable):
         self._name_label = name_label
         self._file_rows: List[Row] = []
         self._keys: List[str] = []
+        self._widths: List[int] = []      # each column's content width over the rows (set_rows)
+        self._name_width = 0
         self._cut: Optional[int] = None
         self.name_shown = False
         self.add_columns(*self._labels)
@@ -43,6 +45,10 @@ class FileTable(ListTable):
         its file name, or the matching one of ``keys`` (where one name can stand on two rows)."""
         self._file_rows = [(tuple(cells), name) for cells, name in rows]
         self._keys = list(keys) if keys is not None else [name for _, name in self._file_rows]
+        # measured once per set of rows: a resize only compares them with the new width
+        self._widths = [max([cell_len(label)] + [cell_len(str(cells[i])) for cells, _ in self._file_rows])
+                        for i, label in enumerate(self._labels)]
+        self._name_width = max([cell_len(self._name_label)] + [cell_len(n) for _, n in self._file_rows])
         self._fill(self._name_fits())
 
     def name_at(self, row: int) -> str:
@@ -55,8 +61,8 @@ class FileTable(ListTable):
         return self.size.width - self.styles.scrollbar_size_vertical
 
     def _column_width(self, i: int) -> int:
-        return 2 * self.cell_padding + max([cell_len(self._labels[i])]
-                                           + [cell_len(str(cells[i])) for cells, _ in self._file_rows])
+        """Column ``i``'s cells on screen, its padding included."""
+        return 2 * self.cell_padding + self._widths[i]
 
     def _name_fits(self) -> bool:
         """Whether every column, the longest name included, fits the table's width without scrolling."""
@@ -64,8 +70,7 @@ class FileTable(ListTable):
         if not self._file_rows or width <= 0:
             return False
         others = sum(self._column_width(i) for i in range(len(self._labels)))
-        name = 2 * self.cell_padding + max([cell_len(self._name_label)] + [cell_len(n) for _, n in self._file_rows])
-        return others + name <= width
+        return others + 2 * self.cell_padding + self._name_width <= width
 
     def _cut_elastic(self) -> Optional[int]:
         """The cells the elastic column may take when the columns without the name are too wide
@@ -86,13 +91,10 @@ class FileTable(ListTable):
         # each column's width given, as measured above, not left to DataTable: it measures the
         # rows on its next idle, and a frame drawn before that (a loaded machine, a snapshot) had
         # every column at its label's width
-        pad = 2 * self.cell_padding
-        for i, label in enumerate(self._labels):
-            width = self._column_width(i) - pad
+        for i, (label, width) in enumerate(zip(self._labels, self._widths)):
             self.add_column(label, width=width if i != self._elastic or self._cut is None else min(width, self._cut))
         if show_name:
-            self.add_column(self._name_label, width=max([cell_len(self._name_label)]
-                                                        + [cell_len(n) for _, n in self._file_rows]))
+            self.add_column(self._name_label, width=self._name_width)
         for (cells, name), key in zip(self._file_rows, self._keys):
             if self._cut is not None:
                 cells = list(cells)
@@ -100,10 +102,12 @@ class FileTable(ListTable):
             self.add_row(*cells, *((name,) if show_name else ()), key=key)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._file_rows and (self._name_fits() != self.name_shown
-                                or (not self.name_shown and self._cut_elastic() != self._cut)):
+        if not self._file_rows:
+            return
+        fits = self._name_fits()
+        if fits != self.name_shown or (not fits and self._cut_elastic() != self._cut):
             row = self.cursor_row
-            self._fill(self._name_fits())
+            self._fill(fits)
             self.move_cursor(row=min(row, len(self._file_rows) - 1))
 
 
@@ -113,14 +117,8 @@ _ELASTIC_MIN = 10
 
 
 def _cut(text: str, width: int) -> str:
-    """``text`` in at most ``width`` cells, ending with … when it was longer (wide characters
-    counted as two cells, never split)."""
+    """``text`` in at most ``width`` cells, ending with … when it was longer (a wide character is
+    never split: rich pads the cell it would have split, which is dropped)."""
     if cell_len(text) <= width:
         return text
-    out, used = "", 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width - 1:
-            break
-        out, used = out + ch, used + w
-    return out + "…"
+    return set_cell_size(text, width - 1).rstrip() + "…"
