@@ -530,6 +530,8 @@ _SIGNATURE_ALGORITHMS = {
     "1.2.840.113549.1.1.13": "sha512_rsa", "1.2.840.10045.4.3.2": "sha256_ecdsa",
     "1.2.840.10045.4.3.3": "sha384_ecdsa", "1.2.840.10045.4.3.4": "sha512_ecdsa"}
 _DIGEST_ALGORITHMS = {OID_SHA256: "sha256", "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512"}
+#: the signed attributes verification reads (the others are only signed over)
+_READ_ATTRIBUTES = (OID_CONTENT_TYPE, OID_MESSAGE_DIGEST, OID_SIGNING_TIME)
 _CBC_ALGORITHMS = {"2.16.840.1.101.3.4.1.2": "aes128_cbc", "2.16.840.1.101.3.4.1.22": "aes192_cbc",
                    OID_AES256_CBC: "aes256_cbc"}
 
@@ -623,7 +625,7 @@ def _signer_read(buf, node: _Node) -> Optional[_SignerFacts]:
         if kind in found:
             return None
         values = _children(buf, kids[1])
-        if kind in (OID_CONTENT_TYPE, OID_MESSAGE_DIGEST, OID_SIGNING_TIME):
+        if kind in _READ_ATTRIBUTES:
             value = _attribute_value(buf, kind, values)
             if value is None:
                 return None
@@ -674,12 +676,7 @@ def _signer_asn1(der: bytes) -> _SignerFacts:
         for a in attrs:
             values = a["values"]
             kind = a["type"].dotted
-            if kind == OID_CONTENT_TYPE:
-                found[kind] = values[0].native
-            elif kind in (OID_MESSAGE_DIGEST, OID_SIGNING_TIME):
-                found[kind] = values[0].native
-            else:
-                found[kind] = None
+            found[kind] = values[0].native if kind in _READ_ATTRIBUTES else None
         raw = bytearray(attrs.dump())
         raw[0] = _SET
         attrs_der = bytes(raw)
