@@ -32,6 +32,8 @@ async def settle(pilot, rounds: int = 50) -> None:
         if not any(getattr(t, "_require_update_dimensions", False) for t in app.screen.query(DataTable)):
             break
         await pilot.pause()
+    # measuring asks for a new layout (DataTable.refresh(layout=True)): let it be drawn
+    await pilot.pause()
 
 
 def table_column(table, index: int):
